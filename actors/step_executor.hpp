@@ -1,0 +1,41 @@
+#pragma once
+
+#include "protocol/step_io.hpp"
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+namespace boa::actors {
+
+/// The step-execution seam: runs one attempt of one step. `run` may block the calling worker
+/// thread until the attempt ends (it is called from a step worker, never from a job actor) and must
+/// be safe to call from several workers at once. It never throws: failures are outcomes.
+class step_executor {
+public:
+  virtual ~step_executor() = default;
+  virtual protocol::step_outcome run(const protocol::step_request& request) = 0;
+};
+
+using step_executor_ptr = std::shared_ptr<step_executor>;
+
+/// Dispatches a request to the executor registered for its `run.kind`. Populated before the node
+/// starts and read-only afterwards, so concurrent `run` calls need no lock.
+class executor_registry final : public step_executor {
+public:
+  void add(std::string kind, step_executor_ptr executor) {
+    by_kind_[std::move(kind)] = std::move(executor);
+  }
+  bool has(const std::string& kind) const { return by_kind_.count(kind) != 0; }
+  protocol::step_outcome run(const protocol::step_request& request) override {
+    auto i = by_kind_.find(request.run.kind);
+    if (i == by_kind_.end())
+      return protocol::step_outcome::failure("no executor for step kind '" + request.run.kind + "'");
+    return i->second->run(request);
+  }
+
+private:
+  std::unordered_map<std::string, step_executor_ptr> by_kind_;
+};
+
+} // namespace boa::actors
