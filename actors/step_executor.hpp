@@ -30,7 +30,8 @@ public:
   protocol::step_outcome run(const protocol::step_request& request) override {
     auto i = by_kind_.find(request.run.kind);
     if (i == by_kind_.end())
-      return protocol::step_outcome::failure("no executor for step kind '" + request.run.kind + "'");
+      return protocol::step_outcome::failure("no executor for step kind '" + request.run.kind +
+                                             "'");
     return i->second->run(request);
   }
 

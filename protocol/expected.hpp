@@ -10,8 +10,7 @@
 namespace boa {
 
 /// Holds either a value or the error that prevented it; no exceptions cross module APIs.
-template <class T, class E = error>
-class [[nodiscard]] expected {
+template <class T, class E = error> class [[nodiscard]] expected {
 public:
   expected(T value) : data_(std::in_place_index<0>, std::move(value)) {}
   expected(E err) : data_(std::in_place_index<1>, std::move(err)) {}
@@ -37,8 +36,7 @@ private:
 };
 
 /// `expected<void>`: success, or the error that prevented it.
-template <class E>
-class [[nodiscard]] expected<void, E> {
+template <class E> class [[nodiscard]] expected<void, E> {
 public:
   expected() = default;
   expected(E err) : error_(std::move(err)), failed_(true) {}

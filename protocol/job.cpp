@@ -3,11 +3,13 @@
 namespace boa::protocol {
 
 namespace {
-constexpr const char* state_names[] = {"initial", "running",  "suspended",
-                                       "finished", "error", "canceled"};
+constexpr const char* state_names[] = {"initial",  "running", "suspended",
+                                       "finished", "error",   "canceled"};
 }
 
-const char* to_string(job_state state) { return state_names[static_cast<int>(state)]; }
+const char* to_string(job_state state) {
+  return state_names[static_cast<int>(state)];
+}
 
 std::optional<job_state> job_state_from_string(std::string_view text) {
   for (int i = 0; i < 6; ++i)

@@ -42,11 +42,11 @@ struct fork_frame {
 /// Progress of a reduce step, checkpointed in the job so that no sub-job is lost or counted twice.
 struct reduce_progress {
   std::string map_step;
-  std::int64_t expected = 0;           ///< number of sub-jobs the map step started
-  std::vector<std::string> folded;     ///< sub-job ids already folded (sorted)
+  std::int64_t expected = 0;              ///< number of sub-jobs the map step started
+  std::vector<std::string> folded;        ///< sub-job ids already folded (sorted)
   std::vector<boost::json::object> items; ///< folded properties by item index (collect/merge)
-  double sum = 0;                      ///< running total (sum)
-  std::vector<std::string> errors;     ///< "<sub-job id>: <error>" for sub-jobs that failed
+  double sum = 0;                         ///< running total (sum)
+  std::vector<std::string> errors;        ///< "<sub-job id>: <error>" for sub-jobs that failed
 };
 
 /// The whole state of a job (or of one branch of it): this value is the message that moves between
@@ -61,14 +61,14 @@ struct job {
   std::vector<history_entry> history;
   std::vector<fork_frame> forks; ///< innermost fork last
   std::optional<reduce_progress> reduce;
-  std::string parent_id;      ///< for sub-jobs started by a map step
-  std::string parent_step;    ///< the parent's map step
+  std::string parent_id;        ///< for sub-jobs started by a map step
+  std::string parent_step;      ///< the parent's map step
   std::int64_t item_index = -1; ///< position of this sub-job in the parent's item array
   std::int64_t created_ms = 0;
   std::int64_t updated_ms = 0;
-  std::int64_t ended_ms = 0;     ///< 0 while running
-  std::int64_t deadline_ms = 0;  ///< job timeout as an absolute time; 0: none
-  std::string error;             ///< why the job ended in error
+  std::int64_t ended_ms = 0;    ///< 0 while running
+  std::int64_t deadline_ms = 0; ///< job timeout as an absolute time; 0: none
+  std::string error;            ///< why the job ended in error
 };
 
 } // namespace boa::protocol

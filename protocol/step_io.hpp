@@ -16,8 +16,8 @@ struct step_request {
   std::string step_id;
   int attempt = 1;
   run_spec run;
-  properties props;        ///< job properties with the step's own properties merged in
-  std::string job_dir;     ///< working directory for the step (created by the caller)
+  properties props;            ///< job properties with the step's own properties merged in
+  std::string job_dir;         ///< working directory for the step (created by the caller)
   std::int64_t timeout_ms = 0; ///< 0: no limit
 };
 

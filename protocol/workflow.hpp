@@ -59,8 +59,8 @@ enum class fold_kind {
 };
 
 struct map_spec {
-  /// Name (optionally `name@revision`) of the workflow each item runs, or empty when `inline_workflow`
-  /// holds the definition itself.
+  /// Name (optionally `name@revision`) of the workflow each item runs, or empty when
+  /// `inline_workflow` holds the definition itself.
   std::string workflow;
   boost::json::value inline_workflow;
   /// Job property holding the item array; empty means the step's result is the array.

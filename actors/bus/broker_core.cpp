@@ -1,0 +1,245 @@
+#include "actors/bus/broker_core.hpp"
+
+#include <algorithm>
+
+namespace boa::bus {
+
+struct broker_core::consumer {
+  std::uint64_t id;
+  std::uint64_t session;
+  std::uint32_t credit;
+  deliver_fn on_delivery;
+  queue* source;
+  bool private_queue; ///< a topic subscription's own queue, deleted with the subscription
+  std::string topic;
+};
+
+struct broker_core::queue {
+  std::string name;
+  std::deque<protocol::envelope> ready;
+  std::vector<consumer*> consumers;
+  std::size_t next_consumer = 0; ///< round-robin position
+  std::size_t unsettled = 0;
+};
+
+namespace {
+
+bool starts_with(const std::string& s, const char* prefix) {
+  return s.rfind(prefix, 0) == 0;
+}
+
+expected<void> check_address(const std::string& address) {
+  if ((starts_with(address, "queue:") && address.size() > 6) ||
+      (starts_with(address, "topic:") && address.size() > 6))
+    return {};
+  return error{errc::invalid_input,
+               "bus address '" + address + "' must be 'queue:NAME' or 'topic:NAME'"};
+}
+
+} // namespace
+
+broker_core::broker_core() = default;
+broker_core::~broker_core() = default;
+
+broker_core::queue& broker_core::queue_named(const std::string& name) {
+  auto& slot = queues_[name];
+  if (!slot) {
+    slot = std::make_unique<queue>();
+    slot->name = name;
+  }
+  return *slot;
+}
+
+expected<void> broker_core::publish(protocol::envelope message) {
+  if (auto ok = check_address(message.address); !ok)
+    return ok.error();
+  std::lock_guard guard{mutex_};
+  if (starts_with(message.address, "topic:")) {
+    auto i = topics_.find(message.address);
+    if (i == topics_.end())
+      return {};
+    for (auto* q : i->second) {
+      q->ready.push_back(message);
+      pump(*q);
+    }
+    return {};
+  }
+  auto& q = queue_named(message.address);
+  q.ready.push_back(std::move(message));
+  pump(q);
+  return {};
+}
+
+void broker_core::pump(queue& q) {
+  while (!q.ready.empty() && !q.consumers.empty()) {
+    consumer* chosen = nullptr;
+    for (std::size_t n = 0; n < q.consumers.size(); ++n) {
+      auto* c = q.consumers[(q.next_consumer + n) % q.consumers.size()];
+      if (c->credit > 0) {
+        chosen = c;
+        q.next_consumer = (q.next_consumer + n + 1) % q.consumers.size();
+        break;
+      }
+    }
+    if (!chosen)
+      return;
+    --chosen->credit;
+    auto tag = next_tag_++;
+    delivery d{chosen->id, tag, std::move(q.ready.front())};
+    q.ready.pop_front();
+    ++q.unsettled;
+    unsettled_.emplace(tag, unsettled_entry{chosen->id, &q, d.message});
+    chosen->on_delivery(std::move(d));
+  }
+}
+
+expected<std::uint64_t> broker_core::subscribe(const std::string& address, std::uint32_t credit,
+                                               deliver_fn on_delivery, std::uint64_t session) {
+  if (auto ok = check_address(address); !ok)
+    return ok.error();
+  std::lock_guard guard{mutex_};
+  auto id = next_subscription_++;
+  auto c = std::make_unique<consumer>();
+  c->id = id;
+  c->session = session;
+  c->credit = credit;
+  c->on_delivery = std::move(on_delivery);
+  if (starts_with(address, "topic:")) {
+    auto name = address + "#" + std::to_string(id);
+    c->source = &queue_named(name);
+    c->private_queue = true;
+    c->topic = address;
+    topics_[address].push_back(c->source);
+  } else {
+    c->source = &queue_named(address);
+    c->private_queue = false;
+  }
+  auto* raw = c.get();
+  consumers_.emplace(id, std::move(c));
+  raw->source->consumers.push_back(raw);
+  pump(*raw->source);
+  return id;
+}
+
+void broker_core::add_credit(std::uint64_t subscription, std::uint32_t n) {
+  std::lock_guard guard{mutex_};
+  auto i = consumers_.find(subscription);
+  if (i == consumers_.end())
+    return;
+  i->second->credit += n;
+  pump(*i->second->source);
+}
+
+bool broker_core::settle(std::uint64_t tag, settlement how, const std::string& reason) {
+  std::lock_guard guard{mutex_};
+  auto i = unsettled_.find(tag);
+  if (i == unsettled_.end())
+    return false;
+  auto entry = std::move(i->second);
+  unsettled_.erase(i);
+  auto& q = *entry.source;
+  --q.unsettled;
+  switch (how) {
+  case settlement::accept:
+    break;
+  case settlement::release:
+    ++entry.message.delivery_count;
+    q.ready.push_front(std::move(entry.message));
+    pump(q);
+    break;
+  case settlement::reject: {
+    entry.message.dead_letter_reason = reason;
+    auto original = entry.message.address;
+    entry.message.address = protocol::addresses::dead;
+    if (entry.message.dead_letter_reason.empty())
+      entry.message.dead_letter_reason = "rejected by its consumer on " + original;
+    auto& dead = queue_named(protocol::addresses::dead);
+    dead.ready.push_back(std::move(entry.message));
+    pump(dead);
+    break;
+  }
+  }
+  drop_if_unused(q);
+  return true;
+}
+
+void broker_core::drop_if_unused(queue& q) {
+  // Per-job queues (joins, reduces) are created by use; forget them once nothing refers to them.
+  if (q.ready.empty() && q.unsettled == 0 && q.consumers.empty())
+    queues_.erase(q.name);
+}
+
+void broker_core::release_unsettled_of(std::uint64_t subscription) {
+  // Released in tag order and pushed to the front in reverse, so the queue keeps delivery order.
+  std::vector<std::map<std::uint64_t, unsettled_entry>::iterator> mine;
+  for (auto i = unsettled_.begin(); i != unsettled_.end(); ++i)
+    if (i->second.subscription == subscription)
+      mine.push_back(i);
+  for (auto it = mine.rbegin(); it != mine.rend(); ++it) {
+    auto& entry = (*it)->second;
+    --entry.source->unsettled;
+    ++entry.message.delivery_count;
+    entry.source->ready.push_front(std::move(entry.message));
+    unsettled_.erase(*it);
+  }
+}
+
+void broker_core::remove_subscription(std::uint64_t subscription) {
+  auto i = consumers_.find(subscription);
+  if (i == consumers_.end())
+    return;
+  auto* c = i->second.get();
+  auto* q = c->source;
+  release_unsettled_of(subscription);
+  auto& list = q->consumers;
+  list.erase(std::remove(list.begin(), list.end(), c), list.end());
+  q->next_consumer = 0;
+  if (c->private_queue) {
+    auto& subs = topics_[c->topic];
+    subs.erase(std::remove(subs.begin(), subs.end(), q), subs.end());
+    if (subs.empty())
+      topics_.erase(c->topic);
+    auto name = q->name;
+    consumers_.erase(i);
+    queues_.erase(name);
+    return;
+  }
+  consumers_.erase(i);
+  pump(*q);
+  drop_if_unused(*q);
+}
+
+void broker_core::unsubscribe(std::uint64_t subscription) {
+  std::lock_guard guard{mutex_};
+  remove_subscription(subscription);
+}
+
+void broker_core::close_session(std::uint64_t session) {
+  std::lock_guard guard{mutex_};
+  std::vector<std::uint64_t> ids;
+  for (auto& [id, c] : consumers_)
+    if (c->session == session)
+      ids.push_back(id);
+  for (auto id : ids)
+    remove_subscription(id);
+}
+
+queue_stats broker_core::stats(const std::string& address) const {
+  std::lock_guard guard{mutex_};
+  auto i = queues_.find(address);
+  if (i == queues_.end())
+    return {};
+  return {i->second->ready.size(), i->second->unsettled, i->second->consumers.size()};
+}
+
+std::vector<std::string> broker_core::queue_names() const {
+  std::lock_guard guard{mutex_};
+  std::vector<std::string> names;
+  for (auto& [name, q] : queues_)
+    if (!q->ready.empty() || q->unsettled > 0)
+      names.push_back(name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+} // namespace boa::bus

@@ -1,0 +1,38 @@
+#include "actors/bus/local_bus.hpp"
+
+#include "actors/messages.hpp"
+
+#include <caf/send.hpp>
+
+namespace boa::bus {
+
+local_bus::local_bus(std::shared_ptr<broker_core> core) : core_(std::move(core)) {}
+
+void local_bus::publish(protocol::envelope message, const caf::actor& confirm_to,
+                        std::uint64_t token) {
+  auto done = core_->publish(std::move(message));
+  if (confirm_to)
+    caf::anon_send(confirm_to, actors::published_atom::value, token, done.has_value(),
+                   done ? std::string{} : done.error().message);
+}
+
+expected<std::uint64_t> local_bus::subscribe(const std::string& address, const caf::actor& consumer,
+                                             std::uint32_t credit) {
+  return core_->subscribe(address, credit, [consumer](delivery d) {
+    caf::anon_send(consumer, actors::delivery_atom::value, std::move(d));
+  });
+}
+
+void local_bus::add_credit(std::uint64_t subscription, std::uint32_t n) {
+  core_->add_credit(subscription, n);
+}
+
+void local_bus::settle(std::uint64_t tag, settlement how, const std::string& reason) {
+  core_->settle(tag, how, reason);
+}
+
+void local_bus::unsubscribe(std::uint64_t subscription) {
+  core_->unsubscribe(subscription);
+}
+
+} // namespace boa::bus

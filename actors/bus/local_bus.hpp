@@ -1,0 +1,29 @@
+#pragma once
+
+#include "actors/bus/bus.hpp"
+
+#include <memory>
+
+namespace boa::bus {
+
+/// The bus of a single process (`boad run`, tests): the broker core, with deliveries and publish
+/// confirmations turned into actor messages.
+class local_bus final : public bus {
+public:
+  explicit local_bus(std::shared_ptr<broker_core> core = std::make_shared<broker_core>());
+
+  void publish(protocol::envelope message, const caf::actor& confirm_to,
+               std::uint64_t token) override;
+  expected<std::uint64_t> subscribe(const std::string& address, const caf::actor& consumer,
+                                    std::uint32_t credit) override;
+  void add_credit(std::uint64_t subscription, std::uint32_t n) override;
+  void settle(std::uint64_t tag, settlement how, const std::string& reason = {}) override;
+  void unsubscribe(std::uint64_t subscription) override;
+
+  broker_core& core() { return *core_; }
+
+private:
+  std::shared_ptr<broker_core> core_;
+};
+
+} // namespace boa::bus

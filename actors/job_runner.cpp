@@ -1,0 +1,260 @@
+#include "actors/job_runner.hpp"
+
+#include "actors/messages.hpp"
+#include "actors/outbox.hpp"
+#include "protocol/workflow_codec.hpp"
+#include "storage/job_folders.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <algorithm>
+#include <optional>
+
+namespace boa::actors {
+
+namespace {
+
+using protocol::job;
+using protocol::outbound_job;
+using protocol::step;
+using protocol::step_outcome;
+
+struct runner_state {
+  node_context* ctx = nullptr;
+  caf::actor dispatcher;
+  std::uint64_t tag = 0;
+  job current;
+  const step* s = nullptr;
+  std::string reduce_key; ///< map steps: fixed before the step's own history entry is added
+  std::int64_t attempt_started_ms = 0;
+  std::optional<outbox> out;
+  static inline const char* name = "boa.job_runner";
+};
+
+using runner = caf::stateful_actor<runner_state>;
+
+std::int64_t now_ms(runner* self) {
+  return self->state.ctx->clock->now_ms();
+}
+
+void finish(runner* self) {
+  auto& st = self->state;
+  auto how = st.out->failed() ? bus::settlement::release : bus::settlement::accept;
+  st.ctx->bus->settle(st.tag, how);
+  self->send(st.dispatcher, done_atom::value, st.tag);
+  self->quit();
+}
+
+void publish(runner* self, std::vector<outbound_job> out) {
+  auto& st = self->state;
+  for (const auto& o : out)
+    if (o.address == protocol::addresses::archive)
+      st.out->event(protocol::job_ended_event(o.state, st.ctx->node_id, now_ms(self)));
+  st.out->send_all(out);
+  if (!st.out->pending())
+    finish(self);
+}
+
+/// The array a map step fans out over, or why there is none.
+expected<boost::json::array> map_items(const job& j, const step& s, const step_outcome& outcome) {
+  const boost::json::value* items = nullptr;
+  std::string where;
+  if (!s.map.items.empty()) {
+    items = j.props.if_contains(s.map.items);
+    where = "property '" + s.map.items + "'";
+  } else {
+    items = &outcome.value;
+    where = "the step's result";
+  }
+  if (!items || !items->is_array())
+    return error{errc::invalid_input,
+                 "map step '" + s.id + "': " + where + " is not an array of items"};
+  return items->get_array();
+}
+
+expected<protocol::workflow_ptr> sub_workflow(node_context& ctx, const step& s) {
+  if (!s.map.inline_workflow.is_null()) {
+    auto decoded = protocol::decode_workflow(s.map.inline_workflow);
+    if (!decoded.ok())
+      return error{errc::invalid_input, "map step '" + s.id + "': inline workflow is invalid"};
+    return decoded.workflow;
+  }
+  if (!ctx.resolve)
+    return error{errc::not_found, "map step '" + s.id + "': workflow '" + s.map.workflow +
+                                      "' cannot be looked up (no workflow repository)"};
+  return ctx.resolve(s.map.workflow);
+}
+
+void run_attempt(runner* self);
+
+void on_outcome(runner* self, step_outcome outcome, const std::string& worker) {
+  auto& st = self->state;
+  auto& j = st.current;
+  const auto& s = *st.s;
+  auto now = now_ms(self);
+
+  std::optional<expected<boost::json::array>> items;
+  if (s.role == protocol::step_role::map && outcome.ok) {
+    items = map_items(j, s, outcome);
+    if (!*items)
+      outcome = step_outcome::failure(items->error().message);
+  }
+
+  protocol::history_entry entry;
+  entry.attempt = j.attempt;
+  entry.node = st.ctx->node_id;
+  entry.worker = worker;
+  entry.start_ms = st.attempt_started_ms;
+  entry.end_ms = now;
+  auto result = protocol::transition::record_attempt(j, s, outcome, entry);
+
+  auto delay = outcome.ok ? -1 : protocol::transition::retry_delay_ms(s, j.attempt);
+  if (delay >= 0 && j.deadline_ms != 0 && now + delay >= j.deadline_ms)
+    delay = -1; // a retry could not start before the job's deadline
+  st.out->event(protocol::step_finished_event(j, j.history.back(), delay >= 0));
+  if (delay >= 0) {
+    ++j.attempt;
+    self->delayed_send(self, std::chrono::milliseconds(delay), retry_atom::value);
+    return;
+  }
+
+  if (s.role == protocol::step_role::map && outcome.ok) {
+    auto workflow = sub_workflow(*st.ctx, s);
+    if (!workflow) {
+      j.history.back().result = std::string(protocol::error_result);
+      j.history.back().error = workflow.error().message;
+      j.error = "step '" + s.id + "' failed: " + workflow.error().message;
+      publish(self, protocol::transition::advance(std::move(j), s,
+                                                  std::string(protocol::error_result), now));
+      return;
+    }
+    auto fan = protocol::transition::start_map(std::move(j), s, st.reduce_key, items->value(),
+                                               *workflow, now);
+    std::vector<outbound_job> out;
+    out.reserve(fan.sub_jobs.size() + 1);
+    for (auto& sub : fan.sub_jobs)
+      out.push_back({protocol::addresses::new_jobs, std::move(sub)});
+    out.push_back(std::move(fan.parent));
+    publish(self, std::move(out));
+    return;
+  }
+  publish(self, protocol::transition::advance(std::move(j), s, result, now));
+}
+
+void run_attempt(runner* self) {
+  auto& st = self->state;
+  auto& j = st.current;
+  const auto& s = *st.s;
+  auto now = now_ms(self);
+  st.attempt_started_ms = now;
+  if (j.deadline_ms != 0 && now >= j.deadline_ms) {
+    auto limit = j.workflow->def.timeout_ms.value_or(0);
+    publish(self, protocol::transition::end(
+                      std::move(j), protocol::job_state::error,
+                      "job exceeded its timeout of " + std::to_string(limit) + " ms", now));
+    return;
+  }
+  if (s.role == protocol::step_role::map && s.run.kind.empty()) {
+    on_outcome(self, step_outcome::success(nullptr), {});
+    return;
+  }
+  protocol::step_request request;
+  request.job_id = j.id;
+  request.step_id = s.id;
+  request.attempt = j.attempt;
+  request.run = s.run;
+  request.props = j.props;
+  std::int64_t timeout = s.timeout_ms.value_or(0);
+  if (j.deadline_ms != 0) {
+    auto left = std::max<std::int64_t>(1, j.deadline_ms - now);
+    timeout = timeout == 0 ? left : std::min(timeout, left);
+  }
+  request.timeout_ms = timeout;
+  if (st.ctx->folders && s.run.kind == "exec") {
+    auto dir = st.ctx->folders->create(j.id);
+    if (!dir) {
+      on_outcome(self, step_outcome::failure(dir.error().message), {});
+      return;
+    }
+    request.job_dir = dir->string();
+  }
+  self->request(st.ctx->worker_pool, caf::infinite, run_step_atom::value, std::move(request))
+      .then([self](step_outcome& outcome, std::string& worker) {
+        on_outcome(self, std::move(outcome), worker);
+      });
+}
+
+caf::behavior job_runner(runner* self, node_context* ctx, caf::actor dispatcher, std::uint64_t tag,
+                         job j) {
+  auto& st = self->state;
+  st.ctx = ctx;
+  st.dispatcher = std::move(dispatcher);
+  st.tag = tag;
+  st.current = std::move(j);
+  st.out.emplace(*ctx, caf::actor_cast<caf::actor>(self));
+  auto behavior = caf::behavior{
+      [self](published_atom, std::uint64_t, bool ok, std::string& error) {
+        if (self->state.out->confirmed(ok, error))
+          finish(self);
+      },
+      [self](retry_atom) { run_attempt(self); },
+  };
+  auto& cur = st.current;
+  st.s = cur.workflow->def.find(cur.step);
+  if (!st.s) {
+    auto now = ctx->clock->now_ms();
+    auto why = "job is at step '" + cur.step + "', which its workflow does not define";
+    publish(self, protocol::transition::end(std::move(cur), protocol::job_state::error, why, now));
+    return behavior;
+  }
+  if (st.s->role == protocol::step_role::map)
+    st.reduce_key = protocol::transition::reduce_key(cur, *st.s);
+  protocol::transition::enter_step(cur, *st.s);
+  run_attempt(self);
+  return behavior;
+}
+
+struct publisher_state {
+  std::optional<outbox> out;
+  static inline const char* name = "boa.job_publisher";
+};
+
+caf::behavior job_publisher(caf::stateful_actor<publisher_state>* self, node_context* ctx,
+                            caf::actor dispatcher, std::uint64_t tag, std::vector<outbound_job> out,
+                            std::vector<protocol::job_event> events) {
+  self->state.out.emplace(*ctx, caf::actor_cast<caf::actor>(self));
+  auto settle = [self, ctx, dispatcher, tag] {
+    ctx->bus->settle(tag, self->state.out->failed() ? bus::settlement::release
+                                                    : bus::settlement::accept);
+    self->send(dispatcher, done_atom::value, tag);
+    self->quit();
+  };
+  for (const auto& e : events)
+    self->state.out->event(e);
+  self->state.out->send_all(out);
+  if (!self->state.out->pending())
+    settle();
+  return {
+      [self, settle](published_atom, std::uint64_t, bool ok, std::string& error) {
+        if (self->state.out->confirmed(ok, error))
+          settle();
+      },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_job_runner(caf::actor_system& system, node_context& ctx, caf::actor dispatcher,
+                            std::uint64_t tag, protocol::job j) {
+  return system.spawn(job_runner, &ctx, std::move(dispatcher), tag, std::move(j));
+}
+
+caf::actor spawn_job_publisher(caf::actor_system& system, node_context& ctx, caf::actor dispatcher,
+                               std::uint64_t tag, std::vector<protocol::outbound_job> out,
+                               std::vector<protocol::job_event> events) {
+  return system.spawn(job_publisher, &ctx, std::move(dispatcher), tag, std::move(out),
+                      std::move(events));
+}
+
+} // namespace boa::actors

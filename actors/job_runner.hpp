@@ -1,0 +1,28 @@
+#pragma once
+
+#include "actors/node_context.hpp"
+#include "protocol/event.hpp"
+#include "protocol/job.hpp"
+#include "protocol/transition.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+#include <cstdint>
+#include <vector>
+
+namespace boa::actors {
+
+/// Spawns the actor that owns one job delivery on this node: it runs the job's current step (task
+/// or map) on a worker, retrying with backoff, publishes the next state(s), and only once the bus
+/// has confirmed them settles the delivery (`tag`) and tells `dispatcher` `(done_atom, tag)`.
+caf::actor spawn_job_runner(caf::actor_system& system, node_context& ctx, caf::actor dispatcher,
+                            std::uint64_t tag, protocol::job j);
+
+/// Spawns an actor that only publishes precomputed states (a canceled or suspended job, a resumed
+/// one), then settles `tag` and tells `dispatcher` `(done_atom, tag)`.
+caf::actor spawn_job_publisher(caf::actor_system& system, node_context& ctx, caf::actor dispatcher,
+                               std::uint64_t tag, std::vector<protocol::outbound_job> out,
+                               std::vector<protocol::job_event> events);
+
+} // namespace boa::actors

@@ -1,0 +1,31 @@
+#pragma once
+
+#include "actors/bus/broker_core.hpp"
+#include "protocol/job.hpp"
+#include "protocol/step_io.hpp"
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+
+namespace boa::actors {
+
+/// A delivery from the bus.
+using delivery_atom = caf::atom_constant<caf::atom("delivery")>;
+/// A publish confirmed (or refused) by the bus.
+using published_atom = caf::atom_constant<caf::atom("published")>;
+/// Asks the worker pool (and a worker) to run one step attempt.
+using run_step_atom = caf::atom_constant<caf::atom("runstep")>;
+/// Time to retry a failed step.
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+/// A job runner or waiter is done with its delivery: the dispatcher may take another.
+using done_atom = caf::atom_constant<caf::atom("done")>;
+/// A waiter gives up its delivery for now (checkpoint or shutdown).
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+
+} // namespace boa::actors
+
+// These types stay inside one process: across processes everything travels as JSON on the bus.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(boa::bus::delivery)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(boa::protocol::step_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(boa::protocol::step_outcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(boa::protocol::job)

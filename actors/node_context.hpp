@@ -1,0 +1,61 @@
+#pragma once
+
+#include "actors/bus/bus.hpp"
+#include "protocol/expected.hpp"
+#include "protocol/workflow.hpp"
+
+#include <caf/actor.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace boa::protocol {
+class workflow_cache;
+}
+namespace boa::storage {
+class job_store;
+class job_folders;
+} // namespace boa::storage
+
+namespace boa::actors {
+
+/// The time seam for timestamps that go on the wire (delays use the actor clock).
+class wall_clock {
+public:
+  virtual ~wall_clock() = default;
+  virtual std::int64_t now_ms() const = 0;
+};
+
+class system_wall_clock final : public wall_clock {
+public:
+  std::int64_t now_ms() const override {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+};
+
+/// Looks a workflow up by `name` or `name@revision` (map steps that name their sub-workflow).
+using workflow_resolver = std::function<expected<protocol::workflow_ptr>(const std::string& ref)>;
+
+/// Services one node's actors share. Everything here is thread-safe or read-only once the node
+/// runs; actors keep their own state to themselves.
+struct node_context {
+  std::string node_id;
+  bus::bus* bus = nullptr;
+  caf::actor worker_pool;
+  protocol::workflow_cache* workflows = nullptr;
+  storage::job_store* store = nullptr;     ///< may be null: no job metadata kept
+  storage::job_folders* folders = nullptr; ///< may be null: steps run in the current directory
+  workflow_resolver resolve;               ///< may be empty: only inline sub-workflows
+  const wall_clock* clock = nullptr;
+  /// A reduce checkpoints its progress after folding this many sub-jobs.
+  std::uint32_t reduce_checkpoint_every = 16;
+  /// Deliveries the dispatcher holds at once (running or waiting for a worker).
+  std::uint32_t max_in_flight = 64;
+};
+
+} // namespace boa::actors

@@ -1,0 +1,18 @@
+#pragma once
+
+#include "actors/step_executor.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+#include <cstddef>
+
+namespace boa::actors {
+
+/// Spawns a pool of `size` step workers, each a detached actor (its own thread, since steps may
+/// block: processes, sleeps, C++ functions). The pool answers `(run_step_atom, step_request)` with
+/// `(step_outcome, worker name)`; requests wait in FIFO order while every worker is busy.
+caf::actor spawn_worker_pool(caf::actor_system& system, step_executor_ptr executor,
+                             std::size_t size);
+
+} // namespace boa::actors

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace boa::protocol {
+
+/// A message on the bus. `address` is logical (`queue:boa.jobs`, `topic:boa.events`); the AMQP
+/// bridge maps it to the broker's syntax. The body is JSON with `"v"` and `"type"`; `subject`
+/// repeats the type so a consumer can route without parsing.
+struct envelope {
+  std::string address;
+  std::string subject;
+  std::string message_id;
+  std::string correlation_id;
+  std::string reply_to;
+  std::string body;
+  /// How many times the broker delivered this message before (0 on first delivery).
+  std::uint32_t delivery_count = 0;
+  /// Why the message was dead-lettered (set on messages in `queue:boa.dead`).
+  std::string dead_letter_reason;
+};
+
+/// Well-known addresses.
+namespace addresses {
+inline constexpr const char* jobs = "queue:boa.jobs";
+inline constexpr const char* new_jobs = "queue:boa.jobs.new";
+inline constexpr const char* archive = "queue:boa.archive";
+inline constexpr const char* dead = "queue:boa.dead";
+inline constexpr const char* events = "topic:boa.events";
+inline constexpr const char* commands = "topic:boa.commands";
+inline constexpr const char* heartbeat = "topic:boa.heartbeat";
+
+inline std::string join_queue(const std::string& job_id, const std::string& fork_id) {
+  return "queue:boa.join." + job_id + "." + fork_id;
+}
+inline std::string reduce_queue(const std::string& job_id, const std::string& reduce_key) {
+  return "queue:boa.reduce." + job_id + "." + reduce_key;
+}
+} // namespace addresses
+
+} // namespace boa::protocol

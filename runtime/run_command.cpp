@@ -1,0 +1,164 @@
+#include "runtime/run_command.hpp"
+
+#include "actors/bus/local_bus.hpp"
+#include "actors/job_observer.hpp"
+#include "actors/step_executor.hpp"
+#include "protocol/job_codec.hpp"
+#include "protocol/transition.hpp"
+#include "protocol/workflow_codec.hpp"
+#include "runtime/executors/standard_executors.hpp"
+#include "runtime/node.hpp"
+#include "runtime/workflow_files.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
+
+#include <fmt/core.h>
+
+#include <chrono>
+#include <future>
+#include <iostream>
+#include <random>
+#include <set>
+
+namespace boa::runtime {
+
+namespace {
+
+expected<protocol::properties> parse_sets(const std::vector<std::string>& sets) {
+  protocol::properties props;
+  for (const auto& s : sets) {
+    auto eq = s.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return error{errc::invalid_input, "--set '" + s + "': expected key=value"};
+    auto key = s.substr(0, eq);
+    auto text = s.substr(eq + 1);
+    boost::system::error_code ec;
+    auto value = boost::json::parse(text, ec);
+    if (ec)
+      value = boost::json::string(text);
+    props.insert_or_assign(key, std::move(value));
+  }
+  return props;
+}
+
+std::string new_job_id() {
+  std::random_device seed;
+  std::mt19937_64 gen{(static_cast<std::uint64_t>(seed()) << 32) ^ seed()};
+  return fmt::format("j-{:016x}", gen());
+}
+
+void print_event(const protocol::job_event& e, const std::string& root_id) {
+  auto who = e.job_id == root_id ? std::string{} : "[" + e.job_id + "] ";
+  if (e.type == protocol::job_event::kind::job_ended) {
+    if (e.job_id != root_id)
+      std::cerr << fmt::format("  {}ended {}{}\n", who, protocol::to_string(e.state),
+                               e.error.empty() ? "" : ": " + e.error);
+    return;
+  }
+  auto result = e.result.empty() ? std::string("-") : "\"" + e.result + "\"";
+  auto line = fmt::format("  {}{:<16} attempt {}  result {:<12} {:>6} ms", who, e.step, e.attempt,
+                          result, e.duration_ms);
+  if (!e.error.empty())
+    line += "  " + e.error;
+  if (e.will_retry)
+    line += "  (will retry)";
+  std::cerr << line << '\n';
+}
+
+/// A temporary data directory, removed when the run ends.
+struct scratch_dir {
+  std::filesystem::path path;
+  ~scratch_dir() {
+    if (!path.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  }
+};
+
+} // namespace
+
+int run_workflow(const run_options& options) {
+  auto functions = std::make_shared<cpp_step_registry>();
+  auto executors = std::make_shared<actors::executor_registry>();
+  add_standard_executors(*executors, functions);
+
+  auto loaded = load_workflow_file(options.file,
+                                   [&](const std::string& kind) { return executors->has(kind); });
+  if (!loaded) {
+    std::cerr << loaded.error().message << '\n';
+    return run_bad_input;
+  }
+  auto props = parse_sets(options.set);
+  if (!props) {
+    std::cerr << "boad run: " << props.error().message << '\n';
+    return run_bad_input;
+  }
+
+  scratch_dir scratch;
+  auto data_dir = options.data_dir;
+  if (data_dir.empty()) {
+    auto base = std::filesystem::temp_directory_path() / "boa-run-XXXXXX";
+    std::string templ = base.string();
+    if (!::mkdtemp(templ.data())) {
+      std::cerr << "boad run: cannot create a temporary data directory in " << base.parent_path()
+                << '\n';
+      return run_bad_input;
+    }
+    data_dir = scratch.path = templ;
+  }
+
+  caf::actor_system_config cfg;
+  caf::actor_system system{cfg};
+  bus::local_bus bus;
+
+  node_options node_opts;
+  node_opts.workers = options.workers;
+  node_opts.data_dir = data_dir;
+  node_opts.resolve = workflow_directory_resolver(options.file.parent_path());
+  auto n = node::start(system, bus, executors, node_opts);
+  if (!n) {
+    std::cerr << "boad run: " << n.error().message << '\n';
+    return run_bad_input;
+  }
+
+  const auto job_id = new_job_id();
+  std::promise<protocol::job> ended;
+  actors::job_observer_callbacks callbacks;
+  if (!options.quiet)
+    callbacks.on_event = [job_id](const protocol::job_event& e) { print_event(e, job_id); };
+  callbacks.on_archived = [&ended, job_id](const protocol::job& j) {
+    if (j.id == job_id)
+      ended.set_value(j);
+  };
+  auto observer = actors::spawn_job_observer(system, bus, &(*n)->workflows(), callbacks);
+
+  auto now = (*n)->context().clock->now_ms();
+  auto first = protocol::transition::start(job_id, *loaded, *props, now);
+  std::cerr << fmt::format("job {} ({}) started\n", job_id, (*loaded)->def.name);
+  protocol::envelope env;
+  env.address = protocol::addresses::new_jobs;
+  env.subject = "job";
+  env.message_id = job_id + "/start";
+  env.body = protocol::serialize_job(first);
+  bus.publish(std::move(env), caf::actor{}, 0);
+
+  auto final_job = ended.get_future().get();
+  (*n)->stop();
+  caf::anon_send_exit(observer, caf::exit_reason::user_shutdown);
+  system.await_all_actors_done();
+
+  std::cerr << fmt::format("job {} {} in {} ms{}\n", job_id, protocol::to_string(final_job.state),
+                           final_job.ended_ms - final_job.created_ms,
+                           final_job.error.empty() ? "" : ": " + final_job.error);
+  auto json = protocol::encode_job(final_job);
+  std::cout << boost::json::serialize(json) << std::endl;
+  return final_job.state == protocol::job_state::finished ? run_finished : run_failed;
+}
+
+} // namespace boa::runtime

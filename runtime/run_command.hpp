@@ -1,0 +1,26 @@
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace boa::runtime {
+
+struct run_options {
+  std::filesystem::path file;
+  std::vector<std::string>
+      set; ///< "key=value"; value parsed as JSON when it is JSON, else a string
+  std::size_t workers = 4;
+  std::filesystem::path data_dir; ///< empty: a temporary directory, removed afterwards
+  bool quiet = false;             ///< no progress lines
+};
+
+/// Exit codes of `boad run`.
+enum run_exit : int { run_finished = 0, run_failed = 1, run_bad_input = 2 };
+
+/// `boad run`: runs one workflow to completion in-process (in-process bus, the same actors as a
+/// node), prints a line per step to stderr and the final job as JSON to stdout.
+int run_workflow(const run_options& options);
+
+} // namespace boa::runtime

@@ -1,0 +1,389 @@
+#include "storage/job_store.hpp"
+
+#include "storage/detail/record_codec.hpp"
+
+#include <rocksdb/db.h>
+#include <rocksdb/snapshot.h>
+#include <rocksdb/write_batch.h>
+
+#include <array>
+#include <charconv>
+#include <functional>
+#include <initializer_list>
+#include <mutex>
+
+// Layout (format 1). Column families and their keys:
+//   default       "format" -> the format version, in decimal
+//   jobs          id -> detail::encode_record(record)
+//   by_state      state '\0' inverted(updated_ms) id -> ""
+//   by_time       inverted(updated_ms) id -> ""
+//   state_counts  state -> number of records in that state (unsigned 64-bit big-endian)
+// inverted() is big-endian and decreases as time grows, so index order is newest first.
+// Counters are plain puts, not a RocksDB merge operator: a tool that opens the store without a
+// registered merge operator would drop the tail of the write-ahead log as unreadable.
+
+namespace boa::storage {
+
+namespace {
+
+constexpr const char* format_key = "format";
+constexpr const char* jobs_cf = "jobs";
+constexpr const char* by_state_cf = "by_state";
+constexpr const char* by_time_cf = "by_time";
+constexpr const char* counts_cf = "state_counts";
+constexpr std::size_t time_size = 8;
+
+void append_be64(std::string& out, std::uint64_t value) {
+  for (int shift = 56; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>(value >> shift));
+}
+
+std::uint64_t read_be64(std::string_view bytes) {
+  std::uint64_t value = 0;
+  for (std::size_t i = 0; i < 8; ++i)
+    value = (value << 8) | static_cast<std::uint8_t>(bytes[i]);
+  return value;
+}
+
+/// Big-endian bytes that sort newest first: flip the sign bit for unsigned order, then invert.
+std::string inverted_time(std::int64_t ms) {
+  std::string out;
+  append_be64(out, ~(static_cast<std::uint64_t>(ms) ^ (std::uint64_t{1} << 63)));
+  return out;
+}
+
+std::string state_prefix(std::string_view state) {
+  std::string key(state);
+  key.push_back('\0');
+  return key;
+}
+
+std::string by_state_key(std::string_view state, std::int64_t updated_ms, std::string_view id) {
+  return state_prefix(state) + inverted_time(updated_ms) + std::string(id);
+}
+
+std::string by_time_key(std::int64_t updated_ms, std::string_view id) {
+  return inverted_time(updated_ms) + std::string(id);
+}
+
+std::string where(const std::filesystem::path& dir) {
+  return "data directory '" + dir.string() + "': ";
+}
+
+error failure(const std::filesystem::path& dir, std::string_view doing, const rocksdb::Status& s) {
+  return error(s.IsCorruption() ? errc::corrupt : errc::io,
+               where(dir) + std::string(doing) + ": " + s.ToString());
+}
+
+expected<void> check_state_name(std::string_view id, std::string_view state) {
+  if (state.empty() || state.find('\0') != std::string_view::npos)
+    return error(errc::invalid_input,
+                 "job '" + std::string(id) + "': state must be non-empty and hold no NUL byte");
+  return {};
+}
+
+} // namespace
+
+struct job_store::impl {
+  std::filesystem::path dir;
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::ColumnFamilyHandle* meta = nullptr;
+  rocksdb::ColumnFamilyHandle* jobs = nullptr;
+  rocksdb::ColumnFamilyHandle* by_state = nullptr;
+  rocksdb::ColumnFamilyHandle* by_time = nullptr;
+  rocksdb::ColumnFamilyHandle* counts = nullptr;
+  // Serializes read-old-record-then-write per id, so concurrent puts of one job keep its index
+  // entries exact; different jobs rarely share a stripe.
+  std::array<std::mutex, 64> stripes;
+  // The state_counts family as of the last write, so that a change of state needs no read. Held
+  // across the write that changes a counter; most puts (step after step in one state) skip it.
+  std::mutex counts_mutex;
+  std::map<std::string, std::uint64_t> counts_by_state;
+
+  ~impl() {
+    if (!db)
+      return;
+    for (auto* handle : handles)
+      db->DestroyColumnFamilyHandle(handle);
+    db->Close();
+  }
+
+  std::mutex& stripe(std::string_view id) {
+    return stripes[std::hash<std::string_view>{}(id) % stripes.size()];
+  }
+
+  error fail(std::string_view doing, const rocksdb::Status& s) const {
+    return failure(dir, doing, s);
+  }
+
+  expected<void> load_counts() {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), counts));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (it->value().size() != 8)
+        return error(errc::corrupt, where(dir) + "job count of state '" + it->key().ToString() +
+                                        "' is not an 8-byte number");
+      counts_by_state[it->key().ToString()] = read_be64(it->value().ToStringView());
+    }
+    if (!it->status().ok())
+      return fail("cannot read the job counts", it->status());
+    return {};
+  }
+
+  /// Writes `batch` after adding to it the counter changes `deltas` (state, +1 or -1) implies.
+  expected<void> write(rocksdb::WriteBatch& batch,
+                       std::initializer_list<std::pair<std::string_view, int>> deltas,
+                       std::string_view id) {
+    std::unique_lock<std::mutex> guard;
+    std::map<std::string, std::uint64_t> changed;
+    if (deltas.size() > 0) {
+      guard = std::unique_lock(counts_mutex);
+      for (auto [state, delta] : deltas) {
+        std::string key(state);
+        std::uint64_t count = 0;
+        if (auto it = changed.find(key); it != changed.end())
+          count = it->second;
+        else if (auto known = counts_by_state.find(key); known != counts_by_state.end())
+          count = known->second;
+        changed[key] = delta > 0 ? count + 1 : count > 0 ? count - 1 : 0;
+      }
+      for (const auto& [state, count] : changed) {
+        if (count == 0) {
+          batch.Delete(counts, state);
+        } else {
+          std::string value;
+          append_be64(value, count);
+          batch.Put(counts, state, value);
+        }
+      }
+    }
+    auto status = db->Write(rocksdb::WriteOptions(), &batch);
+    if (!status.ok())
+      return fail("job '" + std::string(id) + "': cannot write", status);
+    for (const auto& [state, count] : changed)
+      if (count == 0)
+        counts_by_state.erase(state);
+      else
+        counts_by_state[state] = count;
+    return {};
+  }
+
+  /// True if the store holds no record (as after a crash between creating it and writing the
+  /// format version).
+  bool holds_no_record() {
+    if (!jobs)
+      return false;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), jobs));
+    it->SeekToFirst();
+    return !it->Valid() && it->status().ok();
+  }
+
+  /// Reads the format version; writes ours into a store that has none yet and holds no record.
+  expected<void> check_format(bool fresh) {
+    std::string value;
+    auto s = db->Get(rocksdb::ReadOptions(), meta, format_key, &value);
+    if (s.IsNotFound()) {
+      if (!fresh && !holds_no_record())
+        return error(errc::corrupt, where(dir) + "holds a RocksDB database without a job store "
+                                                 "format version; it is not a job store");
+      s = db->Put(rocksdb::WriteOptions(), meta, format_key, std::to_string(format_version));
+      if (s.ok())
+        s = db->Flush(rocksdb::FlushOptions(), meta);
+      if (!s.ok())
+        return fail("cannot write the job store format version", s);
+      return {};
+    }
+    if (!s.ok())
+      return fail("cannot read the job store format version", s);
+    int version = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), version);
+    if (ec != std::errc() || end != value.data() + value.size())
+      return error(errc::corrupt, where(dir) + "job store format '" + value + "' is not a number");
+    if (version != format_version)
+      return error(errc::corrupt, where(dir) + "job store format " + std::to_string(version) +
+                                      " is not supported (this boa reads format " +
+                                      std::to_string(format_version) + ")");
+    return {};
+  }
+};
+
+job_store::job_store(std::unique_ptr<impl> self) : self_(std::move(self)) {}
+
+job_store::~job_store() = default;
+
+expected<std::unique_ptr<job_store>> job_store::open(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir, ec))
+    return error(errc::io, where(dir) + "cannot create the directory: " +
+                               (ec ? ec.message() : "a file of that name is in the way"));
+
+  rocksdb::DBOptions options;
+  options.create_if_missing = true;
+  options.keep_log_file_num = 10;
+  const std::vector<std::string> ours = {rocksdb::kDefaultColumnFamilyName, jobs_cf, by_state_cf,
+                                         by_time_cf, counts_cf};
+  std::vector<std::string> names = ours;
+  const bool fresh = !std::filesystem::exists(dir / "CURRENT", ec);
+  if (fresh) {
+    options.create_missing_column_families = true;
+  } else {
+    // Open every family the directory holds (RocksDB refuses otherwise), so that a store of
+    // another format gets as far as the format check and is reported as such.
+    auto s = rocksdb::DB::ListColumnFamilies(options, dir.string(), &names);
+    if (!s.ok())
+      return failure(dir, "cannot open the job store", s);
+  }
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const auto& name : names)
+    families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  auto self = std::make_unique<impl>();
+  self->dir = dir;
+  rocksdb::DB* db = nullptr;
+  auto s = rocksdb::DB::Open(options, dir.string(), families, &self->handles, &db);
+  if (!s.ok())
+    return failure(dir, "cannot open the job store", s);
+  self->db.reset(db);
+
+  std::array<rocksdb::ColumnFamilyHandle**, 5> slots = {&self->meta, &self->jobs, &self->by_state,
+                                                        &self->by_time, &self->counts};
+  for (auto* handle : self->handles)
+    for (std::size_t i = 0; i < ours.size(); ++i)
+      if (handle->GetName() == ours[i])
+        *slots[i] = handle;
+  if (auto checked = self->check_format(fresh); !checked)
+    return std::move(checked).error();
+  for (auto* slot : slots)
+    if (*slot == nullptr)
+      return error(errc::corrupt, where(dir) + "job store lacks one of its column families");
+  if (auto loaded = self->load_counts(); !loaded)
+    return std::move(loaded).error();
+  return std::unique_ptr<job_store>(new job_store(std::move(self)));
+}
+
+expected<void> job_store::put(const job_record& record) {
+  if (record.id.empty())
+    return error(errc::invalid_input, "job record has an empty id");
+  if (auto ok = check_state_name(record.id, record.state); !ok)
+    return ok;
+
+  auto& s = *self_;
+  std::lock_guard guard(s.stripe(record.id));
+  rocksdb::WriteBatch batch;
+  rocksdb::PinnableSlice old_value;
+  auto status = s.db->Get(rocksdb::ReadOptions(), s.jobs, record.id, &old_value);
+  std::optional<detail::record_head> old;
+  if (status.ok()) {
+    auto head = detail::decode_record_head(record.id, old_value.ToStringView());
+    if (!head)
+      return std::move(head).error();
+    old = std::move(*head);
+    batch.Delete(s.by_state, by_state_key(old->state, old->updated_ms, record.id));
+    batch.Delete(s.by_time, by_time_key(old->updated_ms, record.id));
+  } else if (!status.IsNotFound()) {
+    return s.fail("job '" + record.id + "': cannot read the previous record", status);
+  }
+  // Deletes above and puts below may name the same index key; later entries of a batch win.
+  batch.Put(s.jobs, record.id, detail::encode_record(record));
+  batch.Put(s.by_state, by_state_key(record.state, record.updated_ms, record.id), {});
+  batch.Put(s.by_time, by_time_key(record.updated_ms, record.id), {});
+  if (!old)
+    return s.write(batch, {{record.state, +1}}, record.id);
+  if (old->state != record.state)
+    return s.write(batch, {{old->state, -1}, {record.state, +1}}, record.id);
+  return s.write(batch, {}, record.id);
+}
+
+expected<std::optional<job_record>> job_store::get(std::string_view id) {
+  auto& s = *self_;
+  rocksdb::PinnableSlice value;
+  auto status = s.db->Get(rocksdb::ReadOptions(), s.jobs, id, &value);
+  if (status.IsNotFound())
+    return std::optional<job_record>();
+  if (!status.ok())
+    return s.fail("job '" + std::string(id) + "': cannot read the record", status);
+  auto record = detail::decode_record(id, value.ToStringView());
+  if (!record)
+    return std::move(record).error();
+  return std::optional<job_record>(std::move(*record));
+}
+
+expected<std::vector<job_record>> job_store::list(std::optional<std::string> state,
+                                                  std::size_t limit, std::int64_t before_ms) {
+  auto& s = *self_;
+  std::vector<job_record> out;
+  if (state && (state->empty() || state->find('\0') != std::string::npos))
+    return error(errc::invalid_input, "cannot list jobs: a state must be non-empty and hold no "
+                                      "NUL byte");
+  if (limit == 0)
+    return out;
+
+  // One snapshot for the index and the records, so each entry meets the version it indexes.
+  rocksdb::ManagedSnapshot snapshot(s.db.get());
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot.snapshot();
+
+  const std::string prefix = state ? state_prefix(*state) : std::string();
+  std::string upper; // one past every key with `prefix`: the NUL that ends the state becomes 1
+  rocksdb::Slice upper_slice;
+  if (state) {
+    upper = prefix;
+    upper.back() = '\1';
+    upper_slice = upper;
+    read.iterate_upper_bound = &upper_slice;
+  }
+  std::string start = prefix;
+  if (before_ms > 0)
+    start += inverted_time(before_ms - 1);
+
+  std::unique_ptr<rocksdb::Iterator> it(s.db->NewIterator(read, state ? s.by_state : s.by_time));
+  for (it->Seek(start); it->Valid() && out.size() < limit; it->Next()) {
+    auto key = it->key().ToStringView();
+    if (key.size() < prefix.size() + time_size)
+      return error(errc::corrupt, where(s.dir) + "job index key is too short to hold a time");
+    auto id = key.substr(prefix.size() + time_size);
+    rocksdb::PinnableSlice value;
+    auto status = s.db->Get(read, s.jobs, id, &value);
+    if (status.IsNotFound())
+      continue; // left behind by the erase of an undecodable record
+    if (!status.ok())
+      return s.fail("job '" + std::string(id) + "': cannot read the record", status);
+    auto record = detail::decode_record(id, value.ToStringView());
+    if (!record)
+      return std::move(record).error();
+    if (key.substr(prefix.size(), time_size) != inverted_time(record->updated_ms) ||
+        (state && record->state != *state))
+      continue; // likewise stale
+    out.push_back(std::move(*record));
+  }
+  if (!it->status().ok())
+    return s.fail("cannot list jobs", it->status());
+  return out;
+}
+
+expected<std::map<std::string, std::uint64_t>> job_store::count_by_state() {
+  std::lock_guard guard(self_->counts_mutex);
+  return self_->counts_by_state;
+}
+
+expected<void> job_store::erase(std::string_view id) {
+  auto& s = *self_;
+  std::lock_guard guard(s.stripe(id));
+  rocksdb::PinnableSlice old_value;
+  auto status = s.db->Get(rocksdb::ReadOptions(), s.jobs, id, &old_value);
+  if (status.IsNotFound())
+    return {};
+  if (!status.ok())
+    return s.fail("job '" + std::string(id) + "': cannot read the record", status);
+  rocksdb::WriteBatch batch;
+  batch.Delete(s.jobs, id);
+  auto old = detail::decode_record_head(id, old_value.ToStringView());
+  if (!old) // it still goes; its index entries stay behind and list() passes over them
+    return s.write(batch, {}, id);
+  batch.Delete(s.by_state, by_state_key(old->state, old->updated_ms, id));
+  batch.Delete(s.by_time, by_time_key(old->updated_ms, id));
+  return s.write(batch, {{old->state, -1}}, id);
+}
+
+} // namespace boa::storage

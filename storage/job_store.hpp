@@ -1,0 +1,59 @@
+#pragma once
+
+#include "protocol/expected.hpp"
+#include "storage/job_record.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace boa::storage {
+
+/// The job metadata of one node, in RocksDB, indexed by state and by update time so that listing
+/// recent or running jobs never scans every record. Every member is safe to call concurrently.
+class job_store {
+public:
+  /// The on-disk format this build reads and writes.
+  static constexpr int format_version = 1;
+
+  /// Opens the store in `dir`, creating the directory and an empty store if needed. Fails, naming
+  /// the directory, if it is locked by another open store, is not a directory, or holds a store of
+  /// another format.
+  static expected<std::unique_ptr<job_store>> open(const std::filesystem::path& dir);
+
+  ~job_store();
+  job_store(const job_store&) = delete;
+  job_store& operator=(const job_store&) = delete;
+
+  /// Inserts or replaces the record with `record.id`, moving its index entries in the same atomic
+  /// write. `id` and `state` must be non-empty and `state` must not hold a NUL byte.
+  expected<void> put(const job_record& record);
+
+  /// The record with that id, or nullopt if there is none; errc::corrupt if it cannot be decoded.
+  expected<std::optional<job_record>> get(std::string_view id);
+
+  /// Up to `limit` records, newest `updated_ms` first, only those in `state` if given, and only
+  /// those updated strictly before `before_ms` if it is positive (pass the last `updated_ms` of a
+  /// page to get the next one).
+  expected<std::vector<job_record>> list(std::optional<std::string> state, std::size_t limit,
+                                         std::int64_t before_ms = 0);
+
+  /// Number of records in each state; states with no records are left out.
+  expected<std::map<std::string, std::uint64_t>> count_by_state();
+
+  /// Removes the record and its index entries; succeeds if there is no such record.
+  expected<void> erase(std::string_view id);
+
+private:
+  struct impl;
+  explicit job_store(std::unique_ptr<impl> self);
+  std::unique_ptr<impl> self_;
+};
+
+} // namespace boa::storage
