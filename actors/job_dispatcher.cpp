@@ -8,6 +8,7 @@
 #include "protocol/transition.hpp"
 
 #include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include <spdlog/spdlog.h>
@@ -37,6 +38,8 @@ struct dispatcher_state {
   std::unordered_map<std::uint64_t, std::string> resuming;
   /// commands waiting for the job's next step: job id -> cancel or suspend
   std::unordered_map<std::string, job_command::action> pending;
+  /// join and reduce waiters alive, stopped with the dispatcher so that a node can shut down
+  std::unordered_map<caf::actor_addr, caf::actor> waiters;
   static inline const char* name = "boa.job_dispatcher";
 };
 
@@ -137,14 +140,18 @@ void on_job(dispatcher* self, bus::delivery& d) {
     return;
   }
   // Waiters hold their delivery without occupying a worker, so they do not use up credit.
+  auto keep = [self](caf::actor waiter) {
+    self->monitor(waiter);
+    self->state.waiters.emplace(waiter.address(), std::move(waiter));
+  };
   if (protocol::transition::is_rendezvous(j)) {
-    spawn_join_waiter(self->system(), ctx, d.tag, std::move(j));
+    keep(spawn_join_waiter(self->system(), ctx, d.tag, std::move(j)));
     give_back(self, d.subscription);
     return;
   }
   const auto* s = j.workflow->def.find(j.step);
   if (s && s->role == protocol::step_role::reduce && j.reduce) {
-    spawn_reduce_waiter(self->system(), ctx, d.tag, std::move(j));
+    keep(spawn_reduce_waiter(self->system(), ctx, d.tag, std::move(j)));
     give_back(self, d.subscription);
     return;
   }
@@ -169,14 +176,19 @@ caf::behavior job_dispatcher(dispatcher* self, node_context* ctx) {
   st.new_jobs_sub =
       subscribe(protocol::addresses::new_jobs, std::max<std::uint32_t>(1, in_flight / 4));
   st.commands_sub = subscribe(protocol::addresses::commands, 64);
-  self->attach_functor([self, bus = ctx->bus] {
+  self->set_exit_handler([self](caf::exit_msg& msg) {
     // Held deliveries go back to their queues for another node (or this one, restarted).
-    for (auto sub : {self->state.jobs_sub, self->state.new_jobs_sub, self->state.commands_sub})
+    auto& st = self->state;
+    for (auto sub : {st.jobs_sub, st.new_jobs_sub, st.commands_sub})
       if (sub)
-        bus->unsubscribe(sub);
-    for (auto& [sub, id] : self->state.resuming)
-      bus->unsubscribe(sub);
+        st.ctx->bus->unsubscribe(sub);
+    for (auto& [sub, id] : st.resuming)
+      st.ctx->bus->unsubscribe(sub);
+    for (auto& [addr, waiter] : st.waiters)
+      caf::anon_send_exit(waiter, caf::exit_reason::user_shutdown);
+    self->quit(msg.reason);
   });
+  self->set_down_handler([self](caf::down_msg& down) { self->state.waiters.erase(down.source); });
   return {
       [self](delivery_atom, bus::delivery& d) {
         if (d.subscription == self->state.commands_sub)

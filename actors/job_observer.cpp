@@ -22,11 +22,12 @@ caf::behavior job_observer(caf::event_based_actor* self, bus::bus* bus,
   if (callbacks.on_archived)
     if (auto sub = bus->subscribe(protocol::addresses::archive, me, 256))
       archive_sub = *sub;
-  self->attach_functor([bus, events_sub, archive_sub] {
+  self->set_exit_handler([self, bus, events_sub, archive_sub](caf::exit_msg& msg) {
     if (events_sub)
       bus->unsubscribe(events_sub);
     if (archive_sub)
       bus->unsubscribe(archive_sub);
+    self->quit(msg.reason);
   });
   return {
       [=](delivery_atom, bus::delivery& d) {

@@ -109,6 +109,17 @@ void on_outcome(runner* self, step_outcome outcome, const std::string& worker) {
   entry.end_ms = now;
   auto result = protocol::transition::record_attempt(j, s, outcome, entry);
 
+  if (!outcome.ok && j.deadline_ms != 0 && now >= j.deadline_ms) {
+    // The job's own deadline cut the step short: that is the job timing out, not the step failing.
+    st.out->event(protocol::step_finished_event(j, j.history.back(), false));
+    auto limit = j.workflow->def.timeout_ms.value_or(0);
+    publish(self, protocol::transition::end(std::move(j), protocol::job_state::error,
+                                            "job exceeded its timeout of " + std::to_string(limit) +
+                                                " ms in step '" + s.id + "'",
+                                            now));
+    return;
+  }
+
   auto delay = outcome.ok ? -1 : protocol::transition::retry_delay_ms(s, j.attempt);
   if (delay >= 0 && j.deadline_ms != 0 && now + delay >= j.deadline_ms)
     delay = -1; // a retry could not start before the job's deadline

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace boa::actors {
@@ -33,9 +34,15 @@ struct waiter_core {
     for (auto tag : taken)
       ctx->bus->settle(tag, how);
     ctx->bus->settle(held_tag, how);
-    if (subscription)
-      ctx->bus->unsubscribe(subscription);
+    leave();
     self->quit();
+  }
+
+  /// Ends the subscription: whatever it holds unsettled goes back to its queue. Also runs when
+  /// the waiter is stopped from outside (node shutdown).
+  void leave() {
+    if (subscription)
+      ctx->bus->unsubscribe(std::exchange(subscription, 0));
   }
 
   /// Decodes a delivery; a message that is not a job goes to the dead-letter queue.
@@ -80,6 +87,10 @@ caf::behavior join_waiter(caf::stateful_actor<join_state>* self, node_context* c
   st.core.ctx = ctx;
   st.core.held_tag = tag;
   st.core.out.emplace(*ctx, caf::actor_cast<caf::actor>(self));
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    self->state.core.leave();
+    self->quit(msg.reason);
+  });
   const auto frame = main_branch.forks.back();
   st.main = std::move(main_branch);
   st.arrived.assign(static_cast<std::size_t>(frame.branches), false);
@@ -170,6 +181,10 @@ caf::behavior reduce_waiter(caf::stateful_actor<reduce_state>* self, node_contex
   st.core.ctx = ctx;
   st.core.held_tag = tag;
   st.core.out.emplace(*ctx, caf::actor_cast<caf::actor>(self));
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    self->state.core.leave();
+    self->quit(msg.reason);
+  });
   st.parent = std::move(parent);
   st.s = st.parent.workflow->def.find(st.parent.step);
   if (protocol::transition::reduce_complete(st.parent)) {

@@ -1,5 +1,7 @@
 #include "protocol/error.hpp"
 
+#include <ostream>
+
 namespace boa {
 
 const char* to_string(errc code) {
@@ -22,6 +24,10 @@ const char* to_string(errc code) {
     return "internal error";
   }
   return "unknown error";
+}
+
+std::ostream& operator<<(std::ostream& out, errc code) {
+  return out << to_string(code);
 }
 
 } // namespace boa

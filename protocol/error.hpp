@@ -1,5 +1,6 @@
 #pragma once
 
+#include <iosfwd>
 #include <string>
 #include <utility>
 
@@ -26,6 +27,7 @@ enum class errc {
 };
 
 const char* to_string(errc code);
+std::ostream& operator<<(std::ostream& out, errc code);
 
 /// An error a user can act on: the message already says where (file, JSON path, flag) and why.
 struct error {

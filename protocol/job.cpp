@@ -1,5 +1,7 @@
 #include "protocol/job.hpp"
 
+#include <ostream>
+
 namespace boa::protocol {
 
 namespace {
@@ -16,6 +18,10 @@ std::optional<job_state> job_state_from_string(std::string_view text) {
     if (text == state_names[i])
       return static_cast<job_state>(i);
   return std::nullopt;
+}
+
+std::ostream& operator<<(std::ostream& out, job_state state) {
+  return out << to_string(state);
 }
 
 bool is_terminal(job_state state) {

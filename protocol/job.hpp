@@ -5,6 +5,7 @@
 #include <boost/json/value.hpp>
 
 #include <cstdint>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@ namespace boa::protocol {
 enum class job_state { initial, running, suspended, finished, error, canceled };
 
 const char* to_string(job_state state);
+std::ostream& operator<<(std::ostream& out, job_state state);
 std::optional<job_state> job_state_from_string(std::string_view text);
 /// finished, error and canceled are terminal: nothing runs after them.
 bool is_terminal(job_state state);
@@ -41,8 +43,8 @@ struct fork_frame {
 
 /// Progress of a reduce step, checkpointed in the job so that no sub-job is lost or counted twice.
 struct reduce_progress {
-  std::string map_step;
-  std::int64_t expected = 0;              ///< number of sub-jobs the map step started
+  std::string map_step;      ///< the reduce key, "<map step id>-<history length>" (names the queue)
+  std::int64_t expected = 0; ///< number of sub-jobs the map step started
   std::vector<std::string> folded;        ///< sub-job ids already folded (sorted)
   std::vector<boost::json::object> items; ///< folded properties by item index (collect/merge)
   double sum = 0;                         ///< running total (sum)

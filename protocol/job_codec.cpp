@@ -2,6 +2,7 @@
 
 #include "protocol/json_read.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/serializer.hpp>
 
 #include <algorithm>
@@ -225,11 +226,11 @@ template <class W> void write_job(W& w, const job& j) {
 
 constexpr std::int64_t int_max = INT_MAX;
 
-/// Reads one job message. `owned`: the caller gives up the JSON, so large members may be moved out
-/// of it instead of copied.
+/// Reads one job message. What the job keeps is copied into default storage, so the message may
+/// live in a short-lived arena.
 class job_decoder {
 public:
-  job_decoder(json_reader& r, bool owned) : r_(r), owned_(owned) {}
+  explicit job_decoder(json_reader& r) : r_(r) {}
 
   /// Reads every member except `workflow`, which it returns (nullptr when absent or not an object).
   const json::value* read(const json::object& obj, job& j) {
@@ -255,7 +256,7 @@ public:
         workflow = &v;
       } else if (key == "properties") {
         if (const auto* p = r_.object(v, at))
-          j.props = take(*p);
+          j.props = *p; // assignment keeps the storage of j.props
       } else if (key == "step") {
         assign(j.step, r_.string(v, at));
       } else if (key == "attempt") {
@@ -311,13 +312,6 @@ private:
   static void assign(std::int64_t& out, std::optional<std::int64_t> n) {
     if (n)
       out = *n;
-  }
-
-  json::object take(const json::object& o) const {
-    if (!owned_)
-      return o;
-    // Safe: with owned_, `o` lies inside a value the caller handed over as mutable.
-    return std::move(const_cast<json::object&>(o));
   }
 
   void read_state(const json::value& v, const json_path& at, job& j) {
@@ -433,7 +427,7 @@ private:
           r.items.reserve(items->size());
           for (std::size_t i = 0; i < items->size(); ++i)
             if (const auto* o = r_.object((*items)[i], p[i]))
-              r.items.push_back(take(*o));
+              r.items.emplace_back(*o, json::storage_ptr());
         }
       } else if (key == "sum") {
         if (auto x = r_.number(m, p))
@@ -446,7 +440,6 @@ private:
   }
 
   json_reader& r_;
-  bool owned_;
 };
 
 /// Steps the job names must exist in its workflow.
@@ -459,18 +452,19 @@ void check_step_names(json_reader& r, const job& j) {
   };
   check(j.step, root / "step");
   const json_path forks_at = root / "forks";
-  for (std::size_t i = 0; i < j.forks.size(); ++i)
-    check(j.forks[i].fork_step, forks_at[i] / "fork_step");
-  if (j.reduce)
-    check(j.reduce->map_step, root / "reduce" / "map_step");
+  for (std::size_t i = 0; i < j.forks.size(); ++i) {
+    const json_path fork_at = forks_at[i];
+    check(j.forks[i].fork_step, fork_at / "fork_step");
+  }
+  // reduce.map_step is the reduce key ("<map step>-<n>"), not a step id.
 }
 
-expected<job> decode(const json::value& json, workflow_cache* cache, bool owned) {
+expected<job> decode(const json::value& json, workflow_cache* cache) {
   std::vector<problem> problems;
   json_reader r(problems);
   job j;
   if (const auto* obj = r.object(json, json_path())) {
-    if (const auto* source = job_decoder(r, owned).read(*obj, j)) {
+    if (const auto* source = job_decoder(r).read(*obj, j)) {
       auto decoded = cache ? cache->get(*source) : decode_workflow(*source);
       for (auto& p : decoded.problems)
         if (!p.warning)
@@ -538,6 +532,39 @@ std::uint64_t structural_hash(const json::value& v) {
   return 0;
 }
 
+bool same_json(const json::value& a, const json::value& b);
+
+bool same_members(const json::object& a, const json::object& b) {
+  if (a.size() != b.size())
+    return false;
+  for (const auto& kv : a) {
+    auto it = b.find(kv.key());
+    if (it == b.end() || !same_json(kv.value(), it->value()))
+      return false;
+  }
+  return true;
+}
+
+/// `a == b` as json::value defines it, without the copy of every member that Boost 1.81's
+/// object comparison makes (`for (auto e : *this)`), which made a cache hit cost about as much as
+/// decoding the definition.
+bool same_json(const json::value& a, const json::value& b) {
+  if (const auto* x = a.if_object()) {
+    const auto* y = b.if_object();
+    return y != nullptr && same_members(*x, *y);
+  }
+  if (const auto* x = a.if_array()) {
+    const auto* y = b.if_array();
+    if (y == nullptr || x->size() != y->size())
+      return false;
+    for (std::size_t i = 0; i < x->size(); ++i)
+      if (!same_json((*x)[i], (*y)[i]))
+        return false;
+    return true;
+  }
+  return a == b; // scalars
+}
+
 } // namespace
 
 boost::json::object encode_job(const job& j) {
@@ -574,7 +601,7 @@ workflow_decoding workflow_cache::get(const boost::json::value& source) {
   }
   const auto* object = source.if_object();
   for (const auto& c : candidates)
-    if (c && object && c->source == *object)
+    if (c && object && same_members(c->source, *object))
       return {c, {}};
 
   workflow_decoding decoded = decode_workflow(source);
@@ -582,7 +609,7 @@ workflow_decoding workflow_cache::get(const boost::json::value& source) {
     return decoded;
   std::lock_guard lock(mutex_);
   for (auto [i, end] = by_hash_.equal_range(hash); i != end; ++i)
-    if (i->second->workflow->source == *object) // another thread decoded it meanwhile
+    if (same_members(i->second->workflow->source, *object)) // decoded meanwhile by another thread
       return {i->second->workflow, std::move(decoded.problems)};
   by_hash_.emplace(hash, entries_.insert(entries_.end(), entry{hash, decoded.workflow}));
   if (entries_.size() > capacity_) {
@@ -598,14 +625,16 @@ workflow_decoding workflow_cache::get(const boost::json::value& source) {
 }
 
 expected<job> decode_job(const boost::json::value& json, workflow_cache* cache) {
-  return decode(json, cache, false);
+  return decode(json, cache);
 }
 
 expected<job> parse_job(std::string_view text, workflow_cache* cache) {
-  auto json = parse_json(text);
+  // The document lives only while it is decoded: an arena makes parsing it cheaper.
+  json::monotonic_resource arena;
+  auto json = parse_json(text, &arena);
   if (!json)
     return error{errc::invalid_input, to_string(json.error())};
-  return decode(*json, cache, true);
+  return decode(*json, cache);
 }
 
 } // namespace boa::protocol

@@ -20,6 +20,7 @@ namespace boa::protocol {
 
 /// The wire form of a job (`{"v": 1, "type": "job", ...}`); members that hold their default
 /// (empty string or array, 0, item_index -1, attempt 1, state initial, no reduce) are omitted.
+/// `decode_job` gives back an equal job (a job needs a workflow to decode).
 boost::json::object encode_job(const job& j);
 
 /// `encode_job` as JSON text, written directly (without building the object first).

@@ -69,8 +69,10 @@ const char* json_kind_name(const boost::json::value& v) {
   return "?";
 }
 
-expected<boost::json::value, problem> parse_json(std::string_view text) {
+expected<boost::json::value, problem> parse_json(std::string_view text,
+                                                 boost::json::storage_ptr storage) {
   boost::json::stream_parser parser;
+  parser.reset(std::move(storage));
   boost::system::error_code ec;
   std::size_t consumed = parser.write(text.data(), text.size(), ec);
   if (!ec)

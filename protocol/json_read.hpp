@@ -4,6 +4,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
 
 #include <cstddef>
@@ -34,13 +35,16 @@ std::string join_path(std::string_view prefix, std::string_view path);
 
 /// A location in a JSON document as a chain of frames on the caller's stack, rendered to text only
 /// when a problem is reported, so that reading a valid document spends nothing on paths.
-/// A child refers to its parent: name the parent, or use the child within the same expression.
+/// A child refers to its parent, so children are made only from named paths (never from a
+/// temporary, which would be gone before the child is used).
 class json_path {
 public:
   json_path() = default; ///< the document root
 
-  json_path operator/(std::string_view key) const noexcept { return {this, key, npos}; }
-  json_path operator[](std::size_t index) const noexcept { return {this, {}, index}; }
+  json_path operator/(std::string_view key) const& noexcept { return {this, key, npos}; }
+  json_path operator[](std::size_t index) const& noexcept { return {this, {}, index}; }
+  json_path operator/(std::string_view key) const&& = delete;
+  json_path operator[](std::size_t index) const&& = delete;
 
   std::string str() const;
 
@@ -59,9 +63,10 @@ private:
 /// "object", "array", "string", "number", "boolean" or "null": the kind as a user would name it.
 const char* json_kind_name(const boost::json::value& v);
 
-/// Parses one JSON document; a syntax error becomes a problem at the root whose message says where,
-/// as line:column (both from 1), e.g. `invalid JSON at 3:14: syntax error`.
-expected<boost::json::value, problem> parse_json(std::string_view text);
+/// Parses one JSON document (into `storage`); a syntax error becomes a problem at the root whose
+/// message says where, as line:column (both from 1), e.g. `invalid JSON at 3:14: syntax error`.
+expected<boost::json::value, problem> parse_json(std::string_view text,
+                                                 boost::json::storage_ptr storage = {});
 
 /// Reads a JSON document for a decoder that validates every member: each accessor checks the type
 /// (and range) of one value and, on a mismatch, records a problem at its path and returns nothing,

@@ -3,8 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-
-#include <boost/json/serialize.hpp>
+#include <charconv>
 
 namespace boa::protocol {
 
@@ -28,8 +27,12 @@ std::string scalar_result(const boost::json::value& v) {
     return std::to_string(v.get_int64());
   case boost::json::kind::uint64:
     return std::to_string(v.get_uint64());
-  case boost::json::kind::double_:
-    return boost::json::serialize(v);
+  case boost::json::kind::double_: {
+    // Shortest round-trip form ("1.5", "2"), not the serializer's exponent form ("1.5E0").
+    char text[32];
+    auto printed = std::to_chars(text, text + sizeof text, v.get_double());
+    return std::string(text, printed.ptr);
+  }
   case boost::json::kind::bool_:
     return v.get_bool() ? "true" : "false";
   default:
@@ -66,9 +69,10 @@ properties returned_properties(const boost::json::value& returned) {
 
 std::vector<std::string> route(const step& s, std::string_view result, bool all) {
   std::vector<std::string> targets;
-  const bool failed = result == error_result;
+  const auto wanted = lower(result); // matches are stored lower-cased
+  const bool failed = wanted == error_result;
   for (const auto& r : s.next) {
-    const bool hit = failed ? r.match == error_result : (r.match == "*" || r.match == result);
+    const bool hit = failed ? r.match == error_result : (r.match == "*" || r.match == wanted);
     if (!hit)
       continue;
     targets.push_back(r.target);

@@ -25,6 +25,16 @@ std::string last_error_of(const job& j, const step& s) {
   return "step '" + s.id + "' failed";
 }
 
+/// "<fork id>.<branch>." of the innermost fork the job runs in, "" outside any fork. Sibling
+/// branches start with empty histories, so a step and a history length alone do not tell apart the
+/// forks or reduces two of them start at the same step.
+std::string branch_scope(const job& j) {
+  if (j.forks.empty())
+    return {};
+  const auto& f = j.forks.back();
+  return f.fork_id + "." + std::to_string(f.branch) + ".";
+}
+
 history_entry instant_entry(const step& s, std::int64_t now_ms, const std::string& node,
                             std::string result, std::string error) {
   history_entry e;
@@ -145,7 +155,7 @@ std::vector<outbound_job> advance(job j, const step& s, const std::string& resul
     return out;
   }
   const int n = static_cast<int>(targets.size());
-  const auto fork_id = s.id + "-" + std::to_string(j.history.size());
+  const auto fork_id = branch_scope(j) + s.id + "-" + std::to_string(j.history.size());
   for (int i = 0; i < n; ++i) {
     job b = i + 1 == n ? std::move(j) : j;
     if (i > 0)
@@ -224,7 +234,7 @@ std::vector<outbound_job> join(job main, std::vector<job> branches, std::int64_t
 }
 
 std::string reduce_key(const job& j, const step& map_step) {
-  return map_step.id + "-" + std::to_string(j.history.size());
+  return branch_scope(j) + map_step.id + "-" + std::to_string(j.history.size());
 }
 
 map_fanout start_map(job parent, const step& map_step, const std::string& key,

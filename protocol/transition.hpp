@@ -54,8 +54,9 @@ bool is_rendezvous(const job& j);
 std::vector<outbound_job> join(job main, std::vector<job> branches, std::int64_t now_ms,
                                const std::string& node);
 
-/// Key of the reduce a map step feeds ("<map step>-<history length>"): names the reduce queue and
-/// is part of sub-job ids, identical when a redelivered map step runs again.
+/// Key of the reduce a map step feeds ("<map step>-<history length>", inside a fork prefixed with
+/// "<fork id>.<branch>."): names the reduce queue and is part of sub-job ids, identical when a
+/// redelivered map step runs again.
 std::string reduce_key(const job& j, const step& map_step);
 
 /// What a map step publishes: one initial sub-job per item (to `queue:boa.jobs.new`) and the parent

@@ -158,7 +158,8 @@ private:
       r_.error(at / "run", "is required");
     } else if (s.role == step_role::map && s.map.items.empty() &&
                obj->at("map").is_object()) { // a map that is not an object is reported already
-      r_.error(at / "map" / "items", "is required when the map step has no 'run'");
+      const json_path map_at = at / "map";
+      r_.error(map_at / "items", "is required when the map step has no 'run'");
     }
 
     if (const auto* m = r_.member(*obj, at, "next"))
@@ -261,7 +262,7 @@ private:
     std::int64_t n = 0;
     auto [end, ec] = std::from_chars(revision.data(), revision.data() + revision.size(), n);
     return valid_name(ref.substr(0, at)) && ec == std::errc() &&
-           end == revision.data() + revision.size() && n >= 1 && revision.front() != '+';
+           end == revision.data() + revision.size() && n >= 1;
   }
 
   void read_reduce(const json::value& v, const json_path& at, step& s) {
@@ -420,21 +421,24 @@ private:
       if (!info[i].has_id)
         continue;
       auto [it, inserted] = first.emplace(w.steps[i].id, i);
+      const json_path step_at = steps_at[i];
       if (inserted)
         ids.push_back(w.steps[i].id);
       else
-        r_.error(steps_at[i] / "id", "duplicate step id " + quoted(w.steps[i].id) +
-                                         " (already used by steps[" + std::to_string(it->second) +
-                                         "])");
+        r_.error(step_at / "id", "duplicate step id " + quoted(w.steps[i].id) +
+                                     " (already used by steps[" + std::to_string(it->second) +
+                                     "])");
     }
 
     std::vector<std::vector<std::size_t>> successors(n);
-    for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t i = 0; i < n; ++i) {
+      const json_path step_at = steps_at[i];
+      const json_path next_at = step_at / "next";
       for (std::size_t k = 0; k < w.steps[i].next.size(); ++k) {
         const std::string& target = w.steps[i].next[k].target;
         auto it = first.find(target);
         if (it == first.end()) {
-          r_.error((steps_at[i] / "next")[info[i].route_index[k]],
+          r_.error(next_at[info[i].route_index[k]],
                    "unknown step " + quoted(target) + suggestion(target, ids));
           info[i].route_target.push_back(npos);
           continue;
@@ -442,11 +446,13 @@ private:
         info[i].route_target.push_back(it->second);
         successors[i].push_back(it->second);
       }
+    }
 
     for (std::size_t i = 0; i < n; ++i)
       check_successors(w, i, successors[i], info[i], steps_at);
+    const json_path entry_at = steps_at[0];
     if (w.steps[0].role == step_role::reduce)
-      r_.error(steps_at[0] / "reduce",
+      r_.error(entry_at / "reduce",
                "the entry step cannot be a reduce step: only a map step may lead to one");
 
     std::vector<std::size_t> forks;
@@ -454,10 +460,12 @@ private:
       if (w.steps[i].parallel)
         forks.insert(forks.end(), successors[i].begin(), successors[i].end());
     const auto after_fork = reachable(successors, std::move(forks));
-    for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t i = 0; i < n; ++i) {
+      const json_path step_at = steps_at[i];
       if (w.steps[i].role == step_role::join && !after_fork[i])
-        r_.error(steps_at[i] / "join",
+        r_.error(step_at / "join",
                  "join " + quoted(w.steps[i].id) + " is not reachable from any parallel step");
+    }
 
     const auto from_entry = reachable(successors, {0});
     for (std::size_t i = 0; i < n; ++i)
@@ -471,7 +479,8 @@ private:
                         const std::vector<std::size_t>& successors, const step_info& info,
                         const json_path& steps_at) {
     const step& s = w.steps[i];
-    const json_path next_at = steps_at[i] / "next";
+    const json_path step_at = steps_at[i];
+    const json_path next_at = step_at / "next";
     for (auto t : successors)
       if (w.steps[t].role == step_role::join) {
         if (std::any_of(successors.begin(), successors.end(), [t](auto u) { return u != t; }))

@@ -145,7 +145,7 @@ step_outcome exec_executor::run(const protocol::step_request& request) {
     std::error_code ec;
     if (!std::filesystem::is_directory(request.job_dir, ec))
       return step_outcome::failure(request.run.kind + ": job directory '" + request.job_dir +
-                                   "' does not exist");
+                                   "' is not an existing directory");
   }
   const std::string program = args->argv.front();
 

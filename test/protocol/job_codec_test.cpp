@@ -3,6 +3,7 @@
 #include "protocol/job_codec.hpp"
 #include "protocol/workflow_codec.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -143,6 +144,20 @@ BOOST_AUTO_TEST_CASE(job_with_every_field_set_survives_a_round_trip) {
   auto from_text = parse_job(serialize_job(original));
   BOOST_REQUIRE_MESSAGE(from_text, why(from_text));
   check_same(original, *from_text);
+}
+
+BOOST_AUTO_TEST_CASE(decoded_job_outlives_the_memory_of_its_message) {
+  boa::expected<job> decoded = boa::error();
+  {
+    json::monotonic_resource arena;
+    json::value wire(encode_job(full_job()), &arena);
+    decoded = decode_job(wire);
+  }
+  BOOST_REQUIRE_MESSAGE(decoded, why(decoded));
+  const json::storage_ptr default_storage;
+  BOOST_TEST(decoded->props.storage().get() == default_storage.get());
+  BOOST_TEST(decoded->reduce->items[0].storage().get() == default_storage.get());
+  check_same(full_job(), *decoded);
 }
 
 BOOST_AUTO_TEST_CASE(serialized_text_is_the_encoded_object) {

@@ -16,8 +16,10 @@ BOOST_AUTO_TEST_CASE(path_joins_member_names_with_dots_and_puts_indexes_in_brack
   const json_path step = steps[3];
   BOOST_TEST(root.str() == "");
   BOOST_TEST(steps.str() == "steps");
-  BOOST_TEST((step / "next")[1].str() == "steps[3].next[1]");
-  BOOST_TEST((step / "next")[1][0].str() == "steps[3].next[1][0]");
+  const json_path next = step / "next";
+  const json_path entry = next[1];
+  BOOST_TEST(entry.str() == "steps[3].next[1]");
+  BOOST_TEST(entry[0].str() == "steps[3].next[1][0]");
   BOOST_TEST(root[2].str() == "[2]");
 }
 
@@ -60,7 +62,8 @@ BOOST_AUTO_TEST_CASE(type_mismatch_names_the_expected_and_the_actual_kind) {
 BOOST_AUTO_TEST_CASE(integer_accepts_whole_doubles_and_says_which_range_is_allowed) {
   std::vector<problem> problems;
   json_reader r(problems);
-  const json_path at = json_path() / "n";
+  const json_path root;
+  const json_path at = root / "n";
   BOOST_TEST(r.integer(boost::json::value(3.0), at, 1).value() == 3);
   BOOST_TEST(r.integer(boost::json::value(7), at, 0, 10).value() == 7);
   BOOST_TEST(!r.failed());
@@ -80,7 +83,9 @@ BOOST_AUTO_TEST_CASE(integer_accepts_whole_doubles_and_says_which_range_is_allow
 BOOST_AUTO_TEST_CASE(missing_required_member_and_unknown_keys_are_reported) {
   std::vector<problem> problems;
   json_reader r(problems);
-  const json_path step = (json_path() / "steps")[0];
+  const json_path root;
+  const json_path steps = root / "steps";
+  const json_path step = steps[0];
   auto v = boost::json::parse(R"({"id": "a", "nxet": []})");
   r.reject_unknown_keys(v.get_object(), step, {"id", "run", "next"});
   BOOST_TEST(r.member(v.get_object(), step, "run", true) == nullptr);

@@ -2,6 +2,7 @@
 
 #include "protocol/workflow_codec.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -477,6 +478,21 @@ BOOST_AUTO_TEST_CASE(inline_map_workflow_survives_the_round_trip) {
   BOOST_TEST(again.workflow->def.find("m")->map.inline_workflow ==
              d.workflow->def.find("m")->map.inline_workflow);
   BOOST_TEST((again.workflow->def.find("r")->reduce.fold == fold_kind::merge));
+}
+
+BOOST_AUTO_TEST_CASE(decoded_workflow_outlives_the_memory_of_its_input) {
+  workflow_ptr w;
+  {
+    boost::json::monotonic_resource arena;
+    auto json = boost::json::parse(every_role, &arena);
+    w = decode_workflow(json).workflow;
+  }
+  BOOST_REQUIRE(w != nullptr);
+  const boost::json::storage_ptr default_storage;
+  BOOST_TEST(w->source.storage().get() == default_storage.get());
+  BOOST_TEST(w->def.props.storage().get() == default_storage.get());
+  BOOST_TEST(w->def.find("right")->run.args.storage().get() == default_storage.get());
+  BOOST_TEST(w->def.find("right")->run.args.at("argv").as_array().at(0).as_string() == "sh");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
