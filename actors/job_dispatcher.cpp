@@ -2,7 +2,6 @@
 
 #include "actors/job_runner.hpp"
 #include "actors/messages.hpp"
-#include "actors/rendezvous.hpp"
 #include "protocol/job_codec.hpp"
 #include "protocol/job_command.hpp"
 #include "protocol/transition.hpp"
@@ -23,10 +22,6 @@ namespace {
 using protocol::job;
 using protocol::job_command;
 
-std::string suspended_queue(const std::string& job_id) {
-  return "queue:boa.suspended." + job_id;
-}
-
 struct dispatcher_state {
   node_context* ctx = nullptr;
   std::uint64_t jobs_sub = 0;
@@ -36,8 +31,6 @@ struct dispatcher_state {
   std::unordered_map<std::uint64_t, std::uint64_t> credit_owner;
   /// resume subscriptions (one per resumed job) -> job id
   std::unordered_map<std::uint64_t, std::string> resuming;
-  /// commands waiting for the job's next step: job id -> cancel or suspend
-  std::unordered_map<std::string, job_command::action> pending;
   /// join and reduce waiters alive, stopped with the dispatcher so that a node can shut down
   std::unordered_map<caf::actor_addr, caf::actor> waiters;
   static inline const char* name = "boa.job_dispatcher";
@@ -47,6 +40,20 @@ using dispatcher = caf::stateful_actor<dispatcher_state>;
 
 void give_back(dispatcher* self, std::uint64_t subscription) {
   self->state.ctx->bus->add_credit(subscription, 1);
+}
+
+/// Called when the actor holding `tag` is done with it (settled or handed to a waiter).
+void release_credit(dispatcher* self, std::uint64_t tag) {
+  auto& st = self->state;
+  auto i = st.credit_owner.find(tag);
+  if (i == st.credit_owner.end())
+    return;
+  auto sub = i->second;
+  st.credit_owner.erase(i);
+  if (sub == st.jobs_sub || sub == st.new_jobs_sub)
+    give_back(self, sub);
+  else if (st.resuming.erase(sub) != 0)
+    st.ctx->bus->unsubscribe(sub); // its one delivery is settled: the resume is complete
 }
 
 void on_command(dispatcher* self, const bus::delivery& d) {
@@ -61,11 +68,11 @@ void on_command(dispatcher* self, const bus::delivery& d) {
   switch (command->what) {
   case job_command::action::cancel:
   case job_command::action::suspend:
-    st.pending[command->job_id] = command->what;
+    st.ctx->controls->request(command->job_id, command->what);
     break;
   case job_command::action::resume: {
-    st.pending.erase(command->job_id);
-    auto sub = st.ctx->bus->subscribe(suspended_queue(command->job_id),
+    st.ctx->controls->clear(command->job_id);
+    auto sub = st.ctx->bus->subscribe(protocol::addresses::suspended_queue(command->job_id),
                                       caf::actor_cast<caf::actor>(self), 1);
     if (sub)
       st.resuming.emplace(*sub, command->job_id);
@@ -74,89 +81,27 @@ void on_command(dispatcher* self, const bus::delivery& d) {
   }
 }
 
-/// A job that a command stops before its next step.
-bool apply_pending_command(dispatcher* self, const bus::delivery& d, job& j) {
+/// A suspended job taken back from its suspended queue: it goes on from where it stopped.
+void on_resumed(dispatcher* self, const bus::delivery& d) {
   auto& st = self->state;
-  auto i = st.pending.find(j.id);
-  if (i == st.pending.end())
-    return false;
-  auto now = st.ctx->clock->now_ms();
-  std::vector<protocol::outbound_job> out;
-  std::vector<protocol::job_event> events;
-  if (i->second == job_command::action::cancel) {
-    out = protocol::transition::end(std::move(j), protocol::job_state::canceled,
-                                    "canceled on request", now);
-    for (const auto& o : out)
-      if (o.address == protocol::addresses::archive)
-        events.push_back(protocol::job_ended_event(o.state, st.ctx->node_id, now));
-  } else {
-    j.state = protocol::job_state::suspended;
-    j.updated_ms = now;
-    auto address = suspended_queue(j.id);
-    out.push_back({std::move(address), std::move(j)});
+  auto decoded = protocol::parse_job(d.message.body, st.ctx->workflows);
+  if (!decoded) {
+    st.ctx->bus->settle(d.tag, bus::settlement::reject,
+                        "cannot decode job: " + decoded.error().message);
+    st.ctx->bus->unsubscribe(d.subscription);
+    st.resuming.erase(d.subscription);
+    return;
   }
-  st.credit_owner.emplace(d.tag, d.subscription);
-  spawn_job_publisher(self->system(), *st.ctx, caf::actor_cast<caf::actor>(self), d.tag,
-                      std::move(out), std::move(events));
-  return true;
-}
-
-void on_resumed(dispatcher* self, const bus::delivery& d, job j) {
-  auto& st = self->state;
-  // The subscription ends once the publisher has settled: ending it now would release the delivery.
-  st.credit_owner.emplace(d.tag, d.subscription);
+  auto& j = *decoded;
   j.state = protocol::job_state::running;
   j.updated_ms = st.ctx->clock->now_ms();
   std::vector<protocol::outbound_job> out;
   auto address = protocol::transition::address_for(j);
   out.push_back({std::move(address), std::move(j)});
+  // The subscription ends once the publisher has settled: ending it now would release the delivery.
+  st.credit_owner.emplace(d.tag, d.subscription);
   spawn_job_publisher(self->system(), *st.ctx, caf::actor_cast<caf::actor>(self), d.tag,
                       std::move(out), {});
-}
-
-void on_job(dispatcher* self, bus::delivery& d) {
-  auto& st = self->state;
-  auto& ctx = *st.ctx;
-  auto decoded = protocol::parse_job(d.message.body, ctx.workflows);
-  if (!decoded) {
-    spdlog::warn("dead-lettering message {} from {}: {}", d.message.message_id, d.message.address,
-                 decoded.error().message);
-    ctx.bus->settle(d.tag, bus::settlement::reject,
-                    "cannot decode job: " + decoded.error().message);
-    give_back(self, d.subscription);
-    return;
-  }
-  auto& j = *decoded;
-  if (auto r = st.resuming.find(d.subscription); r != st.resuming.end()) {
-    on_resumed(self, d, std::move(j));
-    return;
-  }
-  if (apply_pending_command(self, d, j))
-    return;
-  if (protocol::is_terminal(j.state) && j.forks.empty()) {
-    ctx.bus->settle(d.tag, bus::settlement::reject,
-                    "job " + j.id + " has already ended; it belongs in the archive");
-    give_back(self, d.subscription);
-    return;
-  }
-  // Waiters hold their delivery without occupying a worker, so they do not use up credit.
-  auto keep = [self](caf::actor waiter) {
-    self->monitor(waiter);
-    self->state.waiters.emplace(waiter.address(), std::move(waiter));
-  };
-  if (protocol::transition::is_rendezvous(j)) {
-    keep(spawn_join_waiter(self->system(), ctx, d.tag, std::move(j)));
-    give_back(self, d.subscription);
-    return;
-  }
-  const auto* s = j.workflow->def.find(j.step);
-  if (s && s->role == protocol::step_role::reduce && j.reduce) {
-    keep(spawn_reduce_waiter(self->system(), ctx, d.tag, std::move(j)));
-    give_back(self, d.subscription);
-    return;
-  }
-  st.credit_owner.emplace(d.tag, d.subscription);
-  spawn_job_runner(self->system(), ctx, caf::actor_cast<caf::actor>(self), d.tag, std::move(j));
 }
 
 caf::behavior job_dispatcher(dispatcher* self, node_context* ctx) {
@@ -191,23 +136,23 @@ caf::behavior job_dispatcher(dispatcher* self, node_context* ctx) {
   self->set_down_handler([self](caf::down_msg& down) { self->state.waiters.erase(down.source); });
   return {
       [self](delivery_atom, bus::delivery& d) {
-        if (d.subscription == self->state.commands_sub)
-          on_command(self, d);
-        else
-          on_job(self, d);
-      },
-      [self](done_atom, std::uint64_t tag) {
         auto& st = self->state;
-        auto i = st.credit_owner.find(tag);
-        if (i == st.credit_owner.end())
-          return;
-        auto sub = i->second;
-        st.credit_owner.erase(i);
-        if (sub == st.jobs_sub || sub == st.new_jobs_sub) {
-          give_back(self, sub);
-        } else if (st.resuming.erase(sub) != 0) {
-          st.ctx->bus->unsubscribe(sub);
+        if (d.subscription == st.commands_sub) {
+          on_command(self, d);
+        } else if (st.resuming.count(d.subscription) != 0) {
+          on_resumed(self, d);
+        } else {
+          st.credit_owner.emplace(d.tag, d.subscription);
+          spawn_job_runner(self->system(), *st.ctx, caf::actor_cast<caf::actor>(self),
+                           std::move(d));
         }
+      },
+      [self](done_atom, std::uint64_t tag) { release_credit(self, tag); },
+      [self](waiting_atom, std::uint64_t tag, caf::actor& waiter) {
+        // Waiters hold their delivery without occupying a worker, so they do not use up credit.
+        release_credit(self, tag);
+        self->monitor(waiter);
+        self->state.waiters.emplace(waiter.address(), std::move(waiter));
       },
   };
 }

@@ -6,7 +6,9 @@
 
 namespace boa::actors {
 
-void record_job(storage::job_store& store, const protocol::job& j, const std::string& body) {
+namespace {
+
+storage::job_record to_record(const protocol::job& j, const std::string& body) {
   storage::job_record r;
   r.id = j.id;
   r.state = protocol::to_string(j.state);
@@ -20,8 +22,57 @@ void record_job(storage::job_store& store, const protocol::job& j, const std::st
   r.updated_ms = j.updated_ms;
   r.ended_ms = j.ended_ms;
   r.body = body;
-  if (auto ok = store.put(r); !ok)
-    spdlog::warn("job store: cannot record job {}: {}", j.id, ok.error().message);
+  return r;
+}
+
+} // namespace
+
+job_recorder::job_recorder(storage::job_store& store)
+    : store_(store), writer_([this] { write_loop(); }) {}
+
+job_recorder::~job_recorder() {
+  {
+    std::lock_guard guard{mutex_};
+    stopping_ = true;
+  }
+  work_.notify_all();
+  writer_.join();
+}
+
+void job_recorder::record(const protocol::job& j, const std::string& body) {
+  auto r = to_record(j, body);
+  {
+    std::lock_guard guard{mutex_};
+    queued_.push_back(std::move(r));
+    ++queued_total_;
+  }
+  work_.notify_one();
+}
+
+void job_recorder::flush() {
+  std::unique_lock lock{mutex_};
+  auto target = queued_total_;
+  written_.wait(lock, [&] { return written_total_ >= target; });
+}
+
+void job_recorder::write_loop() {
+  std::vector<storage::job_record> batch;
+  std::unique_lock lock{mutex_};
+  for (;;) {
+    work_.wait(lock, [&] { return stopping_ || !queued_.empty(); });
+    if (queued_.empty() && stopping_)
+      return;
+    batch.swap(queued_);
+    lock.unlock();
+    if (auto ok = store_.put_many(batch); !ok)
+      spdlog::warn("job store: cannot record {} job state(s): {}", batch.size(),
+                   ok.error().message);
+    auto n = batch.size();
+    batch.clear();
+    lock.lock();
+    written_total_ += n;
+    written_.notify_all();
+  }
 }
 
 } // namespace boa::actors

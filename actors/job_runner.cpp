@@ -2,11 +2,15 @@
 
 #include "actors/messages.hpp"
 #include "actors/outbox.hpp"
+#include "actors/rendezvous.hpp"
+#include "protocol/job_codec.hpp"
 #include "protocol/workflow_codec.hpp"
 #include "storage/job_folders.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
+
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <optional>
@@ -175,7 +179,9 @@ void run_attempt(runner* self) {
   request.step_id = s.id;
   request.attempt = j.attempt;
   request.run = s.run;
-  request.props = j.props;
+  const bool inline_step = !st.ctx->executor->may_block(s.run);
+  // An inline step borrows the properties (and gives them back); a worker gets its own copy.
+  request.props = inline_step ? std::move(j.props) : j.props;
   std::int64_t timeout = s.timeout_ms.value_or(0);
   if (j.deadline_ms != 0) {
     auto left = std::max<std::int64_t>(1, j.deadline_ms - now);
@@ -190,19 +196,42 @@ void run_attempt(runner* self) {
     }
     request.job_dir = dir->string();
   }
+  if (inline_step) {
+    // Finishes at once: a hop to a worker thread would cost more than the step.
+    auto outcome = st.ctx->executor->run(request);
+    j.props = std::move(request.props);
+    on_outcome(self, std::move(outcome), {});
+    return;
+  }
   self->request(st.ctx->worker_pool, caf::infinite, run_step_atom::value, std::move(request))
       .then([self](step_outcome& outcome, std::string& worker) {
         on_outcome(self, std::move(outcome), worker);
       });
 }
 
-caf::behavior job_runner(runner* self, node_context* ctx, caf::actor dispatcher, std::uint64_t tag,
-                         job j) {
+/// A job stopped by a pending command before its next step: canceled, or parked in its
+/// suspended queue until a resume command.
+std::optional<std::vector<outbound_job>> apply_control(node_context& ctx, job& j,
+                                                       std::int64_t now) {
+  auto control = ctx.controls ? ctx.controls->find(j.id) : std::nullopt;
+  if (!control)
+    return std::nullopt;
+  if (*control == protocol::job_command::action::cancel)
+    return protocol::transition::end(std::move(j), protocol::job_state::canceled,
+                                     "canceled on request", now);
+  j.state = protocol::job_state::suspended;
+  j.updated_ms = now;
+  std::vector<outbound_job> out;
+  auto address = protocol::addresses::suspended_queue(j.id);
+  out.push_back({std::move(address), std::move(j)});
+  return out;
+}
+
+caf::behavior job_runner(runner* self, node_context* ctx, caf::actor dispatcher, bus::delivery d) {
   auto& st = self->state;
   st.ctx = ctx;
   st.dispatcher = std::move(dispatcher);
-  st.tag = tag;
-  st.current = std::move(j);
+  st.tag = d.tag;
   st.out.emplace(*ctx, caf::actor_cast<caf::actor>(self));
   auto behavior = caf::behavior{
       [self](published_atom, std::uint64_t, bool ok, std::string& error) {
@@ -211,10 +240,44 @@ caf::behavior job_runner(runner* self, node_context* ctx, caf::actor dispatcher,
       },
       [self](retry_atom) { run_attempt(self); },
   };
+  auto leave = [&](bus::settlement how, const std::string& reason) {
+    ctx->bus->settle(d.tag, how, reason);
+    self->send(st.dispatcher, done_atom::value, d.tag);
+    self->quit();
+    return behavior;
+  };
+
+  auto decoded = protocol::parse_job(d.message.body, ctx->workflows);
+  if (!decoded) {
+    spdlog::warn("dead-lettering message {} from {}: {}", d.message.message_id, d.message.address,
+                 decoded.error().message);
+    return leave(bus::settlement::reject, "cannot decode job: " + decoded.error().message);
+  }
   auto& cur = st.current;
+  cur = std::move(*decoded);
+  auto now = ctx->clock->now_ms();
+  if (auto stopped = apply_control(*ctx, cur, now)) {
+    publish(self, std::move(*stopped));
+    return behavior;
+  }
+  if (protocol::is_terminal(cur.state) && cur.forks.empty())
+    return leave(bus::settlement::reject,
+                 "job " + cur.id + " has already ended; it belongs in the archive");
+
+  // Rendezvous: a waiter holds the delivery without a worker; the dispatcher gets its credit back.
   st.s = cur.workflow->def.find(cur.step);
+  caf::actor waiter;
+  if (protocol::transition::is_rendezvous(cur))
+    waiter = spawn_join_waiter(self->system(), *ctx, d.tag, std::move(cur));
+  else if (st.s && st.s->role == protocol::step_role::reduce && cur.reduce)
+    waiter = spawn_reduce_waiter(self->system(), *ctx, d.tag, std::move(cur));
+  if (waiter) {
+    self->send(st.dispatcher, waiting_atom::value, d.tag, waiter);
+    self->quit();
+    return behavior;
+  }
+
   if (!st.s) {
-    auto now = ctx->clock->now_ms();
     auto why = "job is at step '" + cur.step + "', which its workflow does not define";
     publish(self, protocol::transition::end(std::move(cur), protocol::job_state::error, why, now));
     return behavior;
@@ -257,8 +320,8 @@ caf::behavior job_publisher(caf::stateful_actor<publisher_state>* self, node_con
 } // namespace
 
 caf::actor spawn_job_runner(caf::actor_system& system, node_context& ctx, caf::actor dispatcher,
-                            std::uint64_t tag, protocol::job j) {
-  return system.spawn(job_runner, &ctx, std::move(dispatcher), tag, std::move(j));
+                            bus::delivery d) {
+  return system.spawn(job_runner, &ctx, std::move(dispatcher), std::move(d));
 }
 
 caf::actor spawn_job_publisher(caf::actor_system& system, node_context& ctx, caf::actor dispatcher,

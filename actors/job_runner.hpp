@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/bus/broker_core.hpp"
 #include "actors/node_context.hpp"
 #include "protocol/event.hpp"
 #include "protocol/job.hpp"
@@ -13,11 +14,14 @@
 
 namespace boa::actors {
 
-/// Spawns the actor that owns one job delivery on this node: it runs the job's current step (task
-/// or map) on a worker, retrying with backoff, publishes the next state(s), and only once the bus
-/// has confirmed them settles the delivery (`tag`) and tells `dispatcher` `(done_atom, tag)`.
+/// Spawns the actor that owns one job delivery on this node. It decodes the job (an undecodable
+/// message goes to the dead-letter queue), applies a pending cancel or suspend, hands a rendezvous
+/// to a join or reduce waiter (telling `dispatcher` `(waiting_atom, tag, waiter)`), and otherwise
+/// runs the job's current step (task or map) on a worker, retrying with backoff, publishes the next
+/// state(s), and only once the bus has confirmed them settles the delivery and tells `dispatcher`
+/// `(done_atom, tag)`.
 caf::actor spawn_job_runner(caf::actor_system& system, node_context& ctx, caf::actor dispatcher,
-                            std::uint64_t tag, protocol::job j);
+                            bus::delivery d);
 
 /// Spawns an actor that only publishes precomputed states (a canceled or suspended job, a resumed
 /// one), then settles `tag` and tells `dispatcher` `(done_atom, tag)`.

@@ -1,6 +1,8 @@
 #pragma once
 
 #include "actors/bus/bus.hpp"
+#include "actors/job_controls.hpp"
+#include "actors/step_executor.hpp"
 #include "protocol/expected.hpp"
 #include "protocol/workflow.hpp"
 
@@ -21,6 +23,8 @@ class job_folders;
 } // namespace boa::storage
 
 namespace boa::actors {
+
+class job_recorder;
 
 /// The time seam for timestamps that go on the wire (delays use the actor clock).
 class wall_clock {
@@ -47,11 +51,14 @@ struct node_context {
   std::string node_id;
   bus::bus* bus = nullptr;
   caf::actor worker_pool;
+  /// The executors the pool's workers use; job actors run non-blocking kinds with it directly.
+  step_executor_ptr executor;
   protocol::workflow_cache* workflows = nullptr;
-  storage::job_store* store = nullptr;     ///< may be null: no job metadata kept
+  job_recorder* recorder = nullptr;        ///< may be null: no job metadata kept
   storage::job_folders* folders = nullptr; ///< may be null: steps run in the current directory
   workflow_resolver resolve;               ///< may be empty: only inline sub-workflows
   const wall_clock* clock = nullptr;
+  job_controls* controls = nullptr; ///< pending cancel/suspend requests
   /// A reduce checkpoints its progress after folding this many sub-jobs.
   std::uint32_t reduce_checkpoint_every = 16;
   /// Deliveries the dispatcher holds at once (running or waiting for a worker).

@@ -42,13 +42,13 @@ bool outbox::confirmed(bool ok, const std::string& error) {
 }
 
 void outbox::record(const protocol::job& j, const std::string& body) {
-  if (!ctx_.store)
+  if (!ctx_.recorder)
     return;
   // Branches of a fork share the job id; the main branch speaks for the job.
   for (const auto& f : j.forks)
     if (f.branch != 0)
       return;
-  record_job(*ctx_.store, j, body);
+  ctx_.recorder->record(j, body);
 }
 
 } // namespace boa::actors

@@ -15,6 +15,9 @@ class step_executor {
 public:
   virtual ~step_executor() = default;
   virtual protocol::step_outcome run(const protocol::step_request& request) = 0;
+  /// False for kinds that finish at once without waiting on anything (noop, set, fail): the job
+  /// actor runs those itself instead of handing them to a worker thread.
+  virtual bool may_block(const protocol::run_spec&) const { return true; }
 };
 
 using step_executor_ptr = std::shared_ptr<step_executor>;
@@ -33,6 +36,10 @@ public:
       return protocol::step_outcome::failure("no executor for step kind '" + request.run.kind +
                                              "'");
     return i->second->run(request);
+  }
+  bool may_block(const protocol::run_spec& run) const override {
+    auto i = by_kind_.find(run.kind);
+    return i == by_kind_.end() || i->second->may_block(run);
   }
 
 private:

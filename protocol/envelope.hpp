@@ -34,6 +34,9 @@ inline constexpr const char* heartbeat = "topic:boa.heartbeat";
 inline std::string join_queue(const std::string& job_id, const std::string& fork_id) {
   return "queue:boa.join." + job_id + "." + fork_id;
 }
+inline std::string suspended_queue(const std::string& job_id) {
+  return "queue:boa.suspended." + job_id;
+}
 inline std::string reduce_queue(const std::string& job_id, const std::string& reduce_key) {
   return "queue:boa.reduce." + job_id + "." + reduce_key;
 }

@@ -21,6 +21,10 @@ class job_store;
 class job_folders;
 } // namespace boa::storage
 
+namespace boa::actors {
+class job_recorder;
+}
+
 namespace boa::runtime {
 
 struct node_options {
@@ -47,14 +51,19 @@ public:
   void stop();
   actors::node_context& context() { return ctx_; }
   protocol::workflow_cache& workflows() { return *workflows_; }
+  /// The node's job store (null without a data directory). Call `flush_records` first to see
+  /// every state published so far.
   storage::job_store* store() { return store_.get(); }
+  void flush_records();
 
 private:
   node() = default;
 
   actors::system_wall_clock clock_;
+  actors::job_controls controls_;
   std::unique_ptr<protocol::workflow_cache> workflows_;
   std::unique_ptr<storage::job_store> store_;
+  std::unique_ptr<actors::job_recorder> recorder_; ///< declared after store_: destroyed first
   std::unique_ptr<storage::job_folders> folders_;
   actors::node_context ctx_;
   caf::actor dispatcher_;

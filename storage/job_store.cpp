@@ -130,13 +130,47 @@ struct job_store::impl {
     return {};
   }
 
+  /// Adds one record, and the removal of its previous version's index keys, to `batch`; notes
+  /// the state counter changes in `deltas`.
+  expected<void> stage_put(const job_record& record, rocksdb::WriteBatch& batch,
+                           std::vector<std::pair<std::string, int>>& deltas) {
+    if (record.id.empty())
+      return error(errc::invalid_input, "job record has an empty id");
+    if (auto ok = check_state_name(record.id, record.state); !ok)
+      return ok;
+    rocksdb::PinnableSlice old_value;
+    auto status = db->Get(rocksdb::ReadOptions(), jobs, record.id, &old_value);
+    std::optional<detail::record_head> old;
+    if (status.ok()) {
+      auto head = detail::decode_record_head(record.id, old_value.ToStringView());
+      if (!head)
+        return std::move(head).error();
+      old = std::move(*head);
+      batch.Delete(by_state, by_state_key(old->state, old->updated_ms, record.id));
+      batch.Delete(by_time, by_time_key(old->updated_ms, record.id));
+    } else if (!status.IsNotFound()) {
+      return fail("job '" + record.id + "': cannot read the previous record", status);
+    }
+    // Deletes above and puts below may name the same index key; later entries of a batch win.
+    batch.Put(jobs, record.id, detail::encode_record(record));
+    batch.Put(by_state, by_state_key(record.state, record.updated_ms, record.id), {});
+    batch.Put(by_time, by_time_key(record.updated_ms, record.id), {});
+    if (!old) {
+      deltas.emplace_back(record.state, +1);
+    } else if (old->state != record.state) {
+      deltas.emplace_back(old->state, -1);
+      deltas.emplace_back(record.state, +1);
+    }
+    return {};
+  }
+
   /// Writes `batch` after adding to it the counter changes `deltas` (state, +1 or -1) implies.
   expected<void> write(rocksdb::WriteBatch& batch,
-                       std::initializer_list<std::pair<std::string_view, int>> deltas,
+                       const std::vector<std::pair<std::string, int>>& deltas,
                        std::string_view id) {
     std::unique_lock<std::mutex> guard;
     std::map<std::string, std::uint64_t> changed;
-    if (deltas.size() > 0) {
+    if (!deltas.empty()) {
       guard = std::unique_lock(counts_mutex);
       for (auto [state, delta] : deltas) {
         std::string key(state);
@@ -263,36 +297,33 @@ expected<std::unique_ptr<job_store>> job_store::open(const std::filesystem::path
 }
 
 expected<void> job_store::put(const job_record& record) {
-  if (record.id.empty())
-    return error(errc::invalid_input, "job record has an empty id");
-  if (auto ok = check_state_name(record.id, record.state); !ok)
-    return ok;
+  return put_many(std::vector<job_record>{record});
+}
 
+expected<void> job_store::put_many(const std::vector<job_record>& records) {
+  if (records.empty())
+    return {};
   auto& s = *self_;
-  std::lock_guard guard(s.stripe(record.id));
+  // The last record of each id wins; lock each id's stripe, in stripe order, for the whole write.
+  std::map<std::string_view, const job_record*> last;
+  for (const auto& r : records)
+    last[r.id] = &r;
+  std::vector<std::size_t> stripe_ids;
+  for (const auto& [id, r] : last)
+    stripe_ids.push_back(std::hash<std::string_view>{}(id) % s.stripes.size());
+  std::sort(stripe_ids.begin(), stripe_ids.end());
+  stripe_ids.erase(std::unique(stripe_ids.begin(), stripe_ids.end()), stripe_ids.end());
+  std::vector<std::unique_lock<std::mutex>> guards;
+  guards.reserve(stripe_ids.size());
+  for (auto i : stripe_ids)
+    guards.emplace_back(s.stripes[i]);
+
   rocksdb::WriteBatch batch;
-  rocksdb::PinnableSlice old_value;
-  auto status = s.db->Get(rocksdb::ReadOptions(), s.jobs, record.id, &old_value);
-  std::optional<detail::record_head> old;
-  if (status.ok()) {
-    auto head = detail::decode_record_head(record.id, old_value.ToStringView());
-    if (!head)
-      return std::move(head).error();
-    old = std::move(*head);
-    batch.Delete(s.by_state, by_state_key(old->state, old->updated_ms, record.id));
-    batch.Delete(s.by_time, by_time_key(old->updated_ms, record.id));
-  } else if (!status.IsNotFound()) {
-    return s.fail("job '" + record.id + "': cannot read the previous record", status);
-  }
-  // Deletes above and puts below may name the same index key; later entries of a batch win.
-  batch.Put(s.jobs, record.id, detail::encode_record(record));
-  batch.Put(s.by_state, by_state_key(record.state, record.updated_ms, record.id), {});
-  batch.Put(s.by_time, by_time_key(record.updated_ms, record.id), {});
-  if (!old)
-    return s.write(batch, {{record.state, +1}}, record.id);
-  if (old->state != record.state)
-    return s.write(batch, {{old->state, -1}, {record.state, +1}}, record.id);
-  return s.write(batch, {}, record.id);
+  std::vector<std::pair<std::string, int>> deltas;
+  for (const auto& [id, r] : last)
+    if (auto staged = s.stage_put(*r, batch, deltas); !staged)
+      return staged;
+  return s.write(batch, deltas, last.size() == 1 ? last.begin()->first : "(several jobs)");
 }
 
 expected<std::optional<job_record>> job_store::get(std::string_view id) {

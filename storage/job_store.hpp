@@ -34,6 +34,9 @@ public:
   /// Inserts or replaces the record with `record.id`, moving its index entries in the same atomic
   /// write. `id` and `state` must be non-empty and `state` must not hold a NUL byte.
   expected<void> put(const job_record& record);
+  /// Like `put` for many records in one atomic write: cheaper per record than one put each. When
+  /// several records share an id, the last one wins.
+  expected<void> put_many(const std::vector<job_record>& records);
 
   /// The record with that id, or nullopt if there is none; errc::corrupt if it cannot be decoded.
   expected<std::optional<job_record>> get(std::string_view id);

@@ -8,6 +8,7 @@ namespace boa::runtime {
 class noop_executor final : public actors::step_executor {
 public:
   protocol::step_outcome run(const protocol::step_request& request) override;
+  bool may_block(const protocol::run_spec&) const override { return false; }
 };
 
 /// Kind `sleep`, args `{"ms": <non-negative integer>}`: blocks the worker for `ms` milliseconds and
@@ -22,6 +23,7 @@ public:
 class fail_executor final : public actors::step_executor {
 public:
   protocol::step_outcome run(const protocol::step_request& request) override;
+  bool may_block(const protocol::run_spec&) const override { return false; }
 };
 
 /// Kind `set`, args `{"values": <object>}` (optional): returns `values`, or an empty object, so
@@ -29,6 +31,7 @@ public:
 class set_executor final : public actors::step_executor {
 public:
   protocol::step_outcome run(const protocol::step_request& request) override;
+  bool may_block(const protocol::run_spec&) const override { return false; }
 };
 
 } // namespace boa::runtime

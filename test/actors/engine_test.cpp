@@ -304,6 +304,7 @@ BOOST_AUTO_TEST_CASE(a_suspended_job_waits_and_a_resumed_one_goes_on_where_it_st
   BOOST_REQUIRE(
       e.eventually([&] { return e.bus().core().stats("queue:boa.suspended.job-s").ready == 1; }));
   BOOST_TEST(e.archived_count() == 0u);
+  e.node().flush_records();
   auto stored = e.node().store()->get(id);
   BOOST_REQUIRE(stored);
   BOOST_REQUIRE(stored->has_value());
@@ -329,6 +330,7 @@ BOOST_AUTO_TEST_CASE(an_undecodable_job_message_is_dead_lettered_and_the_node_go
 BOOST_AUTO_TEST_CASE(the_job_store_holds_each_job_and_its_final_state) {
   engine e;
   auto j = e.run(R"({"name": "st", "revision": 4, "steps": [{"id": "a", "run": "noop"}]})");
+  e.node().flush_records();
   auto stored = e.node().store()->get(j.id);
   BOOST_REQUIRE(stored);
   BOOST_REQUIRE(stored->has_value());
