@@ -33,6 +33,10 @@ struct dispatcher_state {
   std::unordered_map<std::uint64_t, std::string> resuming;
   /// join and reduce waiters alive, stopped with the dispatcher so that a node can shut down
   std::unordered_map<caf::actor_addr, caf::actor> waiters;
+  /// runners without a delivery, and which runner holds which delivery
+  std::vector<caf::actor> idle_runners;
+  std::unordered_map<std::uint64_t, caf::actor> busy_runners;
+  std::vector<caf::actor> all_runners;
   static inline const char* name = "boa.job_dispatcher";
 };
 
@@ -45,6 +49,10 @@ void give_back(dispatcher* self, std::uint64_t subscription) {
 /// Called when the actor holding `tag` is done with it (settled or handed to a waiter).
 void release_credit(dispatcher* self, std::uint64_t tag) {
   auto& st = self->state;
+  if (auto r = st.busy_runners.find(tag); r != st.busy_runners.end()) {
+    st.idle_runners.push_back(std::move(r->second));
+    st.busy_runners.erase(r);
+  }
   auto i = st.credit_owner.find(tag);
   if (i == st.credit_owner.end())
     return;
@@ -131,9 +139,35 @@ caf::behavior job_dispatcher(dispatcher* self, node_context* ctx) {
       st.ctx->bus->unsubscribe(sub);
     for (auto& [addr, waiter] : st.waiters)
       caf::anon_send_exit(waiter, caf::exit_reason::user_shutdown);
+    for (auto& runner : st.all_runners)
+      caf::anon_send_exit(runner, caf::exit_reason::user_shutdown);
     self->quit(msg.reason);
   });
-  self->set_down_handler([self](caf::down_msg& down) { self->state.waiters.erase(down.source); });
+  self->set_down_handler([self](caf::down_msg& down) {
+    auto& st = self->state;
+    if (st.waiters.erase(down.source) != 0)
+      return;
+    // A runner that failed: whatever it held goes back to its queue for another attempt.
+    auto& all = st.all_runners;
+    all.erase(std::remove_if(all.begin(), all.end(),
+                             [&](const caf::actor& r) { return r.address() == down.source; }),
+              all.end());
+    auto& idle = st.idle_runners;
+    idle.erase(std::remove_if(idle.begin(), idle.end(),
+                              [&](const caf::actor& r) { return r.address() == down.source; }),
+               idle.end());
+    for (auto i = st.busy_runners.begin(); i != st.busy_runners.end(); ++i) {
+      if (i->second.address() != down.source)
+        continue;
+      auto tag = i->first;
+      st.busy_runners.erase(i);
+      spdlog::error("job runner failed ({}); releasing its delivery",
+                    self->system().render(down.reason));
+      st.ctx->bus->settle(tag, bus::settlement::release);
+      release_credit(self, tag);
+      break;
+    }
+  });
   return {
       [self](delivery_atom, bus::delivery& d) {
         auto& st = self->state;
@@ -143,8 +177,19 @@ caf::behavior job_dispatcher(dispatcher* self, node_context* ctx) {
           on_resumed(self, d);
         } else {
           st.credit_owner.emplace(d.tag, d.subscription);
-          spawn_job_runner(self->system(), *st.ctx, caf::actor_cast<caf::actor>(self),
-                           std::move(d));
+          if (st.idle_runners.empty()) {
+            // Credit bounds the deliveries held at once, and so the number of runners.
+            auto runner =
+                spawn_job_runner(self->system(), *st.ctx, caf::actor_cast<caf::actor>(self));
+            self->monitor(runner);
+            st.all_runners.push_back(runner);
+            st.idle_runners.push_back(std::move(runner));
+          }
+          auto runner = std::move(st.idle_runners.back());
+          st.idle_runners.pop_back();
+          auto tag = d.tag;
+          self->send(runner, delivery_atom::value, std::move(d));
+          st.busy_runners.emplace(tag, std::move(runner));
         }
       },
       [self](done_atom, std::uint64_t tag) { release_credit(self, tag); },

@@ -4,9 +4,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 namespace boa::actors {
 
 namespace {
+
+constexpr std::size_t max_batch = 4096;
+constexpr auto linger = std::chrono::milliseconds(5);
 
 storage::job_record to_record(const protocol::job& j, const std::string& body) {
   storage::job_record r;
@@ -62,6 +67,10 @@ void job_recorder::write_loop() {
     work_.wait(lock, [&] { return stopping_ || !queued_.empty(); });
     if (queued_.empty() && stopping_)
       return;
+    // Linger briefly so that one write carries many states, and a job's successive states
+    // collapse into its latest (put_many keeps the last record of each id).
+    if (!stopping_ && queued_.size() < max_batch)
+      work_.wait_for(lock, linger, [&] { return stopping_ || queued_.size() >= max_batch; });
     batch.swap(queued_);
     lock.unlock();
     if (auto ok = store_.put_many(batch); !ok)

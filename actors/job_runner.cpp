@@ -42,12 +42,12 @@ std::int64_t now_ms(runner* self) {
   return self->state.ctx->clock->now_ms();
 }
 
+/// Done with the current delivery: settle it, tell the dispatcher, wait for the next one.
 void finish(runner* self) {
   auto& st = self->state;
   auto how = st.out->failed() ? bus::settlement::release : bus::settlement::accept;
   st.ctx->bus->settle(st.tag, how);
   self->send(st.dispatcher, done_atom::value, st.tag);
-  self->quit();
 }
 
 void publish(runner* self, std::vector<outbound_job> out) {
@@ -227,24 +227,18 @@ std::optional<std::vector<outbound_job>> apply_control(node_context& ctx, job& j
   return out;
 }
 
-caf::behavior job_runner(runner* self, node_context* ctx, caf::actor dispatcher, bus::delivery d) {
+/// Takes one delivery: decodes it, applies a pending command, hands a rendezvous to a waiter, or
+/// starts the job's current step.
+void begin(runner* self, bus::delivery& d) {
   auto& st = self->state;
-  st.ctx = ctx;
-  st.dispatcher = std::move(dispatcher);
+  auto* ctx = st.ctx;
   st.tag = d.tag;
+  st.s = nullptr;
+  st.reduce_key.clear();
   st.out.emplace(*ctx, caf::actor_cast<caf::actor>(self));
-  auto behavior = caf::behavior{
-      [self](published_atom, std::uint64_t, bool ok, std::string& error) {
-        if (self->state.out->confirmed(ok, error))
-          finish(self);
-      },
-      [self](retry_atom) { run_attempt(self); },
-  };
   auto leave = [&](bus::settlement how, const std::string& reason) {
     ctx->bus->settle(d.tag, how, reason);
     self->send(st.dispatcher, done_atom::value, d.tag);
-    self->quit();
-    return behavior;
   };
 
   auto decoded = protocol::parse_job(d.message.body, ctx->workflows);
@@ -256,10 +250,8 @@ caf::behavior job_runner(runner* self, node_context* ctx, caf::actor dispatcher,
   auto& cur = st.current;
   cur = std::move(*decoded);
   auto now = ctx->clock->now_ms();
-  if (auto stopped = apply_control(*ctx, cur, now)) {
-    publish(self, std::move(*stopped));
-    return behavior;
-  }
+  if (auto stopped = apply_control(*ctx, cur, now))
+    return publish(self, std::move(*stopped));
   if (protocol::is_terminal(cur.state) && cur.forks.empty())
     return leave(bus::settlement::reject,
                  "job " + cur.id + " has already ended; it belongs in the archive");
@@ -271,22 +263,34 @@ caf::behavior job_runner(runner* self, node_context* ctx, caf::actor dispatcher,
     waiter = spawn_join_waiter(self->system(), *ctx, d.tag, std::move(cur));
   else if (st.s && st.s->role == protocol::step_role::reduce && cur.reduce)
     waiter = spawn_reduce_waiter(self->system(), *ctx, d.tag, std::move(cur));
-  if (waiter) {
-    self->send(st.dispatcher, waiting_atom::value, d.tag, waiter);
-    self->quit();
-    return behavior;
-  }
+  if (waiter)
+    return self->send(st.dispatcher, waiting_atom::value, d.tag, waiter);
 
   if (!st.s) {
     auto why = "job is at step '" + cur.step + "', which its workflow does not define";
-    publish(self, protocol::transition::end(std::move(cur), protocol::job_state::error, why, now));
-    return behavior;
+    return publish(self,
+                   protocol::transition::end(std::move(cur), protocol::job_state::error, why, now));
   }
   if (st.s->role == protocol::step_role::map)
     st.reduce_key = protocol::transition::reduce_key(cur, *st.s);
   protocol::transition::enter_step(cur, *st.s);
   run_attempt(self);
-  return behavior;
+}
+
+/// One job delivery at a time, one after another: the dispatcher keeps a pool of these rather than
+/// paying an actor's start and end for every step.
+caf::behavior job_runner(runner* self, node_context* ctx, caf::actor dispatcher) {
+  auto& st = self->state;
+  st.ctx = ctx;
+  st.dispatcher = std::move(dispatcher);
+  return {
+      [self](delivery_atom, bus::delivery& d) { begin(self, d); },
+      [self](published_atom, std::uint64_t, bool ok, std::string& error) {
+        if (self->state.out->confirmed(ok, error))
+          finish(self);
+      },
+      [self](retry_atom) { run_attempt(self); },
+  };
 }
 
 struct publisher_state {
@@ -319,9 +323,8 @@ caf::behavior job_publisher(caf::stateful_actor<publisher_state>* self, node_con
 
 } // namespace
 
-caf::actor spawn_job_runner(caf::actor_system& system, node_context& ctx, caf::actor dispatcher,
-                            bus::delivery d) {
-  return system.spawn(job_runner, &ctx, std::move(dispatcher), std::move(d));
+caf::actor spawn_job_runner(caf::actor_system& system, node_context& ctx, caf::actor dispatcher) {
+  return system.spawn(job_runner, &ctx, std::move(dispatcher));
 }
 
 caf::actor spawn_job_publisher(caf::actor_system& system, node_context& ctx, caf::actor dispatcher,

@@ -14,14 +14,13 @@
 
 namespace boa::actors {
 
-/// Spawns the actor that owns one job delivery on this node. It decodes the job (an undecodable
-/// message goes to the dead-letter queue), applies a pending cancel or suspend, hands a rendezvous
-/// to a join or reduce waiter (telling `dispatcher` `(waiting_atom, tag, waiter)`), and otherwise
-/// runs the job's current step (task or map) on a worker, retrying with backoff, publishes the next
-/// state(s), and only once the bus has confirmed them settles the delivery and tells `dispatcher`
-/// `(done_atom, tag)`.
-caf::actor spawn_job_runner(caf::actor_system& system, node_context& ctx, caf::actor dispatcher,
-                            bus::delivery d);
+/// Spawns a job runner: it takes job deliveries as `(delivery_atom, bus::delivery)`, one at a
+/// time. For each it decodes the job (an undecodable message goes to the dead-letter queue),
+/// applies a pending cancel or suspend, hands a rendezvous to a join or reduce waiter (telling
+/// `dispatcher` `(waiting_atom, tag, waiter)`), or runs the job's current step (task or map) on a
+/// worker, retrying with backoff, publishes the next state(s), and only once the bus has confirmed
+/// them settles the delivery and tells `dispatcher` `(done_atom, tag)`; then it is free again.
+caf::actor spawn_job_runner(caf::actor_system& system, node_context& ctx, caf::actor dispatcher);
 
 /// Spawns an actor that only publishes precomputed states (a canceled or suspended job, a resumed
 /// one), then settles `tag` and tells `dispatcher` `(done_atom, tag)`.
