@@ -1,5 +1,7 @@
 #include "protocol/event.hpp"
 
+#include "protocol/json_text_writer.hpp"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -70,26 +72,46 @@ job_event job_ended_event(const job& j, const std::string& node, std::int64_t no
 }
 
 std::string serialize_event(const job_event& e) {
-  boost::json::object o;
-  o["v"] = 1;
-  o["type"] = e.type == job_event::kind::step_finished ? "step-finished" : "job-ended";
-  o["job"] = e.job_id;
-  o["workflow"] = e.workflow;
-  o["node"] = e.node;
-  o["at_ms"] = e.at_ms;
-  o["duration_ms"] = e.duration_ms;
-  o["state"] = to_string(e.state);
+  std::string out;
+  out.reserve(256);
+  text_writer w(out);
+  w.begin_object();
+  w.key("v");
+  w.value(std::int64_t{1});
+  w.key("type");
+  w.value(e.type == job_event::kind::step_finished ? "step-finished" : "job-ended");
+  w.key("job");
+  w.value(e.job_id);
+  w.key("workflow");
+  w.value(e.workflow);
+  w.key("node");
+  w.value(e.node);
+  w.key("at_ms");
+  w.value(e.at_ms);
+  w.key("duration_ms");
+  w.value(e.duration_ms);
+  w.key("state");
+  w.value(std::string_view(to_string(e.state)));
   if (e.type == job_event::kind::step_finished) {
-    o["step"] = e.step;
-    o["attempt"] = e.attempt;
-    o["result"] = e.result;
-    o["worker"] = e.worker;
-    if (e.will_retry)
-      o["will_retry"] = true;
+    w.key("step");
+    w.value(e.step);
+    w.key("attempt");
+    w.value(std::int64_t{e.attempt});
+    w.key("result");
+    w.value(e.result);
+    w.key("worker");
+    w.value(e.worker);
+    if (e.will_retry) {
+      w.key("will_retry");
+      w.boolean(true);
+    }
   }
-  if (!e.error.empty())
-    o["error"] = e.error;
-  return boost::json::serialize(o);
+  if (!e.error.empty()) {
+    w.key("error");
+    w.value(e.error);
+  }
+  w.end_object();
+  return out;
 }
 
 expected<job_event> parse_event(std::string_view text) {

@@ -1,5 +1,7 @@
 #include "protocol/job_codec.hpp"
 
+#include "protocol/json_text_writer.hpp"
+
 #include "protocol/json_read.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
@@ -54,70 +56,6 @@ private:
   std::array<json::value*, 4> stack_{};
   std::size_t depth_ = 0;
   std::string_view key_;
-};
-
-class text_writer {
-public:
-  explicit text_writer(std::string& out) : out_(out) {}
-
-  void begin_object() { open('{'); }
-  void end_object() { close('}'); }
-  void begin_array() { open('['); }
-  void end_array() { close(']'); }
-  void key(std::string_view k) { // member names are plain identifiers: nothing to escape
-    separate();
-    out_ += '"';
-    out_ += k;
-    out_ += "\":";
-    first_ = true;
-  }
-  void value(std::string_view s) {
-    separate();
-    serializer_.reset(s);
-    drain();
-  }
-  void value(std::int64_t n) {
-    separate();
-    char buf[24];
-    auto r = std::to_chars(buf, buf + sizeof buf, n);
-    out_.append(buf, r.ptr);
-  }
-  void value(double d) {
-    separate();
-    json::value v(d); // the serializer's number format, so that text and object agree
-    serializer_.reset(&v);
-    drain();
-  }
-  void value(const json::object& o) {
-    separate();
-    serializer_.reset(&o);
-    drain();
-  }
-
-private:
-  void separate() {
-    if (!first_)
-      out_ += ',';
-    first_ = false;
-  }
-  void open(char c) {
-    separate();
-    out_ += c;
-    first_ = true;
-  }
-  void close(char c) {
-    out_ += c;
-    first_ = false;
-  }
-  void drain() {
-    char buf[1024];
-    while (!serializer_.done())
-      out_ += serializer_.read(buf, sizeof buf);
-  }
-
-  std::string& out_;
-  json::serializer serializer_;
-  bool first_ = true;
 };
 
 template <class W, class T> void member(W& w, std::string_view key, const T& value) {
