@@ -24,19 +24,16 @@ using protocol::job_command;
 
 struct dispatcher_state {
   node_context* ctx = nullptr;
-  std::uint64_t jobs_sub = 0;
   std::uint64_t new_jobs_sub = 0;
   std::uint64_t commands_sub = 0;
-  /// subscription each held delivery came from, to give its credit back when done
-  std::unordered_map<std::uint64_t, std::uint64_t> credit_owner;
   /// resume subscriptions (one per resumed job) -> job id
   std::unordered_map<std::uint64_t, std::string> resuming;
+  /// resume deliveries being published -> their subscription, ended once settled
+  std::unordered_map<std::uint64_t, std::uint64_t> resume_tags;
   /// join and reduce waiters alive, stopped with the dispatcher so that a node can shut down
   std::unordered_map<caf::actor_addr, caf::actor> waiters;
-  /// runners without a delivery, and which runner holds which delivery
-  std::vector<caf::actor> idle_runners;
-  std::unordered_map<std::uint64_t, caf::actor> busy_runners;
-  std::vector<caf::actor> all_runners;
+  std::vector<caf::actor> runners;
+  std::size_t next_runner = 0; ///< round-robin position for new jobs
   static inline const char* name = "boa.job_dispatcher";
 };
 
@@ -46,22 +43,11 @@ void give_back(dispatcher* self, std::uint64_t subscription) {
   self->state.ctx->bus->add_credit(subscription, 1);
 }
 
-/// Called when the actor holding `tag` is done with it (settled or handed to a waiter).
-void release_credit(dispatcher* self, std::uint64_t tag) {
+void add_runner(dispatcher* self) {
   auto& st = self->state;
-  if (auto r = st.busy_runners.find(tag); r != st.busy_runners.end()) {
-    st.idle_runners.push_back(std::move(r->second));
-    st.busy_runners.erase(r);
-  }
-  auto i = st.credit_owner.find(tag);
-  if (i == st.credit_owner.end())
-    return;
-  auto sub = i->second;
-  st.credit_owner.erase(i);
-  if (sub == st.jobs_sub || sub == st.new_jobs_sub)
-    give_back(self, sub);
-  else if (st.resuming.erase(sub) != 0)
-    st.ctx->bus->unsubscribe(sub); // its one delivery is settled: the resume is complete
+  auto runner = spawn_job_runner(self->system(), *st.ctx, caf::actor_cast<caf::actor>(self));
+  self->monitor(runner);
+  st.runners.push_back(std::move(runner));
 }
 
 void on_command(dispatcher* self, const bus::delivery& d) {
@@ -107,7 +93,7 @@ void on_resumed(dispatcher* self, const bus::delivery& d) {
   auto address = protocol::transition::address_for(j);
   out.push_back({std::move(address), std::move(j)});
   // The subscription ends once the publisher has settled: ending it now would release the delivery.
-  st.credit_owner.emplace(d.tag, d.subscription);
+  st.resume_tags.emplace(d.tag, d.subscription);
   spawn_job_publisher(self->system(), *st.ctx, caf::actor_cast<caf::actor>(self), d.tag,
                       std::move(out), {});
 }
@@ -125,21 +111,24 @@ caf::behavior job_dispatcher(dispatcher* self, node_context* ctx) {
     }
     return *sub;
   };
-  st.jobs_sub = subscribe(protocol::addresses::jobs, in_flight);
+  // Each runner consumes in-flight jobs itself; new jobs take a quarter of the capacity at most,
+  // so that running jobs finish before new ones start.
+  for (std::uint32_t i = 0; i < in_flight; ++i)
+    add_runner(self);
   st.new_jobs_sub =
       subscribe(protocol::addresses::new_jobs, std::max<std::uint32_t>(1, in_flight / 4));
   st.commands_sub = subscribe(protocol::addresses::commands, 64);
   self->set_exit_handler([self](caf::exit_msg& msg) {
     // Held deliveries go back to their queues for another node (or this one, restarted).
     auto& st = self->state;
-    for (auto sub : {st.jobs_sub, st.new_jobs_sub, st.commands_sub})
+    for (auto sub : {st.new_jobs_sub, st.commands_sub})
       if (sub)
         st.ctx->bus->unsubscribe(sub);
     for (auto& [sub, id] : st.resuming)
       st.ctx->bus->unsubscribe(sub);
     for (auto& [addr, waiter] : st.waiters)
       caf::anon_send_exit(waiter, caf::exit_reason::user_shutdown);
-    for (auto& runner : st.all_runners)
+    for (auto& runner : st.runners)
       caf::anon_send_exit(runner, caf::exit_reason::user_shutdown);
     self->quit(msg.reason);
   });
@@ -147,26 +136,15 @@ caf::behavior job_dispatcher(dispatcher* self, node_context* ctx) {
     auto& st = self->state;
     if (st.waiters.erase(down.source) != 0)
       return;
-    // A runner that failed: whatever it held goes back to its queue for another attempt.
-    auto& all = st.all_runners;
-    all.erase(std::remove_if(all.begin(), all.end(),
-                             [&](const caf::actor& r) { return r.address() == down.source; }),
-              all.end());
-    auto& idle = st.idle_runners;
-    idle.erase(std::remove_if(idle.begin(), idle.end(),
-                              [&](const caf::actor& r) { return r.address() == down.source; }),
-               idle.end());
-    for (auto i = st.busy_runners.begin(); i != st.busy_runners.end(); ++i) {
-      if (i->second.address() != down.source)
-        continue;
-      auto tag = i->first;
-      st.busy_runners.erase(i);
-      spdlog::error("job runner failed ({}); releasing its delivery",
-                    self->system().render(down.reason));
-      st.ctx->bus->settle(tag, bus::settlement::release);
-      release_credit(self, tag);
-      break;
-    }
+    auto& all = st.runners;
+    auto gone = std::remove_if(all.begin(), all.end(),
+                               [&](const caf::actor& r) { return r.address() == down.source; });
+    if (gone == all.end())
+      return;
+    all.erase(gone, all.end());
+    // Its deliveries went back to the bus when it unsubscribed; keep the node's capacity.
+    spdlog::error("job runner failed ({}); starting another", self->system().render(down.reason));
+    add_runner(self);
   });
   return {
       [self](delivery_atom, bus::delivery& d) {
@@ -175,27 +153,23 @@ caf::behavior job_dispatcher(dispatcher* self, node_context* ctx) {
           on_command(self, d);
         } else if (st.resuming.count(d.subscription) != 0) {
           on_resumed(self, d);
-        } else {
-          st.credit_owner.emplace(d.tag, d.subscription);
-          if (st.idle_runners.empty()) {
-            // Credit bounds the deliveries held at once, and so the number of runners.
-            auto runner =
-                spawn_job_runner(self->system(), *st.ctx, caf::actor_cast<caf::actor>(self));
-            self->monitor(runner);
-            st.all_runners.push_back(runner);
-            st.idle_runners.push_back(std::move(runner));
-          }
-          auto runner = std::move(st.idle_runners.back());
-          st.idle_runners.pop_back();
-          auto tag = d.tag;
+        } else if (!st.runners.empty()) {
+          auto& runner = st.runners[st.next_runner++ % st.runners.size()];
           self->send(runner, delivery_atom::value, std::move(d));
-          st.busy_runners.emplace(tag, std::move(runner));
         }
       },
-      [self](done_atom, std::uint64_t tag) { release_credit(self, tag); },
-      [self](waiting_atom, std::uint64_t tag, caf::actor& waiter) {
-        // Waiters hold their delivery without occupying a worker, so they do not use up credit.
-        release_credit(self, tag);
+      [self](done_atom, std::uint64_t tag) {
+        auto& st = self->state;
+        if (auto r = st.resume_tags.find(tag); r != st.resume_tags.end()) {
+          // The resumed job is published and its suspended copy settled: the resume is complete.
+          st.ctx->bus->unsubscribe(r->second);
+          st.resuming.erase(r->second);
+          st.resume_tags.erase(r);
+          return;
+        }
+        give_back(self, st.new_jobs_sub);
+      },
+      [self](waiting_atom, caf::actor& waiter) {
         self->monitor(waiter);
         self->state.waiters.emplace(waiter.address(), std::move(waiter));
       },

@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <deque>
 #include <optional>
 
 namespace boa::actors {
@@ -27,7 +28,11 @@ using protocol::step_outcome;
 struct runner_state {
   node_context* ctx = nullptr;
   caf::actor dispatcher;
-  std::uint64_t tag = 0;
+  std::uint64_t jobs_sub = 0; ///< this runner's own subscription to `queue:boa.jobs`, credit 1
+  std::uint64_t tag = 0;      ///< the delivery in hand
+  std::uint64_t from_sub = 0; ///< the subscription it came from
+  bool busy = false;
+  std::deque<bus::delivery> waiting; ///< new jobs the dispatcher passed while busy
   job current;
   const step* s = nullptr;
   std::string reduce_key; ///< map steps: fixed before the step's own history entry is added
@@ -42,12 +47,30 @@ std::int64_t now_ms(runner* self) {
   return self->state.ctx->clock->now_ms();
 }
 
-/// Done with the current delivery: settle it, tell the dispatcher, wait for the next one.
+void begin(runner* self, bus::delivery& d);
+
+/// Done with the delivery in hand (settled, or handed to a waiter): give its credit back and take
+/// the next one.
+void next(runner* self) {
+  auto& st = self->state;
+  st.busy = false;
+  if (st.from_sub == st.jobs_sub)
+    st.ctx->bus->add_credit(st.jobs_sub, 1);
+  else
+    self->send(st.dispatcher, done_atom::value, st.tag);
+  if (!st.waiting.empty()) {
+    auto d = std::move(st.waiting.front());
+    st.waiting.pop_front();
+    begin(self, d);
+  }
+}
+
+/// Settles the delivery in hand once everything it led to is published.
 void finish(runner* self) {
   auto& st = self->state;
   auto how = st.out->failed() ? bus::settlement::release : bus::settlement::accept;
   st.ctx->bus->settle(st.tag, how);
-  self->send(st.dispatcher, done_atom::value, st.tag);
+  next(self);
 }
 
 void publish(runner* self, std::vector<outbound_job> out) {
@@ -232,13 +255,19 @@ std::optional<std::vector<outbound_job>> apply_control(node_context& ctx, job& j
 void begin(runner* self, bus::delivery& d) {
   auto& st = self->state;
   auto* ctx = st.ctx;
+  if (st.busy) {
+    st.waiting.push_back(std::move(d));
+    return;
+  }
+  st.busy = true;
   st.tag = d.tag;
+  st.from_sub = d.subscription;
   st.s = nullptr;
   st.reduce_key.clear();
   st.out.emplace(*ctx, caf::actor_cast<caf::actor>(self));
   auto leave = [&](bus::settlement how, const std::string& reason) {
     ctx->bus->settle(d.tag, how, reason);
-    self->send(st.dispatcher, done_atom::value, d.tag);
+    next(self);
   };
 
   auto decoded = protocol::parse_job(d.message.body, ctx->workflows);
@@ -263,8 +292,10 @@ void begin(runner* self, bus::delivery& d) {
     waiter = spawn_join_waiter(self->system(), *ctx, d.tag, std::move(cur));
   else if (st.s && st.s->role == protocol::step_role::reduce && cur.reduce)
     waiter = spawn_reduce_waiter(self->system(), *ctx, d.tag, std::move(cur));
-  if (waiter)
-    return self->send(st.dispatcher, waiting_atom::value, d.tag, waiter);
+  if (waiter) {
+    self->send(st.dispatcher, waiting_atom::value, waiter);
+    return next(self);
+  }
 
   if (!st.s) {
     auto why = "job is at step '" + cur.step + "', which its workflow does not define";
@@ -277,12 +308,30 @@ void begin(runner* self, bus::delivery& d) {
   run_attempt(self);
 }
 
-/// One job delivery at a time, one after another: the dispatcher keeps a pool of these rather than
-/// paying an actor's start and end for every step.
+/// One job delivery at a time, one after another. Each runner is a competing consumer of
+/// `queue:boa.jobs` with credit 1, so in-flight jobs reach runners without a hop; new jobs come
+/// through the dispatcher, which bounds how many start at once.
 caf::behavior job_runner(runner* self, node_context* ctx, caf::actor dispatcher) {
   auto& st = self->state;
   st.ctx = ctx;
   st.dispatcher = std::move(dispatcher);
+  auto sub = ctx->bus->subscribe(protocol::addresses::jobs, caf::actor_cast<caf::actor>(self), 1);
+  if (!sub) {
+    spdlog::critical("job runner cannot subscribe to {}: {}", protocol::addresses::jobs,
+                     sub.error().message);
+    self->quit(caf::exit_reason::user_shutdown);
+    return {};
+  }
+  st.jobs_sub = *sub;
+  // Leaving for any reason hands back what this runner holds: the broker redelivers it.
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    self->state.ctx->bus->unsubscribe(self->state.jobs_sub);
+    self->quit(msg.reason);
+  });
+  self->set_exception_handler([self](std::exception_ptr&) -> caf::error {
+    self->state.ctx->bus->unsubscribe(self->state.jobs_sub);
+    return caf::exit_reason::unhandled_exception;
+  });
   return {
       [self](delivery_atom, bus::delivery& d) { begin(self, d); },
       [self](published_atom, std::uint64_t, bool ok, std::string& error) {

@@ -14,12 +14,14 @@
 
 namespace boa::actors {
 
-/// Spawns a job runner: it takes job deliveries as `(delivery_atom, bus::delivery)`, one at a
-/// time. For each it decodes the job (an undecodable message goes to the dead-letter queue),
-/// applies a pending cancel or suspend, hands a rendezvous to a join or reduce waiter (telling
-/// `dispatcher` `(waiting_atom, tag, waiter)`), or runs the job's current step (task or map) on a
+/// Spawns a job runner: a competing consumer of `queue:boa.jobs` (credit 1) that also takes new
+/// jobs from `dispatcher` as `(delivery_atom, bus::delivery)`, one delivery at a time. For each it
+/// decodes the job (an undecodable message goes to the dead-letter queue), applies a pending
+/// cancel or suspend, hands a rendezvous to a join or reduce waiter (registering it with
+/// `dispatcher` as `(waiting_atom, waiter)`), or runs the job's current step (task or map) on a
 /// worker, retrying with backoff, publishes the next state(s), and only once the bus has confirmed
-/// them settles the delivery and tells `dispatcher` `(done_atom, tag)`; then it is free again.
+/// them settles the delivery. Deliveries from the dispatcher are acknowledged to it with
+/// `(done_atom, tag)`.
 caf::actor spawn_job_runner(caf::actor_system& system, node_context& ctx, caf::actor dispatcher);
 
 /// Spawns an actor that only publishes precomputed states (a canceled or suspended job, a resumed
