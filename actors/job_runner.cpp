@@ -73,11 +73,54 @@ void finish(runner* self) {
   next(self);
 }
 
+/// A job stopped by a pending command before its next step: canceled, or parked in its
+/// suspended queue until a resume command.
+std::optional<std::vector<outbound_job>> apply_control(node_context& ctx, job& j,
+                                                       std::int64_t now) {
+  if (protocol::is_terminal(j.state))
+    return std::nullopt; // an ended branch still reports to its rendezvous
+  auto control = ctx.controls ? ctx.controls->find(j.id) : std::nullopt;
+  if (!control)
+    return std::nullopt;
+  if (*control == protocol::job_command::action::cancel)
+    return protocol::transition::end(std::move(j), protocol::job_state::canceled,
+                                     "canceled on request", now);
+  j.state = protocol::job_state::suspended;
+  j.updated_ms = now;
+  std::vector<outbound_job> out;
+  auto address = protocol::addresses::suspended_queue(j.id);
+  out.push_back({std::move(address), std::move(j)});
+  return out;
+}
+
+/// A command that arrived while the step ran stops the job before the state it is about to
+/// publish can run its next step (sub-jobs of a map, branches' rendezvous and ended jobs pass).
+void apply_control(node_context& ctx, std::vector<outbound_job>& out, std::int64_t now) {
+  if (!ctx.controls)
+    return;
+  std::vector<outbound_job> result;
+  for (auto& o : out) {
+    auto stopped =
+        o.address == protocol::addresses::jobs ? apply_control(ctx, o.state, now) : std::nullopt;
+    if (!stopped) {
+      result.push_back(std::move(o));
+      continue;
+    }
+    for (auto& s : *stopped)
+      result.push_back(std::move(s));
+  }
+  out = std::move(result);
+}
+
 void publish(runner* self, std::vector<outbound_job> out) {
   auto& st = self->state;
+  apply_control(*st.ctx, out, now_ms(self));
   for (const auto& o : out)
-    if (o.address == protocol::addresses::archive)
+    if (o.address == protocol::addresses::archive) {
       st.out->event(protocol::job_ended_event(o.state, st.ctx->node_id, now_ms(self)));
+      if (st.ctx->controls)
+        st.ctx->controls->clear(o.state.id); // nothing left to stop
+    }
   st.out->send_all(out);
   if (!st.out->pending())
     finish(self);
@@ -230,24 +273,6 @@ void run_attempt(runner* self) {
       .then([self](step_outcome& outcome, std::string& worker) {
         on_outcome(self, std::move(outcome), worker);
       });
-}
-
-/// A job stopped by a pending command before its next step: canceled, or parked in its
-/// suspended queue until a resume command.
-std::optional<std::vector<outbound_job>> apply_control(node_context& ctx, job& j,
-                                                       std::int64_t now) {
-  auto control = ctx.controls ? ctx.controls->find(j.id) : std::nullopt;
-  if (!control)
-    return std::nullopt;
-  if (*control == protocol::job_command::action::cancel)
-    return protocol::transition::end(std::move(j), protocol::job_state::canceled,
-                                     "canceled on request", now);
-  j.state = protocol::job_state::suspended;
-  j.updated_ms = now;
-  std::vector<outbound_job> out;
-  auto address = protocol::addresses::suspended_queue(j.id);
-  out.push_back({std::move(address), std::move(j)});
-  return out;
 }
 
 /// Takes one delivery: decodes it, applies a pending command, hands a rendezvous to a waiter, or

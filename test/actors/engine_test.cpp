@@ -277,9 +277,11 @@ BOOST_AUTO_TEST_SUITE(lifecycle)
 
 BOOST_AUTO_TEST_CASE(cancel_takes_effect_before_the_next_step) {
   engine e;
-  // The first step itself asks for the cancel, so it is on the bus before the step's result.
+  // The first step asks for the cancel and ends once the node has received it.
   e.functions().add("cancel-me", [&e](const boa::protocol::properties& p) -> json::value {
-    e.command(std::string(p.at("me").as_string()), boa::protocol::job_command::action::cancel);
+    std::string me(p.at("me").as_string());
+    e.command(me, boa::protocol::job_command::action::cancel);
+    e.eventually([&] { return e.node().context().controls->find(me).has_value(); });
     return nullptr;
   });
   auto id = e.start(R"({"name": "c", "steps": [
@@ -294,7 +296,9 @@ BOOST_AUTO_TEST_CASE(cancel_takes_effect_before_the_next_step) {
 BOOST_AUTO_TEST_CASE(a_suspended_job_waits_and_a_resumed_one_goes_on_where_it_stopped) {
   engine e;
   e.functions().add("suspend-me", [&e](const boa::protocol::properties& p) -> json::value {
-    e.command(std::string(p.at("me").as_string()), boa::protocol::job_command::action::suspend);
+    std::string me(p.at("me").as_string());
+    e.command(me, boa::protocol::job_command::action::suspend);
+    e.eventually([&] { return e.node().context().controls->find(me).has_value(); });
     return nullptr;
   });
   auto id = e.start(R"({"name": "s", "steps": [
