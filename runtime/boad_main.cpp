@@ -20,6 +20,10 @@ int main(int argc, char** argv) {
       "--data", run.data_dir,
       "Data directory for the job store and job folders (default: a temporary one)");
   run_cmd->add_flag("--quiet", run.quiet, "Print only the final job");
+  run_cmd
+      ->add_option("--plugin", run.plugins,
+                   "Step plugin (shared library) whose C++ steps the workflow may run")
+      ->take_all();
 
   try {
     app.parse(argc, argv);

@@ -6,6 +6,7 @@
 #include "protocol/job_codec.hpp"
 #include "protocol/transition.hpp"
 #include "protocol/workflow_codec.hpp"
+#include "runtime/executors/plugin_loader.hpp"
 #include "runtime/executors/standard_executors.hpp"
 #include "runtime/node.hpp"
 #include "runtime/workflow_files.hpp"
@@ -87,6 +88,11 @@ int run_workflow(const run_options& options) {
   auto functions = std::make_shared<cpp_step_registry>();
   auto executors = std::make_shared<actors::executor_registry>();
   add_standard_executors(*executors, functions);
+  for (const auto& plugin : options.plugins)
+    if (auto loaded = load_step_plugin(plugin, *functions); !loaded) {
+      std::cerr << "boad run: --plugin " << plugin << ": " << loaded.error().message << '\n';
+      return run_bad_input;
+    }
 
   auto loaded = load_workflow_file(options.file,
                                    [&](const std::string& kind) { return executors->has(kind); });

@@ -12,8 +12,9 @@ struct run_options {
   std::vector<std::string>
       set; ///< "key=value"; value parsed as JSON when it is JSON, else a string
   std::size_t workers = 4;
-  std::filesystem::path data_dir; ///< empty: a temporary directory, removed afterwards
-  bool quiet = false;             ///< no progress lines
+  std::filesystem::path data_dir;   ///< empty: a temporary directory, removed afterwards
+  bool quiet = false;               ///< no progress lines
+  std::vector<std::string> plugins; ///< step plugins (shared libraries) to load first
 };
 
 /// Exit codes of `boad run`.

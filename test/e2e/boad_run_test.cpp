@@ -115,6 +115,21 @@ BOOST_AUTO_TEST_CASE(retry_example_retries_then_takes_the_error_route) {
   BOOST_TEST(job.at("properties").at("rates_source").as_string() == "stored");
 }
 
+BOOST_AUTO_TEST_CASE(a_plugin_given_with_plugin_provides_cpp_steps) {
+  boa::test::temp_dir tmp;
+  auto file = tmp.path() / "greet.json";
+  std::ofstream(file) << R"({"name": "greet", "properties": {"name": "Ada"},
+    "steps": [{"id": "hello", "run": {"kind": "cpp", "function": "plugin.greet"}}]})";
+  auto r = boad_run({file.string(), "--plugin", BOA_TEST_STEP_PLUGIN});
+  BOOST_TEST_INFO(r.err);
+  BOOST_REQUIRE_EQUAL(r.exit_code, 0);
+  BOOST_TEST(r.final_job().at("properties").at("greeting").as_string() == "hello, Ada");
+
+  auto missing = boad_run({file.string(), "--plugin", tmp.path().string() + "/nope.so"});
+  BOOST_TEST(missing.exit_code == 2);
+  BOOST_TEST(missing.err.find("nope.so") != std::string::npos, missing.err);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(exit_codes)

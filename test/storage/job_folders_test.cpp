@@ -1,7 +1,6 @@
 #include "storage/job_folders.hpp"
 
-#include "print_errc.hpp"
-#include "temp_dir.hpp"
+#include "../support/temp_dir.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -12,7 +11,7 @@
 using boa::errc;
 using boa::storage::job_folders;
 using boa::storage::validate_job_id;
-using boa::storage::test::temp_dir;
+using boa::test::temp_dir;
 
 namespace {
 

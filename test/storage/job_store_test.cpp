@@ -1,7 +1,6 @@
 #include "storage/job_store.hpp"
 
-#include "print_errc.hpp"
-#include "temp_dir.hpp"
+#include "../support/temp_dir.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <rocksdb/db.h>
@@ -16,7 +15,7 @@
 using boa::errc;
 using boa::storage::job_record;
 using boa::storage::job_store;
-using boa::storage::test::temp_dir;
+using boa::test::temp_dir;
 
 namespace {
 

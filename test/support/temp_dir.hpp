@@ -14,7 +14,7 @@ public:
     auto name = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
     if (!::mkdtemp(name.data()))
       throw std::runtime_error("cannot create a temporary directory");
-    path_ = name;
+    path_ = std::filesystem::canonical(name); // stable even if the temp directory is a link
   }
   ~temp_dir() {
     std::error_code ignored;
