@@ -19,6 +19,8 @@ using run_step_atom = caf::atom_constant<caf::atom("runstep")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 /// A job runner or waiter is done with its delivery: the dispatcher may take another.
 using done_atom = caf::atom_constant<caf::atom("done")>;
+/// A deadline passed.
+using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
 /// A job actor handed its delivery to a join or reduce waiter: `(waiting_atom, tag, waiter)`.
 using waiting_atom = caf::atom_constant<caf::atom("waiting")>;
 /// A waiter gives up its delivery for now (checkpoint or shutdown).

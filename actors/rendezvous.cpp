@@ -10,6 +10,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -203,8 +205,33 @@ caf::behavior reduce_waiter(caf::stateful_actor<reduce_state>* self, node_contex
     } else {
       st.core.subscription = *sub;
     }
+    if (st.parent.deadline_ms != 0) {
+      auto left_ms = std::max<std::int64_t>(0, st.parent.deadline_ms - ctx->clock->now_ms());
+      self->delayed_send(self, std::chrono::milliseconds(left_ms), timeout_atom::value);
+    }
   }
   return {
+      [self](timeout_atom) {
+        // The job's deadline passed while sub-jobs were still running: the job ends here; what
+        // the sub-jobs report later has no reduce left to fold it.
+        auto& st = self->state;
+        if (st.core.closing)
+          return;
+        st.core.closing = true;
+        auto now = st.core.ctx->clock->now_ms();
+        const auto& r = *st.parent.reduce;
+        auto why = "job exceeded its timeout of " +
+                   std::to_string(st.parent.workflow->def.timeout_ms.value_or(0)) +
+                   " ms waiting at step '" + st.s->id + "' for " +
+                   std::to_string(r.expected - static_cast<std::int64_t>(r.folded.size())) +
+                   " of " + std::to_string(r.expected) + " sub-jobs";
+        auto out = protocol::transition::end(std::move(st.parent), protocol::job_state::error,
+                                             std::move(why), now);
+        for (const auto& o : out)
+          if (o.address == protocol::addresses::archive)
+            st.core.out->event(protocol::job_ended_event(o.state, st.core.ctx->node_id, now));
+        st.core.out->send_all(out);
+      },
       [self](delivery_atom, bus::delivery& d) {
         auto& st = self->state;
         if (st.core.closing)

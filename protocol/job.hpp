@@ -35,7 +35,9 @@ struct history_entry {
 /// One level of fork bookkeeping: this job message is branch `branch` of `branches` started by the
 /// parallel step `fork_step`. Branch 0 is the main branch; it holds the rendezvous.
 struct fork_frame {
-  std::string fork_id; ///< unique per fork: "<fork step>#<history length at the fork>"
+  /// Unique per fork within a job: "<branch scope><fork step>-<history length at the fork>", where
+  /// the scope "<outer fork id>.<branch>." tells apart forks inside sibling branches.
+  std::string fork_id;
   std::string fork_step;
   int branch = 0;
   int branches = 1;

@@ -48,7 +48,7 @@ enum class step_role {
 enum class merge_policy {
   last_writer_wins,  ///< branches applied in branch order; later branches overwrite earlier ones
   first_writer_wins, ///< a key set by an earlier branch is kept
-  by_branch,         ///< each branch's properties under the id of the branch's first step
+  by_branch,         ///< each branch's properties under "<fork step>.<branch index>"
 };
 
 /// How a reduce step folds the properties of finished sub-jobs.

@@ -271,6 +271,18 @@ BOOST_AUTO_TEST_CASE(a_job_past_its_timeout_ends_in_error_before_its_next_step) 
   BOOST_TEST(std::count(run.begin(), run.end(), "c") == 0);
 }
 
+BOOST_AUTO_TEST_CASE(a_job_past_its_timeout_while_waiting_for_sub_jobs_ends_in_error) {
+  engine e;
+  auto j = e.run(R"({"name": "rt", "timeout_ms": 200, "properties": {"xs": [1, 2]}, "steps": [
+    {"id": "fan", "map": {"workflow": {"name": "slow", "steps": [
+       {"id": "s", "run": {"kind": "sleep", "ms": 1000}}]}, "items": "xs"},
+     "next": [["*", "all"]]},
+    {"id": "all", "reduce": {"fold": "collect"}}]})");
+  BOOST_TEST(j.state == job_state::error);
+  BOOST_TEST(j.error.find("waiting at step 'all' for 2 of 2 sub-jobs") != std::string::npos,
+             j.error);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(lifecycle)
