@@ -46,10 +46,8 @@ public:
     node_opts.data_dir = data_.path();
     node_opts.reduce_checkpoint_every = opts.reduce_checkpoint_every;
     node_opts.resolve = std::move(opts.resolve);
-    auto n = runtime::node::start(system_, bus_, executors_, node_opts);
-    if (!n)
-      throw std::runtime_error(n.error().message);
-    node_ = std::move(*n);
+    node_opts_ = node_opts;
+    node_ = start_node(node_opts_);
     actors::job_observer_callbacks callbacks;
     callbacks.on_event = [this](const protocol::job_event& e) {
       std::lock_guard guard{mutex_};
@@ -65,6 +63,8 @@ public:
   }
 
   ~engine() {
+    for (auto& old : stopped_)
+      old->stop();
     node_->stop();
     caf::anon_send_exit(observer_, caf::exit_reason::user_shutdown);
     system_.await_all_actors_done();
@@ -142,19 +142,39 @@ public:
     return archived_.size();
   }
 
+  /// Stops the node (as a graceful shutdown would: what it holds goes back to the bus) and starts
+  /// a fresh one with another id on the same bus.
+  void replace_node() {
+    node_->stop();
+    stopped_.push_back(std::move(node_));
+    auto opts = node_opts_;
+    opts.node_id = "node-" + std::to_string(stopped_.size() + 1);
+    opts.data_dir = data_.path() / opts.node_id;
+    node_ = start_node(opts);
+  }
+
   runtime::cpp_step_registry& functions() { return *functions_; }
   bus::local_bus& bus() { return bus_; }
   runtime::node& node() { return *node_; }
   const std::filesystem::path& data_dir() const { return data_.path(); }
 
 private:
+  std::unique_ptr<runtime::node> start_node(const runtime::node_options& opts) {
+    auto n = runtime::node::start(system_, bus_, executors_, opts);
+    if (!n)
+      throw std::runtime_error(n.error().message);
+    return std::move(*n);
+  }
+
   temp_dir data_{"boa-engine"};
   caf::actor_system_config config_;
   caf::actor_system system_;
   bus::local_bus bus_;
   std::shared_ptr<runtime::cpp_step_registry> functions_;
   std::shared_ptr<actors::executor_registry> executors_;
+  runtime::node_options node_opts_;
   std::unique_ptr<runtime::node> node_;
+  std::vector<std::unique_ptr<runtime::node>> stopped_; ///< kept until their actors are gone
   caf::actor observer_;
   actors::system_wall_clock clock_;
   std::mutex mutex_;

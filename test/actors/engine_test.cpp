@@ -8,6 +8,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <atomic>
 #include <csignal>
 #include <fstream>
 #include <thread>
@@ -329,6 +330,33 @@ BOOST_AUTO_TEST_CASE(a_suspended_job_waits_and_a_resumed_one_goes_on_where_it_st
   auto j = e.wait(id);
   BOOST_TEST(j.state == job_state::finished);
   BOOST_TEST(steps_run(j) == ids({"first", "second"}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_stopped_node_hands_back_what_it_held_and_another_node_finishes_the_job) {
+  engine e;
+  std::atomic<bool> release{false};
+  std::atomic<int> calls{0};
+  e.functions().add("block-once", [&](const boa::protocol::properties&) -> json::value {
+    if (calls++ == 0)
+      while (!release)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return json::object{{"slow", "done"}};
+  });
+  auto id = e.start(R"({"name": "sd", "steps": [
+    {"id": "fan", "run": "noop", "parallel": true, "next": [["*", "quick"], ["*", "slow"]]},
+    {"id": "quick", "run": {"kind": "set", "values": {"quick": "done"}}, "next": [["*", "join"]]},
+    {"id": "slow", "run": {"kind": "cpp", "function": "block-once"}, "next": [["*", "join"]]},
+    {"id": "join", "join": true}]})");
+  // The main branch waits at the join; the other branch is stuck in its step on a worker.
+  auto& core = e.bus().core();
+  BOOST_REQUIRE(e.eventually([&] { return core.stats("queue:boa.jobs").unsettled == 2; }));
+  e.replace_node();
+  release = true;
+  auto j = e.wait(id);
+  BOOST_TEST(j.state == job_state::finished);
+  BOOST_TEST(j.props.at("quick").as_string() == "done");
+  BOOST_TEST(j.props.at("slow").as_string() == "done");
+  BOOST_TEST(calls.load() == 2); // the interrupted step ran again on the new node: at-least-once
 }
 
 BOOST_AUTO_TEST_CASE(an_undecodable_job_message_is_dead_lettered_and_the_node_goes_on) {
