@@ -1,44 +1,12 @@
 #include "protocol/event.hpp"
 
+#include "protocol/json_read.hpp"
 #include "protocol/json_text_writer.hpp"
 
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 namespace boa::protocol {
-
-namespace {
-
-error bad(std::string what) {
-  return {errc::invalid_input, "job event: " + std::move(what)};
-}
-
-const boost::json::value* member(const boost::json::object& o, std::string_view key) {
-  return o.if_contains(key);
-}
-
-expected<std::string> text_of(const boost::json::object& o, std::string_view key, bool required) {
-  const auto* v = member(o, key);
-  if (!v)
-    return required ? expected<std::string>(bad(std::string(key) + ": missing"))
-                    : expected<std::string>(std::string{});
-  if (!v->is_string())
-    return bad(std::string(key) + ": expected a string");
-  return std::string(v->get_string());
-}
-
-expected<std::int64_t> int_of(const boost::json::object& o, std::string_view key,
-                              std::int64_t fallback) {
-  const auto* v = member(o, key);
-  if (!v)
-    return fallback;
-  if (!v->is_int64())
-    return bad(std::string(key) + ": expected an integer");
-  return v->get_int64();
-}
-
-} // namespace
 
 job_event step_finished_event(const job& j, const history_entry& entry, bool will_retry) {
   job_event e;
@@ -115,63 +83,65 @@ std::string serialize_event(const job_event& e) {
 }
 
 expected<job_event> parse_event(std::string_view text) {
-  boost::system::error_code ec;
-  auto v = boost::json::parse(text, ec);
-  if (ec)
-    return bad("not JSON: " + ec.message());
-  const auto* o = v.if_object();
-  if (!o)
-    return bad("expected an object");
-  auto type = text_of(*o, "type", true);
-  if (!type)
-    return type.error();
+  auto parsed = parse_json(text);
+  if (!parsed)
+    return error{errc::invalid_input, "job event: " + to_string(parsed.error())};
+  std::vector<problem> problems;
+  json_reader r(problems);
+  const json_path root;
   job_event e;
-  if (*type == "step-finished")
+  const auto* o = r.object(*parsed, root);
+  if (!o)
+    return *first_error(problems, "job event");
+  auto text_of = [&](std::string_view key, bool required, std::string& into) {
+    const json_path at = root / key;
+    if (const auto* v = r.member(*o, root, key, required))
+      if (auto s = r.string(*v, at))
+        into = std::string(*s);
+  };
+  auto int_of = [&](std::string_view key, std::int64_t& into) {
+    const json_path at = root / key;
+    if (const auto* v = r.member(*o, root, key))
+      if (auto n = r.integer(*v, at))
+        into = *n;
+  };
+  std::string type;
+  text_of("type", true, type);
+  if (type == "step-finished")
     e.type = job_event::kind::step_finished;
-  else if (*type == "job-ended")
+  else if (type == "job-ended")
     e.type = job_event::kind::job_ended;
-  else
-    return bad("type: unknown event type '" + *type + "'");
-  auto job_id = text_of(*o, "job", true);
-  auto workflow = text_of(*o, "workflow", false);
-  auto node = text_of(*o, "node", false);
-  auto state = text_of(*o, "state", true);
-  auto at = int_of(*o, "at_ms", 0);
-  auto duration = int_of(*o, "duration_ms", 0);
-  auto error = text_of(*o, "error", false);
-  for (const auto* failed : {&job_id, &workflow, &node, &state, &error})
-    if (!*failed)
-      return failed->error();
-  for (const auto* failed : {&at, &duration})
-    if (!*failed)
-      return failed->error();
-  auto parsed_state = job_state_from_string(*state);
-  if (!parsed_state)
-    return bad("state: unknown job state '" + *state + "'");
-  e.job_id = *job_id;
-  e.workflow = *workflow;
-  e.node = *node;
-  e.state = *parsed_state;
-  e.at_ms = *at;
-  e.duration_ms = *duration;
-  e.error = *error;
-  if (e.type == job_event::kind::step_finished) {
-    auto step = text_of(*o, "step", true);
-    auto result = text_of(*o, "result", false);
-    auto worker = text_of(*o, "worker", false);
-    auto attempt = int_of(*o, "attempt", 1);
-    for (const auto* failed : {&step, &result, &worker})
-      if (!*failed)
-        return failed->error();
-    if (!attempt)
-      return attempt.error();
-    e.step = *step;
-    e.result = *result;
-    e.worker = *worker;
-    e.attempt = static_cast<int>(*attempt);
-    if (const auto* r = o->if_contains("will_retry"); r && r->is_bool())
-      e.will_retry = r->get_bool();
+  else if (!type.empty())
+    r.error(root / "type", "unknown event type '" + type + "' (known: step-finished, job-ended)");
+  text_of("job", true, e.job_id);
+  text_of("workflow", false, e.workflow);
+  text_of("node", false, e.node);
+  text_of("error", false, e.error);
+  int_of("at_ms", e.at_ms);
+  int_of("duration_ms", e.duration_ms);
+  std::string state;
+  text_of("state", true, state);
+  if (!state.empty()) {
+    if (auto parsed_state = job_state_from_string(state))
+      e.state = *parsed_state;
+    else
+      r.error(root / "state", "unknown job state '" + state + "'");
   }
+  if (e.type == job_event::kind::step_finished) {
+    text_of("step", true, e.step);
+    text_of("result", false, e.result);
+    text_of("worker", false, e.worker);
+    std::int64_t attempt = 1;
+    int_of("attempt", attempt);
+    e.attempt = static_cast<int>(attempt);
+    const json_path retry_at = root / "will_retry";
+    if (const auto* v = r.member(*o, root, "will_retry"))
+      if (auto b = r.boolean(*v, retry_at))
+        e.will_retry = *b;
+  }
+  // Readers accept events from newer writers: unknown members are ignored, not refused.
+  if (auto failed = first_error(problems, "job event"))
+    return std::move(*failed);
   return e;
 }
 

@@ -412,16 +412,9 @@ expected<job> decode(const json::value& json, workflow_cache* cache) {
         check_step_names(r, j);
     }
   }
-  auto first_error =
-      std::find_if(problems.begin(), problems.end(), [](const problem& p) { return !p.warning; });
-  if (first_error == problems.end())
-    return j;
-  std::string message = to_string(*first_error);
-  auto errors =
-      std::count_if(problems.begin(), problems.end(), [](const problem& p) { return !p.warning; });
-  if (errors > 1)
-    message += " (and " + std::to_string(errors - 1) + " more)";
-  return error{errc::invalid_input, std::move(message)};
+  if (auto failed = first_error(problems))
+    return std::move(*failed);
+  return j;
 }
 
 // --- cache

@@ -1,6 +1,7 @@
 #include "protocol/job_command.hpp"
 
-#include <boost/json/parse.hpp>
+#include "protocol/json_read.hpp"
+
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -8,10 +9,6 @@ namespace boa::protocol {
 
 namespace {
 constexpr const char* action_names[] = {"cancel", "suspend", "resume"};
-
-error bad(std::string what) {
-  return {errc::invalid_input, "job command: " + std::move(what)};
-}
 } // namespace
 
 const char* to_string(job_command::action a) {
@@ -35,31 +32,30 @@ std::string serialize_command(const job_command& command) {
 }
 
 expected<job_command> parse_command(std::string_view text) {
-  boost::system::error_code ec;
-  auto v = boost::json::parse(text, ec);
-  if (ec)
-    return bad("not JSON: " + ec.message());
-  const auto* o = v.if_object();
-  if (!o)
-    return bad("expected an object");
-  if (const auto* ver = o->if_contains("v"); !ver || !ver->is_int64() || ver->get_int64() != 1)
-    return bad("v: expected 1");
-  if (const auto* t = o->if_contains("type");
-      !t || !t->is_string() || t->get_string() != "job-command")
-    return bad("type: expected \"job-command\"");
+  auto parsed = parse_json(text);
+  if (!parsed)
+    return error{errc::invalid_input, "job command: " + to_string(parsed.error())};
+  std::vector<problem> problems;
+  json_reader r(problems);
+  const json_path root;
   job_command c;
-  const auto* id = o->if_contains("job");
-  if (!id || !id->is_string() || id->get_string().empty())
-    return bad("job: expected a non-empty string");
-  c.job_id = std::string(id->get_string());
-  const auto* a = o->if_contains("action");
-  if (!a || !a->is_string())
-    return bad("action: expected one of cancel, suspend, resume");
-  auto what = job_action_from_string(std::string_view(a->get_string()));
-  if (!what)
-    return bad("action: unknown action '" + std::string(a->get_string()) +
-               "' (known: cancel, suspend, resume)");
-  c.what = *what;
+  if (const auto* o = r.object(*parsed, root)) {
+    check_message_header(r, *o, root, "job-command");
+    if (const auto* id = r.member(*o, root, "job", true))
+      if (auto s = r.non_empty_string(*id, root / "job"))
+        c.job_id = std::string(*s);
+    if (const auto* a = r.member(*o, root, "action", true))
+      if (auto s = r.string(*a, root / "action")) {
+        if (auto what = job_action_from_string(*s))
+          c.what = *what;
+        else
+          r.error(root / "action",
+                  "unknown action '" + std::string(*s) + "' (known: cancel, suspend, resume)");
+      }
+    r.reject_unknown_keys(*o, root, {"v", "type", "job", "action"});
+  }
+  if (auto failed = first_error(problems, "job command"))
+    return std::move(*failed);
   return c;
 }
 

@@ -1,5 +1,7 @@
 #include "protocol/json_read.hpp"
 
+#include <algorithm>
+
 #include <boost/json/stream_parser.hpp>
 
 #include <charconv>
@@ -18,6 +20,19 @@ std::string to_string(const problem& p) {
   }
   out += p.message;
   return out;
+}
+
+std::optional<error> first_error(const std::vector<problem>& problems, std::string_view subject) {
+  auto is_error = [](const problem& p) { return !p.warning; };
+  auto first = std::find_if(problems.begin(), problems.end(), is_error);
+  if (first == problems.end())
+    return std::nullopt;
+  std::string message =
+      subject.empty() ? to_string(*first) : std::string(subject) + ": " + to_string(*first);
+  auto count = std::count_if(problems.begin(), problems.end(), is_error);
+  if (count > 1)
+    message += " (and " + std::to_string(count - 1) + " more)";
+  return error{errc::invalid_input, std::move(message)};
 }
 
 std::string join_path(std::string_view prefix, std::string_view path) {
@@ -265,6 +280,18 @@ void json_reader::unknown_key(std::string_view key, const json_path& at,
   }
   message += ')';
   error(at, std::move(message));
+}
+
+void check_message_header(json_reader& r, const boost::json::object& message, const json_path& at,
+                          std::string_view type) {
+  const json_path v_at = at / "v";
+  if (const auto* v = r.member(message, at, "v", true))
+    if (auto n = r.integer(*v, v_at); n && *n != 1)
+      r.error(v_at, "unsupported version " + std::to_string(*n) + " (this build reads 1)");
+  const json_path type_at = at / "type";
+  if (const auto* t = r.member(message, at, "type", true))
+    if (auto text = r.string(*t, type_at); text && *text != type)
+      r.error(type_at, "expected '" + std::string(type) + "', got '" + std::string(*text) + "'");
 }
 
 } // namespace boa::protocol

@@ -29,6 +29,11 @@ struct problem {
 /// `"<path>: <message>"`, prefixed with `"warning: "` for warnings; just the message at the root.
 std::string to_string(const problem& p);
 
+/// The first error among `problems` (warnings do not count) as one `invalid_input` error,
+/// `"<subject>: <path>: <message> (and N more)"`, or nothing when there is none.
+std::optional<error> first_error(const std::vector<problem>& problems,
+                                 std::string_view subject = {});
+
 /// `path` of a document found at `prefix` in an enclosing one: ("workflow", "steps[0]") gives
 /// "workflow.steps[0]".
 std::string join_path(std::string_view prefix, std::string_view path);
@@ -114,5 +119,10 @@ private:
   std::vector<problem>& out_;
   std::size_t errors_ = 0;
 };
+
+/// Checks the members every bus message has: `"v": 1` and `"type": "<type>"` (see the wire
+/// conventions); problems go to `r` at `at.v` / `at.type`.
+void check_message_header(json_reader& r, const boost::json::object& message, const json_path& at,
+                          std::string_view type);
 
 } // namespace boa::protocol
