@@ -41,6 +41,9 @@ struct fork_frame {
   std::string fork_step;
   int branch = 0;
   int branches = 1;
+  /// The job's properties when it forked: a join merges only what each branch changed from it,
+  /// so a branch never writes back a value it merely inherited.
+  properties base;
 };
 
 /// Progress of a reduce step, checkpointed in the job so that no sub-job is lost or counted twice.

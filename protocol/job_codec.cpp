@@ -142,6 +142,8 @@ template <class W> void write_job(W& w, const job& j) {
       non_empty(w, "fork_step", f.fork_step);
       non_default(w, "branch", f.branch);
       non_default(w, "branches", f.branches, 1);
+      if (!f.base.empty())
+        member(w, "base", f.base);
       w.end_object();
     }
     w.end_array();
@@ -327,8 +329,11 @@ private:
         auto n = r_.integer(v, m, 1, int_max);
         branch_ok = branch_ok && n.has_value();
         f.branches = static_cast<int>(n.value_or(1));
+      } else if (key == "base") {
+        if (const auto* b = r_.object(v, m))
+          f.base = *b;
       } else
-        r_.unknown_key(key, at, {"fork_id", "fork_step", "branch", "branches"});
+        r_.unknown_key(key, at, {"fork_id", "fork_step", "branch", "branches", "base"});
     }
     if (branch_ok && f.branch >= f.branches)
       r_.error(at / "branch", "must be less than branches (" + std::to_string(f.branches) + ")");

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_set>
 
 namespace boa::protocol::transition {
 
@@ -160,7 +161,7 @@ std::vector<outbound_job> advance(job j, const step& s, const std::string& resul
     job b = i + 1 == n ? std::move(j) : j;
     if (i > 0)
       b.history.clear(); // a branch carries only what happened in it; the join appends it
-    b.forks.push_back({fork_id, s.id, i, n});
+    b.forks.push_back({fork_id, s.id, i, n, b.props});
     b.step = targets[i];
     auto address = address_for(b);
     out.push_back({std::move(address), std::move(b)});
@@ -195,18 +196,34 @@ std::vector<outbound_job> join(job main, std::vector<job> branches, std::int64_t
     const auto& f = b.forks.back();
     return f.fork_step + "." + std::to_string(f.branch);
   };
+  // Each branch contributes what it changed from the properties at the fork, never a value it
+  // merely inherited; deletions are not merged.
+  const auto& base = main.forks.back().base;
+  auto changes_of = [&base](const properties& props) {
+    properties delta;
+    for (const auto& member : props) {
+      auto i = base.find(member.key());
+      if (i == base.end() || i->value() != member.value())
+        delta.emplace(member.key(), member.value());
+    }
+    return delta;
+  };
+  std::unordered_set<std::string> written; // first-writer-wins: keys some branch already changed
+  if (policy == merge_policy::first_writer_wins)
+    for (const auto& member : changes_of(main.props))
+      written.emplace(member.key());
   if (policy == merge_policy::by_branch)
     main.props.insert_or_assign(branch_key(main), boost::json::value(main.props));
   for (auto& b : branches) {
     note(b);
     switch (policy) {
     case merge_policy::last_writer_wins:
-      merge_into(main.props, b.props);
+      merge_into(main.props, changes_of(b.props));
       break;
     case merge_policy::first_writer_wins:
-      for (const auto& member : b.props)
-        if (!main.props.contains(member.key()))
-          main.props.emplace(member.key(), member.value());
+      for (const auto& member : changes_of(b.props))
+        if (written.emplace(member.key()).second)
+          main.props.insert_or_assign(member.key(), member.value());
       break;
     case merge_policy::by_branch:
       main.props.insert_or_assign(branch_key(b), boost::json::value(std::move(b.props)));

@@ -134,6 +134,18 @@ BOOST_AUTO_TEST_CASE(a_failed_branch_without_an_error_route_at_the_join_fails_th
   BOOST_TEST(j.error.find("b broke") != std::string::npos, j.error);
 }
 
+BOOST_AUTO_TEST_CASE(a_join_keeps_each_branch_change_and_no_branch_writes_back_an_inherited_value) {
+  engine e;
+  auto j = e.run(R"({"name": "fj", "properties": {"k": "old", "n": 0}, "steps": [
+    {"id": "fan", "run": "noop", "parallel": true, "next": [["*", "a"], ["*", "b"]]},
+    {"id": "a", "run": {"kind": "set", "values": {"k": "from a"}}, "next": [["*", "join"]]},
+    {"id": "b", "run": {"kind": "set", "values": {"n": 2}}, "next": [["*", "join"]]},
+    {"id": "join", "join": true}]})");
+  BOOST_TEST(j.state == job_state::finished);
+  BOOST_TEST(j.props.at("k").as_string() == "from a"); // b inherited "old": it must not win
+  BOOST_TEST(j.props.at("n").as_int64() == 2);
+}
+
 BOOST_AUTO_TEST_CASE(joins_wait_without_holding_workers) {
   // One worker and twenty jobs forking three ways: if a waiting join held a worker, the pool would
   // starve and the jobs would never end.
