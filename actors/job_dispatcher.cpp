@@ -24,7 +24,6 @@ using protocol::job_command;
 
 struct dispatcher_state {
   node_context* ctx = nullptr;
-  std::uint64_t new_jobs_sub = 0;
   std::uint64_t commands_sub = 0;
   /// resume subscriptions (one per resumed job) -> job id
   std::unordered_map<std::uint64_t, std::string> resuming;
@@ -33,7 +32,6 @@ struct dispatcher_state {
   /// join and reduce waiters alive, stopped with the dispatcher so that a node can shut down
   std::unordered_map<caf::actor_addr, caf::actor> waiters;
   std::vector<caf::actor> runners;
-  std::size_t next_runner = 0; ///< round-robin position for new jobs
   static inline const char* name = "boa.job_dispatcher";
 };
 
@@ -45,7 +43,10 @@ void give_back(dispatcher* self, std::uint64_t subscription) {
 
 void add_runner(dispatcher* self) {
   auto& st = self->state;
-  auto runner = spawn_job_runner(self->system(), *st.ctx, caf::actor_cast<caf::actor>(self));
+  // A quarter of the runners also take new jobs, so running jobs finish before many new ones start.
+  bool takes_new_jobs = st.runners.size() % 4 == 0;
+  auto runner =
+      spawn_job_runner(self->system(), *st.ctx, caf::actor_cast<caf::actor>(self), takes_new_jobs);
   self->monitor(runner);
   st.runners.push_back(std::move(runner));
 }
@@ -111,19 +112,14 @@ caf::behavior job_dispatcher(dispatcher* self, node_context* ctx) {
     }
     return *sub;
   };
-  // Each runner consumes in-flight jobs itself; new jobs take a quarter of the capacity at most,
-  // so that running jobs finish before new ones start.
   for (std::uint32_t i = 0; i < in_flight; ++i)
     add_runner(self);
-  st.new_jobs_sub =
-      subscribe(protocol::addresses::new_jobs, std::max<std::uint32_t>(1, in_flight / 4));
   st.commands_sub = subscribe(protocol::addresses::commands, 64);
   self->set_exit_handler([self](caf::exit_msg& msg) {
     // Held deliveries go back to their queues for another node (or this one, restarted).
     auto& st = self->state;
-    for (auto sub : {st.new_jobs_sub, st.commands_sub})
-      if (sub)
-        st.ctx->bus->unsubscribe(sub);
+    if (st.commands_sub)
+      st.ctx->bus->unsubscribe(st.commands_sub);
     for (auto& [sub, id] : st.resuming)
       st.ctx->bus->unsubscribe(sub);
     for (auto& [addr, waiter] : st.waiters)
@@ -153,9 +149,6 @@ caf::behavior job_dispatcher(dispatcher* self, node_context* ctx) {
           on_command(self, d);
         } else if (st.resuming.count(d.subscription) != 0) {
           on_resumed(self, d);
-        } else if (!st.runners.empty()) {
-          auto& runner = st.runners[st.next_runner++ % st.runners.size()];
-          self->send(runner, delivery_atom::value, std::move(d));
         }
       },
       [self](done_atom, std::uint64_t tag) {
@@ -165,9 +158,7 @@ caf::behavior job_dispatcher(dispatcher* self, node_context* ctx) {
           st.ctx->bus->unsubscribe(r->second);
           st.resuming.erase(r->second);
           st.resume_tags.erase(r);
-          return;
         }
-        give_back(self, st.new_jobs_sub);
       },
       [self](waiting_atom, caf::actor& waiter) {
         self->monitor(waiter);

@@ -7,11 +7,11 @@
 
 namespace boa::actors {
 
-/// Spawns the node's job dispatcher: it consumes `queue:boa.jobs` (in-flight jobs, with most of
-/// the node's credit) and `queue:boa.jobs.new` (new jobs, with a smaller share, so running jobs
-/// finish before new ones start), and `topic:boa.commands` for job commands. Each job delivery
-/// goes to a job runner, or to a join or reduce waiter; canceled and suspended jobs are settled
-/// here before their next step. Undecodable messages go to the dead-letter queue.
+/// Spawns the node's job dispatcher: it starts `ctx.max_in_flight` job runners (each a competing
+/// consumer of `queue:boa.jobs`; a quarter of them also of `queue:boa.jobs.new`, so running jobs
+/// finish before many new ones start) and replaces one that fails; it takes job commands from
+/// `topic:boa.commands` into the node's job controls, resumes suspended jobs, and stops runners
+/// and join/reduce waiters when the node stops, so that what they hold goes back to the bus.
 caf::actor spawn_job_dispatcher(caf::actor_system& system, node_context& ctx);
 
 } // namespace boa::actors

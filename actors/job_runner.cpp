@@ -13,7 +13,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <deque>
 #include <optional>
 
 namespace boa::actors {
@@ -28,11 +27,15 @@ using protocol::step_outcome;
 struct runner_state {
   node_context* ctx = nullptr;
   caf::actor dispatcher;
-  std::uint64_t jobs_sub = 0; ///< this runner's own subscription to `queue:boa.jobs`, credit 1
-  std::uint64_t tag = 0;      ///< the delivery in hand
-  std::uint64_t from_sub = 0; ///< the subscription it came from
+  /// This runner's own subscriptions (`queue:boa.jobs`, and for some runners
+  /// `queue:boa.jobs.new`), each with credit 1 while the runner is idle.
+  struct source {
+    std::uint64_t subscription = 0;
+    bool credit_out = false;
+  };
+  std::vector<source> sources;
+  std::uint64_t tag = 0; ///< the delivery in hand
   bool busy = false;
-  std::deque<bus::delivery> waiting; ///< new jobs the dispatcher passed while busy
   job current;
   const step* s = nullptr;
   std::string reduce_key; ///< map steps: fixed before the step's own history entry is added
@@ -54,15 +57,12 @@ void begin(runner* self, bus::delivery& d);
 void next(runner* self) {
   auto& st = self->state;
   st.busy = false;
-  if (st.from_sub == st.jobs_sub)
-    st.ctx->bus->add_credit(st.jobs_sub, 1);
-  else
-    self->send(st.dispatcher, done_atom::value, st.tag);
-  if (!st.waiting.empty()) {
-    auto d = std::move(st.waiting.front());
-    st.waiting.pop_front();
-    begin(self, d);
-  }
+  // In-flight jobs first: their queue gets credit before the new-jobs queue.
+  for (auto& src : st.sources)
+    if (!src.credit_out) {
+      src.credit_out = true;
+      st.ctx->bus->add_credit(src.subscription, 1);
+    }
 }
 
 /// Settles the delivery in hand once everything it led to is published.
@@ -280,13 +280,16 @@ void run_attempt(runner* self) {
 void begin(runner* self, bus::delivery& d) {
   auto& st = self->state;
   auto* ctx = st.ctx;
+  for (auto& src : st.sources)
+    if (src.subscription == d.subscription)
+      src.credit_out = false;
   if (st.busy) {
-    st.waiting.push_back(std::move(d));
+    // Both queues delivered at once: hand this one back at once for an idle runner.
+    ctx->bus->settle(d.tag, bus::settlement::release);
     return;
   }
   st.busy = true;
   st.tag = d.tag;
-  st.from_sub = d.subscription;
   st.s = nullptr;
   st.reduce_key.clear();
   st.out.emplace(*ctx, caf::actor_cast<caf::actor>(self));
@@ -334,27 +337,38 @@ void begin(runner* self, bus::delivery& d) {
 }
 
 /// One job delivery at a time, one after another. Each runner is a competing consumer of
-/// `queue:boa.jobs` with credit 1, so in-flight jobs reach runners without a hop; new jobs come
-/// through the dispatcher, which bounds how many start at once.
-caf::behavior job_runner(runner* self, node_context* ctx, caf::actor dispatcher) {
+/// `queue:boa.jobs` (and, if `takes_new_jobs`, of `queue:boa.jobs.new`) with credit 1 while idle,
+/// so deliveries reach idle runners without a hop through another actor.
+caf::behavior job_runner(runner* self, node_context* ctx, caf::actor dispatcher,
+                         bool takes_new_jobs) {
   auto& st = self->state;
   st.ctx = ctx;
   st.dispatcher = std::move(dispatcher);
-  auto sub = ctx->bus->subscribe(protocol::addresses::jobs, caf::actor_cast<caf::actor>(self), 1);
-  if (!sub) {
-    spdlog::critical("job runner cannot subscribe to {}: {}", protocol::addresses::jobs,
-                     sub.error().message);
-    self->quit(caf::exit_reason::user_shutdown);
-    return {};
+  auto me = caf::actor_cast<caf::actor>(self);
+  for (const char* address : {protocol::addresses::jobs, protocol::addresses::new_jobs}) {
+    if (address == protocol::addresses::new_jobs && !takes_new_jobs)
+      continue;
+    auto sub = ctx->bus->subscribe(address, me, 1);
+    if (!sub) {
+      spdlog::critical("job runner cannot subscribe to {}: {}", address, sub.error().message);
+      for (auto& src : st.sources)
+        ctx->bus->unsubscribe(src.subscription);
+      self->quit(caf::exit_reason::user_shutdown);
+      return {};
+    }
+    st.sources.push_back({*sub, true});
   }
-  st.jobs_sub = *sub;
   // Leaving for any reason hands back what this runner holds: the broker redelivers it.
-  self->set_exit_handler([self](caf::exit_msg& msg) {
-    self->state.ctx->bus->unsubscribe(self->state.jobs_sub);
+  auto leave = [self] {
+    for (auto& src : self->state.sources)
+      self->state.ctx->bus->unsubscribe(src.subscription);
+  };
+  self->set_exit_handler([self, leave](caf::exit_msg& msg) {
+    leave();
     self->quit(msg.reason);
   });
-  self->set_exception_handler([self](std::exception_ptr&) -> caf::error {
-    self->state.ctx->bus->unsubscribe(self->state.jobs_sub);
+  self->set_exception_handler([leave](std::exception_ptr&) -> caf::error {
+    leave();
     return caf::exit_reason::unhandled_exception;
   });
   return {
@@ -397,8 +411,9 @@ caf::behavior job_publisher(caf::stateful_actor<publisher_state>* self, node_con
 
 } // namespace
 
-caf::actor spawn_job_runner(caf::actor_system& system, node_context& ctx, caf::actor dispatcher) {
-  return system.spawn(job_runner, &ctx, std::move(dispatcher));
+caf::actor spawn_job_runner(caf::actor_system& system, node_context& ctx, caf::actor dispatcher,
+                            bool takes_new_jobs) {
+  return system.spawn(job_runner, &ctx, std::move(dispatcher), takes_new_jobs);
 }
 
 caf::actor spawn_job_publisher(caf::actor_system& system, node_context& ctx, caf::actor dispatcher,

@@ -14,15 +14,15 @@
 
 namespace boa::actors {
 
-/// Spawns a job runner: a competing consumer of `queue:boa.jobs` (credit 1) that also takes new
-/// jobs from `dispatcher` as `(delivery_atom, bus::delivery)`, one delivery at a time. For each it
-/// decodes the job (an undecodable message goes to the dead-letter queue), applies a pending
-/// cancel or suspend, hands a rendezvous to a join or reduce waiter (registering it with
-/// `dispatcher` as `(waiting_atom, waiter)`), or runs the job's current step (task or map) on a
-/// worker, retrying with backoff, publishes the next state(s), and only once the bus has confirmed
-/// them settles the delivery. Deliveries from the dispatcher are acknowledged to it with
-/// `(done_atom, tag)`.
-caf::actor spawn_job_runner(caf::actor_system& system, node_context& ctx, caf::actor dispatcher);
+/// Spawns a job runner: a competing consumer of `queue:boa.jobs` (and, if `takes_new_jobs`, of
+/// `queue:boa.jobs.new`) that holds one delivery at a time, with credit 1 on each queue while idle.
+/// For each delivery it decodes the job (an undecodable message goes to the dead-letter queue),
+/// applies a pending cancel or suspend, hands a rendezvous to a join or reduce waiter (registering
+/// it with `dispatcher` as `(waiting_atom, waiter)`), or runs the job's current step (task or map)
+/// on a worker, retrying with backoff, publishes the next state(s), and only once the bus has
+/// confirmed them settles the delivery.
+caf::actor spawn_job_runner(caf::actor_system& system, node_context& ctx, caf::actor dispatcher,
+                            bool takes_new_jobs);
 
 /// Spawns an actor that only publishes precomputed states (a canceled or suspended job, a resumed
 /// one), then settles `tag` and tells `dispatcher` `(done_atom, tag)`.
