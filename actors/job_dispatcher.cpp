@@ -112,9 +112,11 @@ caf::behavior job_dispatcher(dispatcher* self, node_context* ctx) {
     }
     return *sub;
   };
+  // Commands first: a runner may start a job at once, and a command about it must not find the
+  // topic without this node's subscription.
+  st.commands_sub = subscribe(protocol::addresses::commands, 64);
   for (std::uint32_t i = 0; i < in_flight; ++i)
     add_runner(self);
-  st.commands_sub = subscribe(protocol::addresses::commands, 64);
   self->set_exit_handler([self](caf::exit_msg& msg) {
     // Held deliveries go back to their queues for another node (or this one, restarted).
     auto& st = self->state;

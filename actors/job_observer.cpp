@@ -7,31 +7,27 @@
 
 #include <spdlog/spdlog.h>
 
+#include <memory>
+#include <vector>
+
 namespace boa::actors {
 
 namespace {
 
+using subscriptions = std::shared_ptr<std::vector<std::uint64_t>>;
+
 caf::behavior job_observer(caf::event_based_actor* self, bus::bus* bus,
-                           protocol::workflow_cache* workflows, job_observer_callbacks callbacks) {
-  auto me = caf::actor_cast<caf::actor>(self);
-  std::uint64_t events_sub = 0;
-  std::uint64_t archive_sub = 0;
-  if (callbacks.on_event)
-    if (auto sub = bus->subscribe(protocol::addresses::events, me, 1024))
-      events_sub = *sub;
-  if (callbacks.on_archived)
-    if (auto sub = bus->subscribe(protocol::addresses::archive, me, 256))
-      archive_sub = *sub;
-  self->set_exit_handler([self, bus, events_sub, archive_sub](caf::exit_msg& msg) {
-    if (events_sub)
-      bus->unsubscribe(events_sub);
-    if (archive_sub)
-      bus->unsubscribe(archive_sub);
+                           protocol::workflow_cache* workflows, job_observer_callbacks callbacks,
+                           subscriptions subs) {
+  self->set_exit_handler([self, bus, subs](caf::exit_msg& msg) {
+    for (auto sub : *subs)
+      bus->unsubscribe(sub);
     self->quit(msg.reason);
   });
   return {
       [=](delivery_atom, bus::delivery& d) {
-        if (d.subscription == events_sub) {
+        // Told apart by address: the subscriptions are made before this actor first runs.
+        if (d.message.address == protocol::addresses::events) {
           bus->settle(d.tag, bus::settlement::accept);
           bus->add_credit(d.subscription, 1);
           if (auto e = protocol::parse_event(d.message.body))
@@ -58,7 +54,19 @@ caf::behavior job_observer(caf::event_based_actor* self, bus::bus* bus,
 caf::actor spawn_job_observer(caf::actor_system& system, bus::bus& bus,
                               protocol::workflow_cache* workflows,
                               job_observer_callbacks callbacks) {
-  return system.spawn(job_observer, &bus, workflows, std::move(callbacks));
+  auto subs = std::make_shared<std::vector<std::uint64_t>>();
+  bool events = static_cast<bool>(callbacks.on_event);
+  bool archive = static_cast<bool>(callbacks.on_archived);
+  auto observer = system.spawn(job_observer, &bus, workflows, std::move(callbacks), subs);
+  // Subscribed here, not when the actor first runs, so that nothing published after this call
+  // returns can pass unseen.
+  if (events)
+    if (auto sub = bus.subscribe(protocol::addresses::events, observer, 1024))
+      subs->push_back(*sub);
+  if (archive)
+    if (auto sub = bus.subscribe(protocol::addresses::archive, observer, 256))
+      subs->push_back(*sub);
+  return observer;
 }
 
 } // namespace boa::actors

@@ -200,14 +200,19 @@ void on_outcome(runner* self, step_outcome outcome, const std::string& worker) {
     return;
   }
 
-  if (s.role == protocol::step_role::map && outcome.ok) {
+  if (s.role == protocol::step_role::map && !outcome.ok) {
+    // A map's only successor is its reduce, which has nothing to fold: the job ends here.
+    auto why = j.error;
+    publish(self, protocol::transition::end(std::move(j), protocol::job_state::error, why, now));
+    return;
+  }
+  if (s.role == protocol::step_role::map) {
     auto workflow = sub_workflow(*st.ctx, s);
     if (!workflow) {
       j.history.back().result = std::string(protocol::error_result);
       j.history.back().error = workflow.error().message;
-      j.error = "step '" + s.id + "' failed: " + workflow.error().message;
-      publish(self, protocol::transition::advance(std::move(j), s,
-                                                  std::string(protocol::error_result), now));
+      auto why = "step '" + s.id + "' failed: " + workflow.error().message;
+      publish(self, protocol::transition::end(std::move(j), protocol::job_state::error, why, now));
       return;
     }
     auto fan = protocol::transition::start_map(std::move(j), s, st.reduce_key, items->value(),
@@ -327,6 +332,14 @@ void begin(runner* self, bus::delivery& d) {
 
   if (!st.s) {
     auto why = "job is at step '" + cur.step + "', which its workflow does not define";
+    return publish(self,
+                   protocol::transition::end(std::move(cur), protocol::job_state::error, why, now));
+  }
+  if (st.s->role == protocol::step_role::join || st.s->role == protocol::step_role::reduce) {
+    // Only a fork's main branch (join) or a map's parent (reduce) can wait here.
+    auto why = "job reached step '" + cur.step + "' (a " + protocol::to_string(st.s->role) +
+               " step) without " +
+               (st.s->role == protocol::step_role::join ? "a fork to join" : "a map to reduce");
     return publish(self,
                    protocol::transition::end(std::move(cur), protocol::job_state::error, why, now));
   }

@@ -22,6 +22,17 @@ namespace {
 
 using protocol::job;
 
+/// The progress event of the join or reduce step that `out` (from transition::join or
+/// finish_reduce) has just recorded as the last history entry of its first job.
+void announce_rendezvous(outbox& box, const std::vector<protocol::outbound_job>& out) {
+  if (out.empty() || out.front().state.history.empty())
+    return;
+  const auto& j = out.front().state;
+  const auto* s = j.workflow->def.find(j.history.back().step);
+  if (s && (s->role == protocol::step_role::join || s->role == protocol::step_role::reduce))
+    box.event(protocol::step_finished_event(j, j.history.back(), false));
+}
+
 /// What both waiters share: the held delivery, the deliveries taken since, their subscription.
 struct waiter_core {
   node_context* ctx = nullptr;
@@ -77,6 +88,7 @@ void complete_join(caf::stateful_actor<join_state>* self) {
   auto now = st.core.ctx->clock->now_ms();
   auto out = protocol::transition::join(std::move(st.main), std::move(st.branches), now,
                                         st.core.ctx->node_id);
+  announce_rendezvous(*st.core.out, out);
   for (const auto& o : out)
     if (o.address == protocol::addresses::archive)
       st.core.out->event(protocol::job_ended_event(o.state, st.core.ctx->node_id, now));
@@ -167,6 +179,7 @@ void publish_reduce(caf::stateful_actor<reduce_state>* self, bool complete) {
   if (complete) {
     out =
         protocol::transition::finish_reduce(std::move(st.parent), *st.s, now, st.core.ctx->node_id);
+    announce_rendezvous(*st.core.out, out);
   } else {
     st.parent.updated_ms = now;
     out.push_back({protocol::addresses::jobs, std::move(st.parent)});

@@ -13,17 +13,23 @@ int main(int argc, char** argv) {
   boa::runtime::run_options run;
   auto* run_cmd = app.add_subcommand("run", "Run one workflow to completion in this process");
   run_cmd->add_option("file", run.file, "Workflow definition (JSON)")->required();
-  run_cmd->add_option("--set", run.set, "Start property key=value (value parsed as JSON if it is)")
-      ->take_all();
+  run_cmd
+      ->add_option("--set", run.set,
+                   "Start property key=value (value parsed as JSON if it is); repeatable")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   run_cmd->add_option("--workers", run.workers, "Step workers")->check(CLI::Range(1, 1024));
   run_cmd->add_option(
       "--data", run.data_dir,
       "Data directory for the job store and job folders (default: a temporary one)");
-  run_cmd->add_flag("--quiet", run.quiet, "Print only the final job");
+  run_cmd->add_flag(
+      "--quiet", run.quiet,
+      "No progress lines: only errors and the summary on stderr, the final job on stdout");
   run_cmd
       ->add_option("--plugin", run.plugins,
                    "Step plugin (shared library) whose C++ steps the workflow may run")
-      ->take_all();
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 
   try {
     app.parse(argc, argv);

@@ -25,6 +25,7 @@
 #include <iostream>
 #include <random>
 #include <set>
+#include <utility>
 
 namespace boa::runtime {
 
@@ -138,15 +139,17 @@ int run_workflow(const run_options& options) {
   actors::job_observer_callbacks callbacks;
   if (!options.quiet)
     callbacks.on_event = [job_id](const protocol::job_event& e) { print_event(e, job_id); };
-  callbacks.on_archived = [&ended, job_id](const protocol::job& j) {
-    if (j.id == job_id)
-      ended.set_value(j);
+  auto reported = std::make_shared<bool>(false); // only the observer's thread touches it
+  callbacks.on_archived = [&ended, job_id, reported](const protocol::job& j) {
+    if (j.id == job_id && !std::exchange(*reported, true))
+      ended.set_value(j); // a second archived copy (at-least-once) is not a second result
   };
   auto observer = actors::spawn_job_observer(system, bus, &(*n)->workflows(), callbacks);
 
   auto now = (*n)->context().clock->now_ms();
   auto first = protocol::transition::start(job_id, *loaded, *props, now);
-  std::cerr << fmt::format("job {} ({}) started\n", job_id, (*loaded)->def.name);
+  if (!options.quiet)
+    std::cerr << fmt::format("job {} ({}) started\n", job_id, (*loaded)->def.name);
   protocol::envelope env;
   env.address = protocol::addresses::new_jobs;
   env.subject = "job";

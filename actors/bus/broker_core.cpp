@@ -16,7 +16,8 @@ struct broker_core::consumer {
 
 struct broker_core::queue {
   std::string name;
-  std::deque<protocol::envelope> ready;
+  bool durable = false; ///< its messages are kept by the durability hook
+  std::deque<queued> ready;
   std::vector<consumer*> consumers;
   std::size_t next_consumer = 0; ///< round-robin position
   std::size_t unsettled = 0;
@@ -38,14 +39,48 @@ expected<void> check_address(const std::string& address) {
 
 } // namespace
 
+bool every_queue_is_durable(const std::string& address) {
+  return starts_with(address, "queue:");
+}
+
 broker_core::broker_core() = default;
+
+broker_core::broker_core(std::unique_ptr<queue_durability> durability, durable_filter is_durable)
+    : durability_(std::move(durability)), is_durable_(std::move(is_durable)) {
+  if (!is_durable_)
+    is_durable_ = every_queue_is_durable;
+  if (durability_)
+    restore();
+}
+
 broker_core::~broker_core() = default;
+
+void broker_core::restore() {
+  // Everything stored comes back, even in queues the filter no longer selects: those messages keep
+  // their seq and are removed from the store when they leave; new ones there are not stored.
+  auto restored = durability_->restore();
+  next_seq_ = restored.highest_seq + 1;
+  for (auto& [name, messages] : restored.queues) {
+    if (messages.empty())
+      continue;
+    auto& q = queue_named(name);
+    for (auto& m : messages) {
+      next_seq_ = std::max(next_seq_, m.seq + 1);
+      q.ready.push_back({m.seq, std::move(m.message)});
+    }
+  }
+}
+
+expected<void> broker_core::keep(std::initializer_list<durable_change> changes) {
+  return durability_->apply(std::span<const durable_change>(changes.begin(), changes.size()));
+}
 
 broker_core::queue& broker_core::queue_named(const std::string& name) {
   auto& slot = queues_[name];
   if (!slot) {
     slot = std::make_unique<queue>();
     slot->name = name;
+    slot->durable = durability_ && starts_with(name, "queue:") && is_durable_(name);
   }
   return *slot;
 }
@@ -59,13 +94,21 @@ expected<void> broker_core::publish(protocol::envelope message) {
     if (i == topics_.end())
       return {};
     for (auto* q : i->second) {
-      q->ready.push_back(message);
+      q->ready.push_back({0, message});
       pump(*q);
     }
     return {};
   }
   auto& q = queue_named(message.address);
-  q.ready.push_back(std::move(message));
+  std::uint64_t seq = 0;
+  if (q.durable) {
+    seq = next_seq_++;
+    if (auto kept = keep({{durable_change::kind::store, q.name, seq, &message}}); !kept) {
+      drop_if_unused(q);
+      return kept;
+    }
+  }
+  q.ready.push_back({seq, std::move(message)});
   pump(q);
   return {};
 }
@@ -85,10 +128,11 @@ void broker_core::pump(queue& q) {
       return;
     --chosen->credit;
     auto tag = next_tag_++;
-    delivery d{chosen->id, tag, std::move(q.ready.front())};
+    auto seq = q.ready.front().seq;
+    delivery d{chosen->id, tag, std::move(q.ready.front().message)};
     q.ready.pop_front();
     ++q.unsettled;
-    unsettled_.emplace(tag, unsettled_entry{chosen->id, &q, d.message});
+    unsettled_.emplace(tag, unsettled_entry{chosen->id, &q, seq, d.message});
     chosen->on_delivery(std::move(d));
   }
 }
@@ -141,10 +185,12 @@ bool broker_core::settle(std::uint64_t tag, settlement how, const std::string& r
   --q.unsettled;
   switch (how) {
   case settlement::accept:
+    if (entry.seq != 0)
+      static_cast<void>(keep({{durable_change::kind::remove, q.name, entry.seq, nullptr}}));
     break;
   case settlement::release:
     ++entry.message.delivery_count;
-    q.ready.push_front(std::move(entry.message));
+    q.ready.push_front({entry.seq, std::move(entry.message)});
     pump(q);
     break;
   case settlement::reject: {
@@ -154,7 +200,18 @@ bool broker_core::settle(std::uint64_t tag, settlement how, const std::string& r
     if (entry.message.dead_letter_reason.empty())
       entry.message.dead_letter_reason = "rejected by its consumer on " + original;
     auto& dead = queue_named(protocol::addresses::dead);
-    dead.ready.push_back(std::move(entry.message));
+    auto dead_seq = dead.durable ? next_seq_++ : 0;
+    if (dead_seq != 0 || entry.seq != 0) {
+      // The copy and the removal of the original in one write, so a crash leaves exactly one.
+      durable_change copy{durable_change::kind::store, dead.name, dead_seq, &entry.message};
+      durable_change original{durable_change::kind::remove, q.name, entry.seq, nullptr};
+      auto kept = dead_seq == 0    ? keep({original})
+                  : entry.seq == 0 ? keep({copy})
+                                   : keep({copy, original});
+      if (!kept)
+        dead_seq = 0; // not stored: the original stays stored in its queue instead
+    }
+    dead.ready.push_back({dead_seq, std::move(entry.message)});
     pump(dead);
     break;
   }
@@ -179,7 +236,7 @@ void broker_core::release_unsettled_of(std::uint64_t subscription) {
     auto& entry = (*it)->second;
     --entry.source->unsettled;
     ++entry.message.delivery_count;
-    entry.source->ready.push_front(std::move(entry.message));
+    entry.source->ready.push_front({entry.seq, std::move(entry.message)});
     unsettled_.erase(*it);
   }
 }

@@ -1,11 +1,13 @@
 #pragma once
 
+#include "actors/bus/queue_durability.hpp"
 #include "protocol/envelope.hpp"
 #include "protocol/expected.hpp"
 
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -32,6 +34,12 @@ struct delivery {
 
 using deliver_fn = std::function<void(delivery)>;
 
+/// Says whether messages of the queue at `address` are kept by the broker's durability hook.
+using durable_filter = std::function<bool(const std::string& address)>;
+
+/// The default filter: every `queue:` address. Topics are never durable, whatever a filter says.
+bool every_queue_is_durable(const std::string& address);
+
 struct queue_stats {
   std::size_t ready = 0;     ///< waiting for a consumer
   std::size_t unsettled = 0; ///< delivered, not yet settled
@@ -45,13 +53,23 @@ struct queue_stats {
 /// lock, in delivery order, and must not call back into the broker.
 class broker_core {
 public:
+  /// A broker that keeps everything in memory only.
   broker_core();
+  /// A broker that keeps the messages of the queues `is_durable` selects in `durability`, after
+  /// loading what it restores into ready queues. Restored messages come back in the order they
+  /// entered their queue, each with the delivery count it had when it was stored: a message that
+  /// was delivered but unsettled when the process died comes back ready and unchanged, as the
+  /// store does not record deliveries.
+  explicit broker_core(std::unique_ptr<queue_durability> durability,
+                       durable_filter is_durable = every_queue_is_durable);
   ~broker_core();
   broker_core(const broker_core&) = delete;
   broker_core& operator=(const broker_core&) = delete;
 
   /// Stores the message in its queue, or copies it to every subscription of its topic (a topic
-  /// without subscribers drops it). Addresses start with `queue:` or `topic:`.
+  /// without subscribers drops it). Addresses start with `queue:` or `topic:`. A message for a
+  /// durable queue is stored by the durability hook first; if that fails, so does the publish,
+  /// and the message is not queued.
   expected<void> publish(protocol::envelope message);
 
   /// Starts consuming from `address` with `credit` deliveries allowed in flight. `session` groups
@@ -62,6 +80,8 @@ public:
   /// Allows `n` more deliveries on a subscription.
   void add_credit(std::uint64_t subscription, std::uint32_t n);
   /// Settles one delivery; settling an unknown or already settled tag is a no-op returning false.
+  /// A durability hook that fails to record the settlement leaves the message stored: it comes
+  /// back after a restart (at-least-once), and the settlement still counts now.
   bool settle(std::uint64_t tag, settlement how, const std::string& reason = {});
   /// Ends a subscription; its unsettled deliveries are released to their queue.
   void unsubscribe(std::uint64_t subscription);
@@ -75,9 +95,15 @@ public:
 private:
   struct consumer;
   struct queue;
+  /// A message in a queue; `seq` names it in the durability hook, 0 if it is not stored there.
+  struct queued {
+    std::uint64_t seq;
+    protocol::envelope message;
+  };
   struct unsettled_entry {
     std::uint64_t subscription;
     queue* source;
+    std::uint64_t seq;
     protocol::envelope message;
   };
 
@@ -86,6 +112,8 @@ private:
   void release_unsettled_of(std::uint64_t subscription);
   void remove_subscription(std::uint64_t subscription);
   void drop_if_unused(queue& q);
+  void restore();
+  expected<void> keep(std::initializer_list<durable_change> changes);
 
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::unique_ptr<queue>> queues_;
@@ -95,6 +123,9 @@ private:
   std::map<std::uint64_t, unsettled_entry> unsettled_;
   std::uint64_t next_subscription_ = 1;
   std::uint64_t next_tag_ = 1;
+  std::unique_ptr<queue_durability> durability_;
+  durable_filter is_durable_;
+  std::uint64_t next_seq_ = 1;
 };
 
 } // namespace boa::bus

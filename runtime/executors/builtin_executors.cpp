@@ -51,7 +51,7 @@ step_outcome sleep_executor::run(const protocol::step_request& request) {
 step_outcome fail_executor::run(const protocol::step_request& request) {
   const auto* arg = detail::find_arg(request.run, "message");
   if (!arg)
-    return step_outcome::failure("step '" + request.step_id + "' failed (a fail step)");
+    return step_outcome::failure("failed on purpose (a fail step)");
   if (const auto* message = arg->if_string())
     return step_outcome::failure(std::string(*message));
   return step_outcome::failure(detail::arg_error(request.run, "message", "a string", *arg));

@@ -92,6 +92,17 @@ BOOST_AUTO_TEST_CASE(set_overrides_start_properties_and_changes_the_route) {
   BOOST_TEST(r.final_job().at("properties").at("shipping").as_string() == "held");
 }
 
+BOOST_AUTO_TEST_CASE(options_may_come_before_the_file_and_quiet_prints_no_progress) {
+  auto r = boad_run({"--quiet", "--set", R"(order={"id": "C", "total": 1, "express": true})",
+                     "--set", "note=rush", example("order-routing.json")});
+  BOOST_TEST_INFO(r.err);
+  BOOST_REQUIRE_EQUAL(r.exit_code, 0);
+  auto props = r.final_job().at("properties").as_object();
+  BOOST_TEST(props.at("shipping").as_string() == "express");
+  BOOST_TEST(props.at("note").as_string() == "rush");
+  BOOST_TEST(r.err.find("attempt") == std::string::npos, r.err);
+}
+
 BOOST_AUTO_TEST_CASE(fork_join_example_finishes) {
   auto r = boad_run({example("fork-join.json")});
   BOOST_TEST_INFO(r.err);

@@ -49,7 +49,7 @@ job full_job() {
       {"left", 1, "node-b", "w2", 1700000000005, 1700000000009, "error", "exit 1: grüße \"x\""},
       {"left", 2, "node-a", "w1", 1700000000010, 1700000000011, "ok", ""},
   };
-  j.forks = {{"fork#0", "fork", 1, 2}};
+  j.forks = {{"fork#0", "fork", 1, 2, boost::json::object{{"at_fork", 1}}}};
   j.reduce = reduce_progress{"split",
                              3,
                              {"job-1.split-3.0", "job-1.split-3.2"},
@@ -100,6 +100,7 @@ void check_same(const job& a, const job& b) {
     BOOST_TEST(a.forks[i].fork_step == b.forks[i].fork_step);
     BOOST_TEST(a.forks[i].branch == b.forks[i].branch);
     BOOST_TEST(a.forks[i].branches == b.forks[i].branches);
+    BOOST_TEST(a.forks[i].base == b.forks[i].base);
   }
   BOOST_REQUIRE_EQUAL(a.reduce.has_value(), b.reduce.has_value());
   if (a.reduce) {

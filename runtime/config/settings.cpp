@@ -1,0 +1,222 @@
+#include "runtime/config/settings.hpp"
+
+#include "runtime/config/detail/setting_table.hpp"
+
+#include <type_traits>
+
+namespace boa::config {
+
+namespace detail {
+
+namespace {
+
+template <class Reader, class Field> auto store(Reader reader, Field field) {
+  return [reader, field](node_config& config, const auto& value,
+                         const value_context& ctx) -> std::optional<value_error> {
+    auto parsed = [&] {
+      if constexpr (std::is_same_v<std::decay_t<decltype(value)>, boost::json::value>)
+        return reader.from_json(value, ctx);
+      else if constexpr (std::is_same_v<std::decay_t<decltype(value)>, std::vector<std::string>>)
+        return reader.from_texts(value, ctx);
+      else
+        return reader.from_text(value, ctx);
+    }();
+    if (!parsed)
+      return std::move(parsed).error();
+    field(config) = std::move(parsed).value();
+    return std::nullopt;
+  };
+}
+
+/// A setting whose flag takes one value.
+template <class Reader, class Field>
+setting bind(setting_info info, Reader reader, Field field,
+             std::optional<std::string> flag_values::*flag) {
+  setting s;
+  s.info = info;
+  s.is_bool = std::is_same_v<Reader, bool_value>;
+  s.flag_text = flag;
+  s.apply_json = store(reader, field);
+  s.apply_text = store(reader, field);
+  return s;
+}
+
+/// A setting whose flag is repeated, once per value.
+template <class Reader, class Field>
+setting bind(setting_info info, Reader reader, Field field,
+             std::optional<std::vector<std::string>> flag_values::*flag) {
+  setting s;
+  s.info = info;
+  s.flag_list = flag;
+  s.apply_json = store(reader, field);
+  s.apply_text = store(reader, field);
+  s.apply_texts = store(reader, field);
+  return s;
+}
+
+constexpr std::size_t max_workers = 1024;
+
+std::vector<setting> make_table() {
+  // clang-format off
+  return {
+    bind({"node-id", "BOA_NODE_ID", "--node-id", "NAME", "HOSTNAME-PID",
+          "Names the node in heartbeats, commands and the cluster view."},
+         name_value{}, [](node_config& c) -> auto& { return c.node_id; }, &flag_values::node_id),
+    bind({"listen", "BOA_LISTEN", "--listen", "HOST:PORT", "127.0.0.1:5672",
+          "Address of the embedded broker (used without broker.url); port 0 picks a free one."},
+         listen_value{}, [](node_config& c) -> auto& { return c.listen; }, &flag_values::listen),
+    bind({"allow-remote-listen", "BOA_ALLOW_REMOTE_LISTEN", "--allow-remote-listen", "BOOL",
+          "false",
+          "Let the embedded broker, which has no authentication, listen off loopback."},
+         bool_value{}, [](node_config& c) -> auto& { return c.allow_remote_listen; },
+         &flag_values::allow_remote_listen),
+    bind({"broker.url", "BOA_BROKER_URL", "--broker", "URL", "(embedded broker)",
+          "Cluster broker, amqp://HOST[:PORT] or amqps://HOST[:PORT]; none: run the embedded one."},
+         broker_url_value{}, [](node_config& c) -> auto& { return c.broker.url; },
+         &flag_values::broker_url),
+    bind({"broker.username", "BOA_BROKER_USERNAME", "--broker-username", "TEXT", "(none)",
+          "User for the cluster broker (SASL PLAIN)."},
+         string_value{}, [](node_config& c) -> auto& { return c.broker.username; },
+         &flag_values::broker_username),
+    bind({"broker.password", "BOA_BROKER_PASSWORD", "--broker-password", "TEXT", "(none)",
+          "Password for the cluster broker; prefer the file or the variable (flags show in ps)."},
+         string_value{}, [](node_config& c) -> auto& { return c.broker.password; },
+         &flag_values::broker_password),
+    bind({"queues.jobs", "BOA_QUEUES_JOBS", "--queues-jobs", "NAME", "boa.jobs",
+          "Queue of jobs in flight."},
+         name_value{}, [](node_config& c) -> auto& { return c.queues.jobs; },
+         &flag_values::queue_jobs),
+    bind({"queues.new-jobs", "BOA_QUEUES_NEW_JOBS", "--queues-new-jobs", "NAME", "boa.jobs.new",
+          "Queue of jobs to start."},
+         name_value{}, [](node_config& c) -> auto& { return c.queues.new_jobs; },
+         &flag_values::queue_new_jobs),
+    bind({"queues.archive", "BOA_QUEUES_ARCHIVE", "--queues-archive", "NAME", "boa.archive",
+          "Queue of finished, failed and canceled jobs."},
+         name_value{}, [](node_config& c) -> auto& { return c.queues.archive; },
+         &flag_values::queue_archive),
+    bind({"queues.dead", "BOA_QUEUES_DEAD", "--queues-dead", "NAME", "boa.dead",
+          "Queue of messages that could not be decoded."},
+         name_value{}, [](node_config& c) -> auto& { return c.queues.dead; },
+         &flag_values::queue_dead),
+    bind({"topics.exchange", "BOA_TOPICS_EXCHANGE", "--topics-exchange", "NAME", "amq.topic",
+          "Exchange of the cluster broker that carries the topics."},
+         name_value{}, [](node_config& c) -> auto& { return c.topics.exchange; },
+         &flag_values::topic_exchange),
+    bind({"topics.events", "BOA_TOPICS_EVENTS", "--topics-events", "NAME", "boa.events",
+          "Topic of job events."},
+         name_value{}, [](node_config& c) -> auto& { return c.topics.events; },
+         &flag_values::topic_events),
+    bind({"topics.commands", "BOA_TOPICS_COMMANDS", "--topics-commands", "NAME", "boa.commands",
+          "Topic of commands to nodes and jobs."},
+         name_value{}, [](node_config& c) -> auto& { return c.topics.commands; },
+         &flag_values::topic_commands),
+    bind({"topics.heartbeat", "BOA_TOPICS_HEARTBEAT", "--topics-heartbeat", "NAME", "boa.heartbeat",
+          "Topic of node heartbeats."},
+         name_value{}, [](node_config& c) -> auto& { return c.topics.heartbeat; },
+         &flag_values::topic_heartbeat),
+    bind({"systems.workers.count", "BOA_WORKERS", "--workers", "COUNT", "4",
+          "Step workers: how many steps the node runs at once (1 to 1024)."},
+         count_value{max_workers}, [](node_config& c) -> auto& { return c.systems.workers.count; },
+         &flag_values::workers),
+    bind({"systems.workers.autostart", "BOA_SYSTEMS_WORKERS_AUTOSTART",
+          "--systems-workers-autostart", "BOOL", "true",
+          "Start the step workers with the node; otherwise wait for a command."},
+         bool_value{}, [](node_config& c) -> auto& { return c.systems.workers.autostart; },
+         &flag_values::workers_autostart),
+    bind({"systems.workers.restart-workers-on-error",
+          "BOA_SYSTEMS_WORKERS_RESTART_WORKERS_ON_ERROR",
+          "--systems-workers-restart-workers-on-error", "BOOL", "true",
+          "Replace a step worker that crashes."},
+         bool_value{},
+         [](node_config& c) -> auto& { return c.systems.workers.restart_workers_on_error; },
+         &flag_values::workers_restart_on_error),
+    bind({"heartbeat-interval", "BOA_HEARTBEAT_INTERVAL", "--heartbeat-interval", "DURATION", "1s",
+          "How often the node publishes its state."},
+         duration_value{}, [](node_config& c) -> auto& { return c.heartbeat_interval; },
+         &flag_values::heartbeat_interval),
+    bind({"cluster.eviction-interval", "BOA_CLUSTER_EVICTION_INTERVAL",
+          "--cluster-eviction-interval", "DURATION", "5s",
+          "How often the cluster view looks for silent nodes to evict."},
+         duration_value{}, [](node_config& c) -> auto& { return c.cluster.eviction_interval; },
+         &flag_values::cluster_eviction_interval),
+    bind({"cluster.eviction-age", "BOA_CLUSTER_EVICTION_AGE", "--cluster-eviction-age",
+          "DURATION", "30s",
+          "A node silent this long leaves the cluster view; at least twice heartbeat-interval."},
+         duration_value{}, [](node_config& c) -> auto& { return c.cluster.eviction_age; },
+         &flag_values::cluster_eviction_age),
+    bind({"shutdown-grace-period", "BOA_SHUTDOWN_GRACE_PERIOD", "--shutdown-grace-period",
+          "DURATION", "30s",
+          "On shutdown, how long running steps may finish before their jobs go back (0s: none)."},
+         duration_value{true}, [](node_config& c) -> auto& { return c.shutdown_grace_period; },
+         &flag_values::shutdown_grace_period),
+    bind({"log-level", "BOA_LOG_LEVEL", "--log-level", "LEVEL", "info",
+          "trace, debug, info, warn, error, critical or off."},
+         log_level_value{}, [](node_config& c) -> auto& { return c.log; },
+         &flag_values::log_level),
+    bind({"data-dir", "BOA_DATA_DIR", "--data", "PATH", "./boa-data",
+          "Job store and durable queues; keep it across restarts."},
+         path_value{}, [](node_config& c) -> auto& { return c.data_dir; },
+         &flag_values::data_dir),
+    bind({"job-folders", "BOA_JOB_FOLDERS", "--job-folders", "PATH", "DATA-DIR/jobs",
+          "Root of the job folders; may be a mount shared by the nodes."},
+         path_value{}, [](node_config& c) -> auto& { return c.job_folders; },
+         &flag_values::job_folders),
+    bind({"repository", "BOA_REPOSITORY", "--repository", "PATH", "DATA-DIR/repository",
+          "Workflow repository."},
+         path_value{}, [](node_config& c) -> auto& { return c.repository; },
+         &flag_values::repository),
+    bind({"plugins", "BOA_PLUGINS", "--plugin", "PATH", "(none)",
+          "Step plugins (shared libraries) to load: a list in the file, ':'-separated in the "
+          "variable, one per --plugin."},
+         path_list_value{}, [](node_config& c) -> auto& { return c.plugins; },
+         &flag_values::plugins),
+  };
+  // clang-format on
+}
+
+} // namespace
+
+const std::vector<setting>& setting_table() {
+  static const std::vector<setting> table = make_table();
+  return table;
+}
+
+} // namespace detail
+
+std::span<const setting_info> node_settings() {
+  static const std::vector<setting_info> infos = [] {
+    std::vector<setting_info> out;
+    for (const auto& s : detail::setting_table())
+      out.push_back(s.info);
+    return out;
+  }();
+  return infos;
+}
+
+std::string describe_node_settings() {
+  std::string out =
+      "Settings come from defaults, the config file (--config or BOA_CONFIG), BOA_* variables\n"
+      "and flags; a later source wins. Every setting has a key in the file, a variable and a\n"
+      "flag:\n";
+  for (const auto& s : node_settings()) {
+    out += "\n  ";
+    out += s.key;
+    out += "  (";
+    out += s.env;
+    out += ", ";
+    out += s.flag;
+    out += ' ';
+    out += s.kind;
+    out += ")\n      ";
+    out += s.help;
+    out += " Default: ";
+    out += s.default_text;
+    out += ".\n";
+  }
+  out += "\nDURATION: an integer with a unit, 500ms, 1s, 2m or 1h (at most 24h). BOOL: true or\n"
+         "false (also yes/no, on/off, 1/0 outside the file). NAME: letters, digits, '.', '_'\n"
+         "and '-'. A relative PATH in the file is relative to the file's directory.\n";
+  return out;
+}
+
+} // namespace boa::config

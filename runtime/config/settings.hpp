@@ -1,0 +1,68 @@
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace boa::config {
+
+/// One setting of the node as a user meets it. Every setting has all three names; a value given
+/// by flag beats one given by variable, which beats one in the config file, which beats the
+/// default.
+struct setting_info {
+  std::string_view key;  ///< dotted path in the config file: `systems.workers.count`
+  std::string_view env;  ///< environment variable: `BOA_WORKERS`
+  std::string_view flag; ///< command-line flag: `--workers`
+  std::string_view kind; ///< what a value looks like: `COUNT`, `DURATION`, `PATH`...
+  std::string_view default_text;
+  std::string_view help;
+};
+
+/// Every setting, in the order of the reference (and of `--help`). A variable is `BOA_` and the
+/// key in capitals with `_` for `.` and `-` (all but `BOA_WORKERS`); a flag is `--` and the key
+/// with `-` for `.` (exceptions below). Defaults are in node_config.hpp.
+///
+/// | key                                      | variable                                     |
+/// |------------------------------------------|----------------------------------------------|
+/// | node-id                                  | BOA_NODE_ID                                  |
+/// | listen                                   | BOA_LISTEN                                   |
+/// | allow-remote-listen                      | BOA_ALLOW_REMOTE_LISTEN                      |
+/// | broker.url                               | BOA_BROKER_URL                               |
+/// | broker.username                          | BOA_BROKER_USERNAME                          |
+/// | broker.password                          | BOA_BROKER_PASSWORD                          |
+/// | queues.jobs                              | BOA_QUEUES_JOBS                              |
+/// | queues.new-jobs                          | BOA_QUEUES_NEW_JOBS                          |
+/// | queues.archive                           | BOA_QUEUES_ARCHIVE                           |
+/// | queues.dead                              | BOA_QUEUES_DEAD                              |
+/// | topics.exchange                          | BOA_TOPICS_EXCHANGE                          |
+/// | topics.events                            | BOA_TOPICS_EVENTS                            |
+/// | topics.commands                          | BOA_TOPICS_COMMANDS                          |
+/// | topics.heartbeat                         | BOA_TOPICS_HEARTBEAT                         |
+/// | systems.workers.count                    | BOA_WORKERS                                  |
+/// | systems.workers.autostart                | BOA_SYSTEMS_WORKERS_AUTOSTART                |
+/// | systems.workers.restart-workers-on-error | BOA_SYSTEMS_WORKERS_RESTART_WORKERS_ON_ERROR |
+/// | heartbeat-interval                       | BOA_HEARTBEAT_INTERVAL                       |
+/// | cluster.eviction-interval                | BOA_CLUSTER_EVICTION_INTERVAL                |
+/// | cluster.eviction-age                     | BOA_CLUSTER_EVICTION_AGE                     |
+/// | shutdown-grace-period                    | BOA_SHUTDOWN_GRACE_PERIOD                    |
+/// | log-level                                | BOA_LOG_LEVEL                                |
+/// | data-dir                                 | BOA_DATA_DIR                                 |
+/// | job-folders                              | BOA_JOB_FOLDERS                              |
+/// | repository                               | BOA_REPOSITORY                               |
+/// | plugins                                  | BOA_PLUGINS                                  |
+///
+/// Flags that differ from the rule: `broker.url` is `--broker`, `systems.workers.count` is
+/// `--workers`, `data-dir` is `--data`, `plugins` is `--plugin` (repeated, one path each).
+///
+/// Values: COUNT is 1 to 1024; DURATION is an integer with a unit, `500ms`, `1s`, `2m`, `1h` (at
+/// most 24h); BOOL is `true`/`false` in the file and also `yes`/`no`/`on`/`off`/`1`/`0` in
+/// variables and flags (a bare boolean flag means true); NAME is letters, digits, `.`, `_`, `-`;
+/// `plugins` is a list in the file and `:`-separated in `BOA_PLUGINS`. A relative PATH in the
+/// file is relative to the file's directory, elsewhere to the current one. `BOA_CONFIG` names
+/// the config file when `--config` does not.
+std::span<const setting_info> node_settings();
+
+/// The list above as text for a terminal: one entry per setting with its names, default and help.
+std::string describe_node_settings();
+
+} // namespace boa::config
