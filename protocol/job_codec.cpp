@@ -13,6 +13,7 @@
 #include <charconv>
 #include <climits>
 #include <functional>
+#include <type_traits>
 
 namespace boa::protocol {
 
@@ -103,13 +104,25 @@ template <class W> void write_reduce(W& w, const reduce_progress& r) {
   w.end_object();
 }
 
+/// The pinned definition: as text, the copy serialized once when it was decoded.
+template <class W> void write_workflow(W& w, const pinned_workflow& p) {
+  if constexpr (std::is_same_v<W, text_writer>) {
+    if (!p.source_text.empty()) {
+      w.key("workflow");
+      w.raw(p.source_text);
+      return;
+    }
+  }
+  member(w, "workflow", p.source);
+}
+
 template <class W> void write_job(W& w, const job& j) {
   w.begin_object();
   member(w, "v", std::int64_t{1});
   member(w, "type", std::string_view("job"));
   member(w, "id", std::string_view(j.id));
   if (j.workflow)
-    member(w, "workflow", j.workflow->source);
+    write_workflow(w, *j.workflow);
   if (!j.props.empty())
     member(w, "properties", j.props);
   non_empty(w, "step", j.step);

@@ -40,6 +40,11 @@ public:
     auto r = std::to_chars(buf, buf + sizeof buf, n);
     out_.append(buf, r.ptr);
   }
+  /// Appends a value that is already JSON text.
+  void raw(std::string_view json_text) {
+    separate();
+    out_ += json_text;
+  }
   void boolean(bool b) {
     separate();
     out_ += b ? "true" : "false";

@@ -109,6 +109,7 @@ private:
 struct pinned_workflow {
   workflow def;
   boost::json::object source;
+  std::string source_text; ///< `source` serialized once, spliced as is into every job message
 };
 
 using workflow_ptr = std::shared_ptr<const pinned_workflow>;

@@ -1,5 +1,7 @@
 #include "protocol/workflow_codec.hpp"
 
+#include <boost/json/serialize.hpp>
+
 #include <algorithm>
 #include <charconv>
 #include <memory>
@@ -606,6 +608,7 @@ workflow_decoding decode_workflow(const boost::json::value& json,
   pinned->def = std::move(w);
   pinned->def.index();
   pinned->source = json.get_object();
+  pinned->source_text = boost::json::serialize(pinned->source);
   out.workflow = std::move(pinned);
   return out;
 }
