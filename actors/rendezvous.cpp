@@ -58,6 +58,32 @@ struct waiter_core {
       ctx->bus->unsubscribe(std::exchange(subscription, 0));
   }
 
+  /// Takes over the held delivery; stopping the waiter from outside hands everything back.
+  template <class State>
+  void start(caf::stateful_actor<State>* self, node_context* context, std::uint64_t tag) {
+    ctx = context;
+    held_tag = tag;
+    out.emplace(*context, caf::actor_cast<caf::actor>(self));
+    self->set_exit_handler([self](caf::exit_msg& msg) {
+      self->state.core.leave();
+      self->quit(msg.reason);
+    });
+  }
+
+  /// Subscribes to the queue the waiter collects from; on failure hands the held delivery back
+  /// and quits.
+  bool collect_from(caf::scheduled_actor* self, const std::string& address, std::uint32_t credit) {
+    auto sub = ctx->bus->subscribe(address, caf::actor_cast<caf::actor>(self), credit);
+    if (!sub) {
+      spdlog::error("cannot wait on {}: {}", address, sub.error().message);
+      ctx->bus->settle(held_tag, bus::settlement::release);
+      self->quit();
+      return false;
+    }
+    subscription = *sub;
+    return true;
+  }
+
   /// Decodes a delivery; a message that is not a job goes to the dead-letter queue.
   std::optional<job> take(const bus::delivery& d) {
     auto decoded = protocol::parse_job(d.message.body, ctx->workflows);
@@ -98,31 +124,16 @@ void complete_join(caf::stateful_actor<join_state>* self) {
 caf::behavior join_waiter(caf::stateful_actor<join_state>* self, node_context* ctx,
                           std::uint64_t tag, job main_branch) {
   auto& st = self->state;
-  st.core.ctx = ctx;
-  st.core.held_tag = tag;
-  st.core.out.emplace(*ctx, caf::actor_cast<caf::actor>(self));
-  self->set_exit_handler([self](caf::exit_msg& msg) {
-    self->state.core.leave();
-    self->quit(msg.reason);
-  });
+  st.core.start(self, ctx, tag);
   const auto frame = main_branch.forks.back();
   st.main = std::move(main_branch);
   st.arrived.assign(static_cast<std::size_t>(frame.branches), false);
   st.arrived[0] = true;
   const auto others = static_cast<std::uint32_t>(frame.branches - 1);
-  if (others == 0) {
+  if (others == 0)
     complete_join(self);
-  } else {
-    auto sub = ctx->bus->subscribe(protocol::addresses::join_queue(st.main.id, frame.fork_id),
-                                   caf::actor_cast<caf::actor>(self), others);
-    if (!sub) {
-      spdlog::error("join of job {}: {}", st.main.id, sub.error().message);
-      ctx->bus->settle(tag, bus::settlement::release);
-      self->quit();
-    } else {
-      st.core.subscription = *sub;
-    }
-  }
+  else
+    st.core.collect_from(self, protocol::addresses::join_queue(st.main.id, frame.fork_id), others);
   return {
       [self](delivery_atom, bus::delivery& d) {
         auto& st = self->state;
@@ -193,13 +204,7 @@ void publish_reduce(caf::stateful_actor<reduce_state>* self, bool complete) {
 caf::behavior reduce_waiter(caf::stateful_actor<reduce_state>* self, node_context* ctx,
                             std::uint64_t tag, job parent) {
   auto& st = self->state;
-  st.core.ctx = ctx;
-  st.core.held_tag = tag;
-  st.core.out.emplace(*ctx, caf::actor_cast<caf::actor>(self));
-  self->set_exit_handler([self](caf::exit_msg& msg) {
-    self->state.core.leave();
-    self->quit(msg.reason);
-  });
+  st.core.start(self, ctx, tag);
   st.parent = std::move(parent);
   st.s = st.parent.workflow->def.find(st.parent.step);
   if (protocol::transition::reduce_complete(st.parent)) {
@@ -208,17 +213,8 @@ caf::behavior reduce_waiter(caf::stateful_actor<reduce_state>* self, node_contex
     auto left =
         st.parent.reduce->expected - static_cast<std::int64_t>(st.parent.reduce->folded.size());
     auto credit = static_cast<std::uint32_t>(std::min<std::int64_t>(left, 256));
-    auto sub = ctx->bus->subscribe(
-        protocol::addresses::reduce_queue(st.parent.id, st.parent.reduce->map_step),
-        caf::actor_cast<caf::actor>(self), credit);
-    if (!sub) {
-      spdlog::error("reduce of job {}: {}", st.parent.id, sub.error().message);
-      ctx->bus->settle(tag, bus::settlement::release);
-      self->quit();
-    } else {
-      st.core.subscription = *sub;
-    }
-    if (st.parent.deadline_ms != 0) {
+    auto address = protocol::addresses::reduce_queue(st.parent.id, st.parent.reduce->map_step);
+    if (st.core.collect_from(self, address, credit) && st.parent.deadline_ms != 0) {
       auto left_ms = std::max<std::int64_t>(0, st.parent.deadline_ms - ctx->clock->now_ms());
       self->delayed_send(self, std::chrono::milliseconds(left_ms), timeout_atom::value);
     }
