@@ -1,5 +1,7 @@
 #include "protocol/workflow_codec.hpp"
 
+#include "protocol/suggest.hpp"
+
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -37,37 +39,6 @@ std::string quoted(std::string_view s) {
   out += s;
   out += '\'';
   return out;
-}
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j)
-    row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
-/// " (did you mean 'x'?)" when one candidate is close enough to be the intended one, else "".
-std::string suggestion(std::string_view wrong, const std::vector<std::string_view>& candidates) {
-  std::string_view best;
-  std::size_t best_distance = static_cast<std::size_t>(-1);
-  for (auto c : candidates) {
-    std::size_t d = edit_distance(wrong, c);
-    // Close relative to the length, so that 'a' does not suggest 'b'.
-    if (d < best_distance && d * 3 <= std::max(wrong.size(), c.size())) {
-      best = c;
-      best_distance = d;
-    }
-  }
-  return best.empty() ? std::string() : " (did you mean " + quoted(best) + "?)";
 }
 
 /// What the graph rules need to know about a step besides the step itself.
@@ -441,7 +412,7 @@ private:
         auto it = first.find(target);
         if (it == first.end()) {
           r_.error(next_at[info[i].route_index[k]],
-                   "unknown step " + quoted(target) + suggestion(target, ids));
+                   "unknown step " + quoted(target) + did_you_mean(target, ids));
           info[i].route_target.push_back(npos);
           continue;
         }

@@ -1,13 +1,13 @@
 #include "storage/job_store.hpp"
 
 #include "storage/detail/record_codec.hpp"
+#include "storage/detail/rocksdb_store.hpp"
 
 #include <rocksdb/db.h>
 #include <rocksdb/snapshot.h>
 #include <rocksdb/write_batch.h>
 
 #include <array>
-#include <charconv>
 #include <functional>
 #include <initializer_list>
 #include <mutex>
@@ -71,8 +71,11 @@ std::string where(const std::filesystem::path& dir) {
 }
 
 error failure(const std::filesystem::path& dir, std::string_view doing, const rocksdb::Status& s) {
-  return error(s.IsCorruption() ? errc::corrupt : errc::io,
-               where(dir) + std::string(doing) + ": " + s.ToString());
+  return detail::rocksdb_error(where(dir), doing, s);
+}
+
+detail::store_identity identity(const std::filesystem::path& dir) {
+  return {where(dir), "job store", format_key, job_store::format_version};
 }
 
 expected<void> check_state_name(std::string_view id, std::string_view state) {
@@ -212,32 +215,8 @@ struct job_store::impl {
     return !it->Valid() && it->status().ok();
   }
 
-  /// Reads the format version; writes ours into a store that has none yet and holds no record.
   expected<void> check_format(bool fresh) {
-    std::string value;
-    auto s = db->Get(rocksdb::ReadOptions(), meta, format_key, &value);
-    if (s.IsNotFound()) {
-      if (!fresh && !holds_no_record())
-        return error(errc::corrupt, where(dir) + "holds a RocksDB database without a job store "
-                                                 "format version; it is not a job store");
-      s = db->Put(rocksdb::WriteOptions(), meta, format_key, std::to_string(format_version));
-      if (s.ok())
-        s = db->Flush(rocksdb::FlushOptions(), meta);
-      if (!s.ok())
-        return fail("cannot write the job store format version", s);
-      return {};
-    }
-    if (!s.ok())
-      return fail("cannot read the job store format version", s);
-    int version = 0;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), version);
-    if (ec != std::errc() || end != value.data() + value.size())
-      return error(errc::corrupt, where(dir) + "job store format '" + value + "' is not a number");
-    if (version != format_version)
-      return error(errc::corrupt, where(dir) + "job store format " + std::to_string(version) +
-                                      " is not supported (this boa reads format " +
-                                      std::to_string(format_version) + ")");
-    return {};
+    return detail::check_format(*db, meta, identity(dir), fresh, [&] { return holds_no_record(); });
   }
 };
 
@@ -246,39 +225,17 @@ job_store::job_store(std::unique_ptr<impl> self) : self_(std::move(self)) {}
 job_store::~job_store() = default;
 
 expected<std::unique_ptr<job_store>> job_store::open(const std::filesystem::path& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec || !std::filesystem::is_directory(dir, ec))
-    return error(errc::io, where(dir) + "cannot create the directory: " +
-                               (ec ? ec.message() : "a file of that name is in the way"));
-
-  rocksdb::DBOptions options;
-  options.create_if_missing = true;
-  options.keep_log_file_num = 10;
   const std::vector<std::string> ours = {rocksdb::kDefaultColumnFamilyName, jobs_cf, by_state_cf,
                                          by_time_cf, counts_cf};
-  std::vector<std::string> names = ours;
-  const bool fresh = !std::filesystem::exists(dir / "CURRENT", ec);
-  if (fresh) {
-    options.create_missing_column_families = true;
-  } else {
-    // Open every family the directory holds (RocksDB refuses otherwise), so that a store of
-    // another format gets as far as the format check and is reported as such.
-    auto s = rocksdb::DB::ListColumnFamilies(options, dir.string(), &names);
-    if (!s.ok())
-      return failure(dir, "cannot open the job store", s);
-  }
-
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const auto& name : names)
-    families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  auto opened = detail::open_database(
+      dir, identity(dir), ours, [](const std::string&) { return rocksdb::ColumnFamilyOptions(); });
+  if (!opened)
+    return std::move(opened).error();
+  const bool fresh = opened->fresh;
   auto self = std::make_unique<impl>();
   self->dir = dir;
-  rocksdb::DB* db = nullptr;
-  auto s = rocksdb::DB::Open(options, dir.string(), families, &self->handles, &db);
-  if (!s.ok())
-    return failure(dir, "cannot open the job store", s);
-  self->db.reset(db);
+  self->db = std::move(opened->db);
+  self->handles = std::move(opened->handles);
 
   std::array<rocksdb::ColumnFamilyHandle**, 5> slots = {&self->meta, &self->jobs, &self->by_state,
                                                         &self->by_time, &self->counts};

@@ -1,11 +1,12 @@
 #include "storage/queue_journal.hpp"
 
+#include "storage/detail/rocksdb_store.hpp"
+
 #include <rocksdb/db.h>
 #include <rocksdb/utilities/table_properties_collectors.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
-#include <charconv>
 #include <mutex>
 
 // Layout (format 1). Column families and their keys:
@@ -50,8 +51,11 @@ std::string where(const std::filesystem::path& dir) {
 }
 
 error failure(const std::filesystem::path& dir, std::string_view doing, const rocksdb::Status& s) {
-  return error(s.IsCorruption() ? errc::corrupt : errc::io,
-               where(dir) + std::string(doing) + ": " + s.ToString());
+  return detail::rocksdb_error(where(dir), doing, s);
+}
+
+detail::store_identity identity(const std::filesystem::path& dir) {
+  return {where(dir), "queue journal", format_key, queue_journal::format_version};
 }
 
 expected<void> check_queue_name(const std::filesystem::path& dir, std::string_view queue) {
@@ -107,34 +111,8 @@ struct queue_journal::impl {
     return true;
   }
 
-  /// Reads the format version; writes ours into a database that has none yet and holds nothing.
   expected<void> check_format(bool fresh) {
-    std::string value;
-    auto s = db->Get(rocksdb::ReadOptions(), meta, format_key, &value);
-    if (s.IsNotFound()) {
-      if (!fresh && !holds_nothing())
-        return error(errc::corrupt, where(dir) + "holds a RocksDB database without a queue "
-                                                 "journal format version; it is not a queue "
-                                                 "journal");
-      s = db->Put(rocksdb::WriteOptions(), meta, format_key, std::to_string(format_version));
-      if (s.ok())
-        s = db->Flush(rocksdb::FlushOptions(), meta);
-      if (!s.ok())
-        return fail("cannot write the queue journal format version", s);
-      return {};
-    }
-    if (!s.ok())
-      return fail("cannot read the queue journal format version", s);
-    int version = 0;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), version);
-    if (ec != std::errc() || end != value.data() + value.size())
-      return error(errc::corrupt,
-                   where(dir) + "queue journal format '" + value + "' is not a number");
-    if (version != format_version)
-      return error(errc::corrupt, where(dir) + "queue journal format " + std::to_string(version) +
-                                      " is not supported (this boa reads format " +
-                                      std::to_string(format_version) + ")");
-    return {};
+    return detail::check_format(*db, meta, identity(dir), fresh, [&] { return holds_nothing(); });
   }
 
   expected<void> load_highest() {
@@ -157,39 +135,19 @@ queue_journal::~queue_journal() = default;
 
 expected<std::unique_ptr<queue_journal>> queue_journal::open(const std::filesystem::path& dir,
                                                              queue_journal_options options) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec || !std::filesystem::is_directory(dir, ec))
-    return error(errc::io, where(dir) + "cannot create the directory: " +
-                               (ec ? ec.message() : "a file of that name is in the way"));
-
-  rocksdb::DBOptions db_options;
-  db_options.create_if_missing = true;
-  db_options.keep_log_file_num = 10;
-  std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, messages_cf};
-  const bool fresh = !std::filesystem::exists(dir / "CURRENT", ec);
-  if (fresh) {
-    db_options.create_missing_column_families = true;
-  } else {
-    // Open every family the directory holds (RocksDB refuses otherwise), so that a database of
-    // another kind or format gets as far as the format check and is reported as such.
-    auto s = rocksdb::DB::ListColumnFamilies(db_options, dir.string(), &names);
-    if (!s.ok())
-      return failure(dir, "cannot open the queue journal", s);
-  }
-
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const auto& name : names)
-    families.emplace_back(name, name == messages_cf ? messages_options()
-                                                    : rocksdb::ColumnFamilyOptions());
+  auto opened = detail::open_database(
+      dir, identity(dir), {rocksdb::kDefaultColumnFamilyName, messages_cf},
+      [](const std::string& name) {
+        return name == messages_cf ? messages_options() : rocksdb::ColumnFamilyOptions();
+      });
+  if (!opened)
+    return std::move(opened).error();
+  const bool fresh = opened->fresh;
   auto self = std::make_unique<impl>();
   self->dir = dir;
   self->write_options.sync = options.sync;
-  rocksdb::DB* db = nullptr;
-  auto s = rocksdb::DB::Open(db_options, dir.string(), families, &self->handles, &db);
-  if (!s.ok())
-    return failure(dir, "cannot open the queue journal", s);
-  self->db.reset(db);
+  self->db = std::move(opened->db);
+  self->handles = std::move(opened->handles);
 
   for (auto* handle : self->handles) {
     if (handle->GetName() == rocksdb::kDefaultColumnFamilyName)
@@ -203,7 +161,7 @@ expected<std::unique_ptr<queue_journal>> queue_journal::open(const std::filesyst
     // Only a journal that crashed before its first write lacks the family; the format check
     // above has made sure the database is ours.
     rocksdb::ColumnFamilyHandle* handle = nullptr;
-    s = self->db->CreateColumnFamily(messages_options(), messages_cf, &handle);
+    auto s = self->db->CreateColumnFamily(messages_options(), messages_cf, &handle);
     if (!s.ok())
       return failure(dir, "cannot create the messages column family", s);
     self->handles.push_back(handle);

@@ -2,6 +2,7 @@
 
 #include "protocol/json_read.hpp"
 #include "protocol/workflow_codec.hpp"
+#include "storage/detail/unique_fd.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -37,30 +38,7 @@ constexpr std::time_t stale_temp_seconds = 3600;
 constexpr int max_claim_attempts = 100000;
 constexpr std::size_t names_in_messages = 20;
 
-class unique_fd {
-public:
-  unique_fd() = default;
-  explicit unique_fd(int fd) : fd_(fd) {}
-  unique_fd(unique_fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  unique_fd& operator=(unique_fd&& other) noexcept {
-    reset(std::exchange(other.fd_, -1));
-    return *this;
-  }
-  unique_fd(const unique_fd&) = delete;
-  unique_fd& operator=(const unique_fd&) = delete;
-  ~unique_fd() { reset(); }
-
-  int get() const { return fd_; }
-  explicit operator bool() const { return fd_ >= 0; }
-  void reset(int fd = -1) {
-    if (fd_ >= 0)
-      ::close(fd_);
-    fd_ = fd;
-  }
-
-private:
-  int fd_ = -1;
-};
+using detail::unique_fd;
 
 error io_error(const std::string& doing, const fs::path& path, int code) {
   return error(errc::io,

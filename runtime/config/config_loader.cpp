@@ -1,9 +1,9 @@
 #include "runtime/config/config_loader.hpp"
 
 #include "protocol/json_read.hpp"
+#include "protocol/suggest.hpp"
 #include "runtime/config/detail/setting_table.hpp"
 #include "runtime/config/detail/setting_values.hpp"
-#include "runtime/config/detail/suggest.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -116,7 +116,7 @@ std::string unknown(std::string_view what, std::string_view name,
   out += " '";
   out += name;
   out += '\'';
-  auto hint = detail::did_you_mean(name, known);
+  auto hint = protocol::did_you_mean(name, known);
   out += hint.empty() ? " (known: " + join(known) + ")" : hint;
   return out;
 }
@@ -195,7 +195,7 @@ void loader::read_env(const environment& env) {
         for (const auto& t : detail::setting_table())
           known.push_back(t.info.env);
         known.push_back(config_variable);
-        auto hint = detail::did_you_mean(name, known);
+        auto hint = protocol::did_you_mean(name, known);
         problems_.push_back("unknown environment variable '" + name + "'" +
                             (hint.empty() ? " (boad --help lists them)" : hint));
       }

@@ -1,7 +1,6 @@
 #include <boost/test/unit_test.hpp>
 
 #include "runtime/config/detail/setting_values.hpp"
-#include "runtime/config/detail/suggest.hpp"
 
 #include <boost/json/parse.hpp>
 
@@ -42,12 +41,6 @@ BOOST_AUTO_TEST_CASE(rejected_values_are_shown_as_they_were_written) {
   std::string long_text(200, 'a');
   BOOST_TEST(detail::show_text(long_text).size() == 60u);
   BOOST_TEST(detail::show_text(long_text).ends_with("..."));
-}
-
-BOOST_AUTO_TEST_CASE(a_suggestion_needs_a_close_candidate) {
-  BOOST_TEST(detail::did_you_mean("brokr", {"node-id", "broker"}) == " (did you mean 'broker'?)");
-  BOOST_TEST(detail::did_you_mean("zzz", {"node-id", "broker"}) == "");
-  BOOST_TEST(detail::did_you_mean("a", {"b"}) == "");
 }
 
 BOOST_AUTO_TEST_CASE(a_rejected_list_entry_says_which_one) {

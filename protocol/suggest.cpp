@@ -1,9 +1,9 @@
-#include "runtime/config/detail/suggest.hpp"
+#include "protocol/suggest.hpp"
 
 #include <algorithm>
 #include <cstddef>
 
-namespace boa::config::detail {
+namespace boa::protocol {
 
 namespace {
 
@@ -44,4 +44,4 @@ std::string did_you_mean(std::string_view wrong, const std::vector<std::string_v
   return out;
 }
 
-} // namespace boa::config::detail
+} // namespace boa::protocol
