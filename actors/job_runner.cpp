@@ -318,7 +318,7 @@ void begin(runner* self, bus::delivery& d) {
     return leave(bus::settlement::reject,
                  "job " + cur.id + " has already ended; it belongs in the archive");
 
-  // Rendezvous: a waiter holds the delivery without a worker; the dispatcher gets its credit back.
+  // Rendezvous: a waiter holds the delivery without a worker, and this runner is free again.
   st.s = cur.workflow->def.find(cur.step);
   caf::actor waiter;
   if (protocol::transition::is_rendezvous(cur))
