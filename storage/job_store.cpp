@@ -1,5 +1,6 @@
 #include "storage/job_store.hpp"
 
+#include "storage/detail/binary_codec.hpp"
 #include "storage/detail/record_codec.hpp"
 #include "storage/detail/rocksdb_store.hpp"
 
@@ -26,24 +27,15 @@ namespace boa::storage {
 
 namespace {
 
+using detail::append_be64;
+using detail::read_be64;
+
 constexpr const char* format_key = "format";
 constexpr const char* jobs_cf = "jobs";
 constexpr const char* by_state_cf = "by_state";
 constexpr const char* by_time_cf = "by_time";
 constexpr const char* counts_cf = "state_counts";
 constexpr std::size_t time_size = 8;
-
-void append_be64(std::string& out, std::uint64_t value) {
-  for (int shift = 56; shift >= 0; shift -= 8)
-    out.push_back(static_cast<char>(value >> shift));
-}
-
-std::uint64_t read_be64(std::string_view bytes) {
-  std::uint64_t value = 0;
-  for (std::size_t i = 0; i < 8; ++i)
-    value = (value << 8) | static_cast<std::uint8_t>(bytes[i]);
-  return value;
-}
 
 /// Big-endian bytes that sort newest first: flip the sign bit for unsigned order, then invert.
 std::string inverted_time(std::int64_t ms) {

@@ -1,5 +1,6 @@
 #include "storage/queue_journal.hpp"
 
+#include "storage/detail/binary_codec.hpp"
 #include "storage/detail/rocksdb_store.hpp"
 
 #include <rocksdb/db.h>
@@ -20,22 +21,13 @@ namespace boa::storage {
 
 namespace {
 
+using detail::append_be64;
+using detail::read_be64;
+
 constexpr const char* format_key = "queue-journal-format";
 constexpr const char* highest_key = "highest-seq";
 constexpr const char* messages_cf = "messages";
 constexpr std::size_t seq_size = 8;
-
-void append_be64(std::string& out, std::uint64_t value) {
-  for (int shift = 56; shift >= 0; shift -= 8)
-    out.push_back(static_cast<char>(value >> shift));
-}
-
-std::uint64_t read_be64(std::string_view bytes) {
-  std::uint64_t value = 0;
-  for (std::size_t i = 0; i < seq_size; ++i)
-    value = (value << 8) | static_cast<std::uint8_t>(bytes[i]);
-  return value;
-}
 
 std::string message_key(std::string_view queue, std::uint64_t seq) {
   std::string key;

@@ -44,4 +44,19 @@ private:
   std::optional<std::string> failure_;
 };
 
+/// Appends `value` as 8 bytes, most significant first, so that byte order is numeric order (for
+/// RocksDB keys and counters).
+inline void append_be64(std::string& out, std::uint64_t value) {
+  for (int shift = 56; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>(value >> shift));
+}
+
+/// Reads 8 big-endian bytes; `bytes` must hold at least 8.
+inline std::uint64_t read_be64(std::string_view bytes) {
+  std::uint64_t value = 0;
+  for (std::size_t i = 0; i < 8; ++i)
+    value = (value << 8) | static_cast<std::uint8_t>(bytes[i]);
+  return value;
+}
+
 } // namespace boa::storage::detail
