@@ -64,6 +64,11 @@ struct job {
   properties props;
   std::string step; ///< the step to run next; empty once the job has ended
   int attempt = 1;  ///< attempt number of `step`
+  /// Counts the states published in this job's line (one line per fork branch): each message a
+  /// node publishes for the job carries one more than the state it came from. Two messages of
+  /// one line with the same version are copies made by a step that ran twice after a crash; a
+  /// node runs only one of them (actors/delivery_claims.hpp).
+  std::int64_t version = 0;
   job_state state = job_state::initial;
   std::vector<history_entry> history;
   std::vector<fork_frame> forks; ///< innermost fork last

@@ -127,6 +127,7 @@ template <class W> void write_job(W& w, const job& j) {
     member(w, "properties", j.props);
   non_empty(w, "step", j.step);
   non_default(w, "attempt", j.attempt, 1);
+  non_default(w, "version", j.version, std::int64_t{0});
   if (j.state != job_state::initial)
     member(w, "state", std::string_view(to_string(j.state)));
   if (!j.history.empty()) {
@@ -215,6 +216,8 @@ public:
       } else if (key == "attempt") {
         if (auto n = r_.integer(v, at, 1, int_max))
           j.attempt = static_cast<int>(*n);
+      } else if (key == "version") {
+        assign(j.version, r_.integer(v, at, 0));
       } else if (key == "state") {
         read_state(v, at, j);
       } else if (key == "history") {
@@ -241,9 +244,10 @@ public:
         assign(j.error, r_.string(v, at));
       } else {
         r_.unknown_key(key, root,
-                       {"v", "type", "id", "workflow", "properties", "step", "attempt", "state",
-                        "history", "forks", "reduce", "parent_id", "parent_step", "item_index",
-                        "created_ms", "updated_ms", "ended_ms", "deadline_ms", "error"});
+                       {"v",          "type",       "id",        "workflow",    "properties",
+                        "step",       "attempt",    "version",   "state",       "history",
+                        "forks",      "reduce",     "parent_id", "parent_step", "item_index",
+                        "created_ms", "updated_ms", "ended_ms",  "deadline_ms", "error"});
       }
     }
     if (!has_v)

@@ -35,6 +35,25 @@ std::optional<error> first_error(const std::vector<problem>& problems, std::stri
   return error{errc::invalid_input, std::move(message)};
 }
 
+std::optional<error> every_error(const std::vector<problem>& problems, std::string_view subject,
+                                 std::string_view prefix) {
+  std::string message;
+  for (const auto& p : problems) {
+    if (p.warning)
+      continue;
+    if (!message.empty())
+      message += '\n';
+    if (!subject.empty()) {
+      message += subject;
+      message += ": ";
+    }
+    message += to_string(problem{join_path(prefix, p.path), p.message});
+  }
+  if (message.empty())
+    return std::nullopt;
+  return error{errc::invalid_input, std::move(message)};
+}
+
 std::string join_path(std::string_view prefix, std::string_view path) {
   std::string out(prefix);
   if (!path.empty() && !out.empty() && path.front() != '[')

@@ -34,6 +34,12 @@ std::string to_string(const problem& p);
 std::optional<error> first_error(const std::vector<problem>& problems,
                                  std::string_view subject = {});
 
+/// Every error among `problems` (warnings do not count) as one `invalid_input` error, one a line:
+/// `"<subject>: <prefix>.<path>: <message>"`, or nothing when there is none. For answers to a
+/// client, which should see everything wrong at once.
+std::optional<error> every_error(const std::vector<problem>& problems,
+                                 std::string_view subject = {}, std::string_view prefix = {});
+
 /// `path` of a document found at `prefix` in an enclosing one: ("workflow", "steps[0]") gives
 /// "workflow.steps[0]".
 std::string join_path(std::string_view prefix, std::string_view path);

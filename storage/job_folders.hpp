@@ -1,15 +1,15 @@
 #pragma once
 
 #include "protocol/expected.hpp"
+#include "protocol/job_id.hpp"
 
 #include <filesystem>
 #include <string_view>
 
 namespace boa::storage {
 
-/// Accepts 1 to 128 characters of A-Z a-z 0-9 '.' '_' '-' not starting with '.': such an id is
-/// always a single, ordinary file name. errc::invalid_input saying what is allowed otherwise.
-expected<void> validate_job_id(std::string_view id);
+/// The rule lives with the job ids themselves, in protocol/: a single, ordinary file name.
+using protocol::validate_job_id;
 
 /// One folder per job, `<root>/<id>`, created on demand. A job id can never reach outside the
 /// root: ids are validated, and a folder that resolves elsewhere (say, through a symbolic link

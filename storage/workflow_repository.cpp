@@ -515,6 +515,7 @@ expected<pushed_revision> workflow_repository::push(std::string_view definition,
   auto pinned = std::make_shared<protocol::pinned_workflow>(*decoded.workflow);
   pinned->def.revision = *revision;
   pinned->source = std::move(stored);
+  pinned->source_text.clear(); // the pushed text lacks the revision; jobs carry `source`
   std::lock_guard lock(mutex_);
   key k{name, *revision};
   out.workflow = workflows_.emplace(k, std::move(pinned)).first->second;
