@@ -32,6 +32,9 @@ struct dispatcher_state {
   /// join and reduce waiters alive, stopped with the dispatcher so that a node can shut down
   std::unordered_map<caf::actor_addr, caf::actor> waiters;
   std::vector<caf::actor> runners;
+  /// Set by a drain request: runners leave once their delivery is settled, and are not replaced.
+  bool draining = false;
+  caf::response_promise drained;
   static inline const char* name = "boa.job_dispatcher";
 };
 
@@ -140,6 +143,11 @@ caf::behavior job_dispatcher(dispatcher* self, node_context* ctx) {
     if (gone == all.end())
       return;
     all.erase(gone, all.end());
+    if (st.draining) {
+      if (all.empty())
+        st.drained.deliver(caf::unit);
+      return;
+    }
     // Its deliveries went back to the bus when it unsubscribed; keep the node's capacity.
     spdlog::error("job runner failed ({}); starting another", self->system().render(down.reason));
     add_runner(self);
@@ -163,8 +171,25 @@ caf::behavior job_dispatcher(dispatcher* self, node_context* ctx) {
         }
       },
       [self](waiting_atom, caf::actor& waiter) {
+        if (self->state.draining) {
+          caf::anon_send_exit(waiter, caf::exit_reason::user_shutdown);
+          return;
+        }
         self->monitor(waiter);
         self->state.waiters.emplace(waiter.address(), std::move(waiter));
+      },
+      [self](drain_atom) -> caf::result<caf::unit_t> {
+        auto& st = self->state;
+        st.draining = true;
+        st.drained = self->make_response_promise();
+        // Waiters hold no worker, only deliveries: those go back at once for whoever runs next.
+        for (auto& [addr, waiter] : st.waiters)
+          caf::anon_send_exit(waiter, caf::exit_reason::user_shutdown);
+        for (auto& runner : st.runners)
+          self->send(runner, drain_atom::value);
+        if (st.runners.empty())
+          st.drained.deliver(caf::unit);
+        return st.drained;
       },
   };
 }

@@ -1,5 +1,8 @@
 #include "actors/job_runner.hpp"
 
+#include "actors/delivery_claims.hpp"
+#include "actors/job_records.hpp"
+#include "actors/job_start.hpp"
 #include "actors/messages.hpp"
 #include "actors/outbox.hpp"
 #include "actors/rendezvous.hpp"
@@ -41,6 +44,7 @@ struct runner_state {
   std::string reduce_key; ///< map steps: fixed before the step's own history entry is added
   std::int64_t attempt_started_ms = 0;
   std::optional<outbox> out;
+  bool draining = false; ///< leaves once the delivery in hand is settled
   static inline const char* name = "boa.job_runner";
 };
 
@@ -57,6 +61,14 @@ void begin(runner* self, bus::delivery& d);
 void next(runner* self) {
   auto& st = self->state;
   st.busy = false;
+  if (st.draining) {
+    // Nothing in hand: ending the subscriptions hands nothing back but what is still in flight.
+    for (auto& src : st.sources)
+      st.ctx->bus->unsubscribe(src.subscription);
+    st.sources.clear();
+    self->quit();
+    return;
+  }
   // In-flight jobs first: their queue gets credit before the new-jobs queue.
   for (auto& src : st.sources)
     if (!src.credit_out) {
@@ -303,14 +315,30 @@ void begin(runner* self, bus::delivery& d) {
     next(self);
   };
 
-  auto decoded = protocol::parse_job(d.message.body, ctx->workflows);
+  // A client's start-job becomes the job's first state here and runs at once, like any job.
+  const bool start = d.message.subject == protocol::start_job_type;
+  auto decoded = start ? start_requested_job(*ctx, d.message)
+                       : protocol::parse_job(d.message.body, ctx->workflows);
   if (!decoded) {
     spdlog::warn("dead-lettering message {} from {}: {}", d.message.message_id, d.message.address,
                  decoded.error().message);
-    return leave(bus::settlement::reject, "cannot decode job: " + decoded.error().message);
+    return leave(bus::settlement::reject,
+                 (start ? "cannot start job: " : "cannot decode job: ") + decoded.error().message);
   }
   auto& cur = st.current;
   cur = std::move(*decoded);
+  if (ctx->claims) {
+    auto verdict = ctx->claims->claim(cur, d.message.message_id);
+    if (verdict == delivery_claims::verdict::stale || verdict == delivery_claims::verdict::copy) {
+      // A step ran twice around a crash and published two copies of its successor: one line of
+      // the job runs on, the other copy ends here.
+      spdlog::info("job {}: dropping {} state (version {}, message {})", cur.id, to_string(verdict),
+                   cur.version, d.message.message_id);
+      return leave(bus::settlement::accept, {});
+    }
+  }
+  if (start && ctx->recorder)
+    ctx->recorder->record(cur, protocol::serialize_job(cur)); // known from its first step on
   auto now = ctx->clock->now_ms();
   if (auto stopped = apply_control(*ctx, cur, now))
     return publish(self, std::move(*stopped));
@@ -391,6 +419,11 @@ caf::behavior job_runner(runner* self, node_context* ctx, caf::actor dispatcher,
           finish(self);
       },
       [self](retry_atom) { run_attempt(self); },
+      [self](drain_atom) {
+        self->state.draining = true;
+        if (!self->state.busy)
+          next(self);
+      },
   };
 }
 

@@ -25,6 +25,8 @@ using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
 using waiting_atom = caf::atom_constant<caf::atom("waiting")>;
 /// A waiter gives up its delivery for now (checkpoint or shutdown).
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
+/// Stop taking deliveries; finish the one in hand, then leave (graceful shutdown).
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
 
 } // namespace boa::actors
 

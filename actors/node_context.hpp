@@ -4,7 +4,9 @@
 #include "actors/job_controls.hpp"
 #include "actors/step_executor.hpp"
 #include "protocol/expected.hpp"
+#include "protocol/job_id.hpp"
 #include "protocol/workflow.hpp"
+#include "protocol/workflow_codec.hpp"
 
 #include <caf/actor.hpp>
 
@@ -25,6 +27,7 @@ class job_folders;
 namespace boa::actors {
 
 class job_recorder;
+class delivery_claims;
 
 /// The time seam for timestamps that go on the wire (delays use the actor clock).
 class wall_clock {
@@ -57,8 +60,15 @@ struct node_context {
   job_recorder* recorder = nullptr;        ///< may be null: no job metadata kept
   storage::job_folders* folders = nullptr; ///< may be null: steps run in the current directory
   workflow_resolver resolve;               ///< may be empty: only inline sub-workflows
+  /// The step kinds the executor knows: definitions a client sends are checked against it before
+  /// a job starts or a revision is stored. Empty: every kind is accepted.
+  protocol::step_kind_filter known_kinds;
+  /// Makes the ids of jobs started without one (the randomness seam: seeded in the simulator).
+  protocol::job_id_generator* job_ids = nullptr;
   const wall_clock* clock = nullptr;
   job_controls* controls = nullptr; ///< pending cancel/suspend requests
+  /// Which copy of a job state runs when a crash made two (may be null: every copy runs).
+  delivery_claims* claims = nullptr;
   /// A reduce checkpoints its progress after folding this many sub-jobs.
   std::uint32_t reduce_checkpoint_every = 16;
   /// Deliveries the dispatcher holds at once (running or waiting for a worker).

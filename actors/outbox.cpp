@@ -3,23 +3,45 @@
 #include "actors/job_records.hpp"
 #include "protocol/job_codec.hpp"
 
+#include <fmt/core.h>
+
+#include <atomic>
+#include <random>
+
 namespace boa::actors {
 
-void outbox::send(const protocol::outbound_job& out) {
+namespace {
+
+/// Unique among every message any process publishes: a random process prefix and a counter.
+/// Two copies of one job state made by a step that ran twice differ only here.
+std::string next_message_suffix() {
+  static const std::uint64_t process = [] {
+    std::random_device seed;
+    return (static_cast<std::uint64_t>(seed()) << 32) ^ seed();
+  }();
+  static std::atomic<std::uint64_t> counter{0};
+  return fmt::format("{:016x}.{}", process, counter.fetch_add(1, std::memory_order_relaxed));
+}
+
+} // namespace
+
+void outbox::send(protocol::outbound_job& out) {
+  ++out.state.version;
   protocol::envelope env;
   env.address = out.address;
   env.subject = "job";
-  env.message_id = out.state.id + "/" +
-                   (out.state.step.empty() ? std::string("end") : out.state.step) + "/" +
-                   std::to_string(out.state.attempt);
+  env.message_id = fmt::format("{}/{}/v{}/{}", out.state.id,
+                               out.state.step.empty() ? std::string_view("end")
+                                                      : std::string_view(out.state.step),
+                               out.state.version, next_message_suffix());
   env.body = protocol::serialize_job(out.state);
   record(out.state, env.body);
   ++pending_;
   ctx_.bus->publish(std::move(env), self_, next_token_++);
 }
 
-void outbox::send_all(const std::vector<protocol::outbound_job>& out) {
-  for (const auto& o : out)
+void outbox::send_all(std::vector<protocol::outbound_job>& out) {
+  for (auto& o : out)
     send(o);
 }
 

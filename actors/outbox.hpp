@@ -19,9 +19,11 @@ class outbox {
 public:
   outbox(node_context& ctx, caf::actor self) : ctx_(ctx), self_(std::move(self)) {}
 
-  /// Publishes one job state; the bus confirms it to the owning actor with `published_atom`.
-  void send(const protocol::outbound_job& out);
-  void send_all(const std::vector<protocol::outbound_job>& out);
+  /// Publishes one job state, one version on from the state it came from (`job::version` is
+  /// raised in `out`), under a message id no other publish uses; the bus confirms it to the
+  /// owning actor with `published_atom`.
+  void send(protocol::outbound_job& out);
+  void send_all(std::vector<protocol::outbound_job>& out);
   /// Publishes an event on `topic:boa.events`; nobody has to listen.
   void event(const protocol::job_event& e);
 

@@ -34,6 +34,8 @@ public:
     std::size_t workers = 4;
     std::uint32_t reduce_checkpoint_every = 16;
     actors::workflow_resolver resolve;
+    std::shared_ptr<storage::workflow_repository> repository;
+    bool serve_requests = false;
   };
 
   engine() : engine(options{}) {}
@@ -46,6 +48,8 @@ public:
     node_opts.data_dir = data_.path();
     node_opts.reduce_checkpoint_every = opts.reduce_checkpoint_every;
     node_opts.resolve = std::move(opts.resolve);
+    node_opts.repository = std::move(opts.repository);
+    node_opts.serve_requests = opts.serve_requests;
     node_opts_ = node_opts;
     node_ = start_node(node_opts_);
     actors::job_observer_callbacks callbacks;

@@ -1,0 +1,86 @@
+#include "actors/archiver.hpp"
+
+#include "actors/delivery_claims.hpp"
+#include "actors/job_records.hpp"
+#include "actors/messages.hpp"
+#include "protocol/job_codec.hpp"
+
+#include <caf/event_based_actor.hpp>
+
+#include <spdlog/spdlog.h>
+
+namespace boa::actors {
+
+namespace {
+
+constexpr std::uint32_t archive_credit = 64;
+
+struct archiver_state {
+  std::uint64_t subscription = 0;
+  std::uint64_t archived = 0;
+  static inline const char* name = "boa.archiver";
+};
+
+void take(node_context& ctx, archiver_state& st, bus::delivery& d) {
+  auto settle = [&](bus::settlement how, const std::string& reason = {}) {
+    ctx.bus->settle(d.tag, how, reason);
+    ctx.bus->add_credit(d.subscription, 1);
+  };
+  auto j = protocol::parse_job(d.message.body, ctx.workflows);
+  if (!j) {
+    spdlog::warn("dead-lettering archived message {}: {}", d.message.message_id, j.error().message);
+    return settle(bus::settlement::reject, "cannot decode archived job: " + j.error().message);
+  }
+  auto verdict = ctx.claims
+                     ? ctx.claims->claim("archive:" + j->id, j->version, d.message.message_id)
+                     : delivery_claims::verdict::run;
+  if ((verdict == delivery_claims::verdict::run || verdict == delivery_claims::verdict::again) &&
+      ctx.recorder) {
+    // In the store before the message is accepted: once the archive forgets the job, the store
+    // is the only place that knows it ended. The same record again does no harm.
+    ctx.recorder->record(*j, d.message.body);
+    ctx.recorder->flush();
+  }
+  if (verdict == delivery_claims::verdict::run || verdict == delivery_claims::verdict::again) {
+    ++st.archived;
+    // The message id names the end: the same one again (the node died before accepting it) is
+    // the same end, logged again; a copy with another id is never an end of its own.
+    spdlog::info("job {} ended {} after {} step attempts in {} ms (message {}{}){}", j->id,
+                 protocol::to_string(j->state), j->history.size(), j->ended_ms - j->created_ms,
+                 d.message.message_id,
+                 verdict == delivery_claims::verdict::again ? ", again after a restart" : "",
+                 j->error.empty() ? "" : ": " + j->error);
+  } else {
+    spdlog::info("job {}: dropped a second copy of its end ({}, message {})", j->id,
+                 to_string(verdict), d.message.message_id);
+  }
+  settle(bus::settlement::accept);
+}
+
+caf::behavior archiver(caf::stateful_actor<archiver_state>* self, node_context* ctx) {
+  auto sub = ctx->bus->subscribe(protocol::addresses::archive, caf::actor_cast<caf::actor>(self),
+                                 archive_credit);
+  if (!sub) {
+    spdlog::critical("archiver cannot subscribe to {}: {}", protocol::addresses::archive,
+                     sub.error().message);
+    self->quit(caf::exit_reason::user_shutdown);
+    return {};
+  }
+  self->state.subscription = *sub;
+  self->set_exit_handler([self, ctx](caf::exit_msg& msg) {
+    ctx->bus->unsubscribe(self->state.subscription);
+    self->quit(msg.reason);
+  });
+  return {
+      [self, ctx](delivery_atom, bus::delivery& d) { take(*ctx, self->state, d); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_archiver(caf::actor_system& system, node_context& ctx) {
+  // Detached: it waits for the job store before it accepts.
+  return system.spawn<caf::detached>(archiver, &ctx);
+}
+
+} // namespace boa::actors

@@ -1,0 +1,37 @@
+#pragma once
+
+#include "actors/node_context.hpp"
+#include "protocol/client_messages.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+namespace boa::storage {
+class job_store;
+class workflow_repository;
+} // namespace boa::storage
+
+namespace boa::actors {
+
+/// What a node can answer requests from; either may be null (the node keeps no job store, or has
+/// no workflow repository): requests about it then get an error reply saying so.
+struct request_sources {
+  storage::job_store* jobs = nullptr;
+  storage::workflow_repository* workflows = nullptr;
+};
+
+/// The answer to one request: list-jobs and show-job from the job store, push-workflow,
+/// list-workflows and show-workflow from the repository. A pushed definition is checked against
+/// `ctx.known_kinds` before it is stored. Never throws; every failure is an error reply.
+protocol::client_reply answer_request(const node_context& ctx, const request_sources& sources,
+                                      const protocol::client_request& request);
+
+/// Spawns a competing consumer of `queue:boa.requests` that answers each request to its reply-to
+/// (correlation id: the request's message id) and accepts the request once the bus has confirmed
+/// the reply. A request without a reply-to, or that does not decode, is rejected to the
+/// dead-letter queue with the reason (one that does not decode still gets an error reply when it
+/// says where to). Send it an exit message to stop: what it holds goes back to the queue.
+caf::actor spawn_request_handler(caf::actor_system& system, node_context& ctx,
+                                 request_sources sources);
+
+} // namespace boa::actors
