@@ -1,4 +1,6 @@
+#include "runtime/config/config_loader.hpp"
 #include "runtime/run_command.hpp"
+#include "runtime/serve_command.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -6,30 +8,42 @@
 
 #include <iostream>
 
-int main(int argc, char** argv) {
-  CLI::App app{"boad: the boa workflow runtime"};
-  app.require_subcommand(1);
+namespace {
 
-  boa::runtime::run_options run;
-  auto* run_cmd = app.add_subcommand("run", "Run one workflow to completion in this process");
-  run_cmd->add_option("file", run.file, "Workflow definition (JSON)")->required();
-  run_cmd
-      ->add_option("--set", run.set,
-                   "Start property key=value (value parsed as JSON if it is); repeatable")
+void add_run_command(CLI::App& app, boa::runtime::run_options& run) {
+  auto* cmd = app.add_subcommand("run", "Run one workflow to completion in this process");
+  cmd->add_option("file", run.file, "Workflow definition (JSON)")->required();
+  cmd->add_option("--set", run.set,
+                  "Start property key=value (value parsed as JSON if it is); repeatable")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  run_cmd->add_option("--workers", run.workers, "Step workers")->check(CLI::Range(1, 1024));
-  run_cmd->add_option(
-      "--data", run.data_dir,
-      "Data directory for the job store and job folders (default: a temporary one)");
-  run_cmd->add_flag(
+  cmd->add_option("--workers", run.workers, "Step workers")->check(CLI::Range(1, 1024));
+  cmd->add_option("--data", run.data_dir,
+                  "Data directory for the job store and job folders (default: a temporary one)");
+  cmd->add_flag(
       "--quiet", run.quiet,
       "No progress lines: only errors and the summary on stderr, the final job on stdout");
-  run_cmd
-      ->add_option("--plugin", run.plugins,
-                   "Step plugin (shared library) whose C++ steps the workflow may run")
+  cmd->add_option("--plugin", run.plugins,
+                  "Step plugin (shared library) whose C++ steps the workflow may run")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "boad: the boa workflow runtime.\n\n"
+      "Without a command, runs a node until SIGTERM or SIGINT: with no --broker it starts\n"
+      "the embedded AMQP 1.0 broker on --listen (default 127.0.0.1:5672) and keeps its\n"
+      "queues in --data, so that a restarted node finishes every job that was in flight.\n"
+      "Settings come from defaults, --config FILE (JSON), BOA_* variables and flags, each\n"
+      "overriding the one before."};
+  app.require_subcommand(0, 1);
+  boa::config::flag_values flags;
+  boa::config::add_node_flags(app, flags);
+  boa::runtime::run_options run;
+  add_run_command(app, run);
 
   try {
     app.parse(argc, argv);
@@ -37,8 +51,16 @@ int main(int argc, char** argv) {
     auto code = app.exit(e);
     return code == 0 ? 0 : boa::runtime::run_bad_input;
   }
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ boad: %v");
-  if (*run_cmd)
+  if (app.got_subcommand("run")) {
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ boad: %v");
     return boa::runtime::run_workflow(run);
-  return boa::runtime::run_bad_input;
+  }
+
+  auto env = boa::config::process_environment();
+  auto config = boa::config::load_node_config(boa::config::config_file(flags, env), env, flags);
+  if (!config) {
+    std::cerr << "boad: " << config.error().message << '\n';
+    return boa::runtime::serve_bad_config;
+  }
+  return boa::runtime::serve(*config);
 }

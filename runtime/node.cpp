@@ -1,13 +1,22 @@
 #include "runtime/node.hpp"
 
+#include "actors/archiver.hpp"
+#include "actors/delivery_claims.hpp"
 #include "actors/job_dispatcher.hpp"
 #include "actors/job_records.hpp"
+#include "actors/messages.hpp"
+#include "actors/request_handler.hpp"
 #include "actors/worker_pool.hpp"
 #include "protocol/job_codec.hpp"
+#include "storage/claim_store.hpp"
 #include "storage/job_folders.hpp"
 #include "storage/job_store.hpp"
+#include "storage/workflow_repository.hpp"
 
+#include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
+
+#include <random>
 
 namespace boa::runtime {
 
@@ -22,8 +31,22 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& system, bus::bus&
       return store.error();
     n->store_ = std::move(*store);
     n->recorder_ = std::make_unique<actors::job_recorder>(*n->store_);
-    n->folders_ = std::make_unique<storage::job_folders>(options.data_dir / "jobs");
+    n->folders_ = std::make_unique<storage::job_folders>(
+        options.job_folders.empty() ? options.data_dir / "jobs" : options.job_folders);
+    auto claims = storage::claim_store::open(options.data_dir / "claims.db");
+    if (!claims)
+      return claims.error();
+    n->claim_store_ = std::move(*claims);
   }
+  n->claims_ = std::make_unique<actors::delivery_claims>(n->claim_store_.get());
+  n->system_ = &system;
+  n->repository_ = std::move(options.repository);
+  auto seed = options.job_id_seed;
+  if (seed == 0) {
+    std::random_device os;
+    seed = (static_cast<std::uint64_t>(os()) << 32) ^ os();
+  }
+  n->job_ids_ = std::make_unique<protocol::job_id_generator>(seed);
   auto& ctx = n->ctx_;
   ctx.node_id = options.node_id;
   ctx.bus = &bus;
@@ -31,8 +54,16 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& system, bus::bus&
   ctx.recorder = n->recorder_.get();
   ctx.folders = n->folders_.get();
   ctx.resolve = std::move(options.resolve);
+  if (!ctx.resolve && n->repository_)
+    ctx.resolve = [repository = n->repository_](const std::string& ref) {
+      return repository->resolve(ref);
+    };
+  if (auto registry = std::dynamic_pointer_cast<actors::executor_registry>(executor))
+    ctx.known_kinds = [registry](const std::string& kind) { return registry->has(kind); };
+  ctx.job_ids = n->job_ids_.get();
   ctx.clock = &n->clock_;
   ctx.controls = &n->controls_;
+  ctx.claims = n->claims_.get();
   ctx.reduce_checkpoint_every = std::max<std::uint32_t>(1, options.reduce_checkpoint_every);
   auto workers = std::max<std::size_t>(1, options.workers);
   ctx.max_in_flight = options.max_in_flight != 0
@@ -41,10 +72,37 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& system, bus::bus&
   ctx.executor = executor;
   ctx.worker_pool = actors::spawn_worker_pool(system, std::move(executor), workers);
   n->dispatcher_ = actors::spawn_job_dispatcher(system, ctx);
+  if (options.archive)
+    n->archiver_ = actors::spawn_archiver(system, ctx);
+  if (options.serve_requests)
+    n->requests_ =
+        actors::spawn_request_handler(system, ctx, {n->store_.get(), n->repository_.get()});
   return n;
 }
 
+bool node::drain(std::chrono::milliseconds grace) {
+  if (requests_) {
+    caf::anon_send_exit(requests_, caf::exit_reason::user_shutdown);
+    requests_ = nullptr;
+  }
+  if (!dispatcher_ || !system_)
+    return true;
+  caf::scoped_actor self{*system_};
+  bool drained = false;
+  self->request(dispatcher_, grace, actors::drain_atom::value)
+      .receive([&] { drained = true; }, [&](caf::error&) { drained = false; });
+  return drained;
+}
+
 void node::stop() {
+  if (archiver_) {
+    caf::anon_send_exit(archiver_, caf::exit_reason::user_shutdown);
+    archiver_ = nullptr;
+  }
+  if (requests_) {
+    caf::anon_send_exit(requests_, caf::exit_reason::user_shutdown);
+    requests_ = nullptr;
+  }
   if (dispatcher_) {
     caf::anon_send_exit(dispatcher_, caf::exit_reason::user_shutdown);
     dispatcher_ = nullptr;

@@ -4,10 +4,12 @@
 #include "actors/node_context.hpp"
 #include "actors/step_executor.hpp"
 #include "protocol/expected.hpp"
+#include "protocol/job_id.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -19,10 +21,15 @@ class workflow_cache;
 namespace boa::storage {
 class job_store;
 class job_folders;
+class workflow_repository;
 } // namespace boa::storage
 
 namespace boa::actors {
 class job_recorder;
+class delivery_claims;
+} // namespace boa::actors
+namespace boa::storage {
+class claim_store;
 }
 
 namespace boa::runtime {
@@ -34,10 +41,26 @@ struct node_options {
   std::filesystem::path data_dir;
   std::uint32_t max_in_flight = 0; ///< 0: derived from the worker count
   std::uint32_t reduce_checkpoint_every = 16;
+  /// Looks up the workflows start-job requests and map steps name; empty: the repository's
+  /// `resolve` when there is a repository, else only inline definitions.
   actors::workflow_resolver resolve;
+  /// The workflow repository this node answers push/list/show-workflow requests from (may be null).
+  std::shared_ptr<storage::workflow_repository> repository;
+  /// Answer client requests on `queue:boa.requests` (a competing consumer, like every node that
+  /// does).
+  bool serve_requests = false;
+  /// Seeds the ids made for jobs started without one; 0: seeded from the operating system.
+  std::uint64_t job_id_seed = 0;
+  /// Take ended jobs from `queue:boa.archive` into the job store (actors/archiver.hpp). Off when
+  /// someone else consumes the archive (`boad run` waits for its job there).
+  bool archive = false;
+  /// Root of the job folders; empty: `<data_dir>/jobs`.
+  std::filesystem::path job_folders;
 };
 
-/// One node's actors composed over a bus: worker pool, job dispatcher, job store and folders.
+/// One node's actors composed over a bus: worker pool, job dispatcher, job store and folders, and
+/// (with `serve_requests`) the request handler. The step kinds start-job and push-workflow
+/// requests may use are those of `executor` when it is an `executor_registry` (any otherwise).
 /// Stopping (or destroying) it hands every held delivery back to the bus.
 class node {
 public:
@@ -48,6 +71,10 @@ public:
   node(const node&) = delete;
   node& operator=(const node&) = delete;
 
+  /// Graceful shutdown, first half: stops taking deliveries, hands back what join and reduce
+  /// waiters hold, and waits up to `grace` for running steps to finish and publish. Returns
+  /// whether every runner finished in time; `stop` then hands back whatever is still held.
+  bool drain(std::chrono::milliseconds grace);
   void stop();
   actors::node_context& context() { return ctx_; }
   protocol::workflow_cache& workflows() { return *workflows_; }
@@ -65,8 +92,15 @@ private:
   std::unique_ptr<storage::job_store> store_;
   std::unique_ptr<actors::job_recorder> recorder_; ///< declared after store_: destroyed first
   std::unique_ptr<storage::job_folders> folders_;
+  std::unique_ptr<storage::claim_store> claim_store_;
+  std::unique_ptr<actors::delivery_claims> claims_; ///< declared after claim_store_
+  std::shared_ptr<storage::workflow_repository> repository_;
+  std::unique_ptr<protocol::job_id_generator> job_ids_;
   actors::node_context ctx_;
   caf::actor dispatcher_;
+  caf::actor requests_;
+  caf::actor archiver_;
+  caf::actor_system* system_ = nullptr;
 };
 
 } // namespace boa::runtime

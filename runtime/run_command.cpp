@@ -4,6 +4,7 @@
 #include "actors/job_observer.hpp"
 #include "actors/step_executor.hpp"
 #include "protocol/job_codec.hpp"
+#include "protocol/property_settings.hpp"
 #include "protocol/transition.hpp"
 #include "protocol/workflow_codec.hpp"
 #include "runtime/executors/plugin_loader.hpp"
@@ -11,7 +12,6 @@
 #include "runtime/node.hpp"
 #include "runtime/workflow_files.hpp"
 
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <caf/actor_system.hpp>
@@ -23,36 +23,12 @@
 #include <chrono>
 #include <future>
 #include <iostream>
-#include <random>
 #include <set>
 #include <utility>
 
 namespace boa::runtime {
 
 namespace {
-
-expected<protocol::properties> parse_sets(const std::vector<std::string>& sets) {
-  protocol::properties props;
-  for (const auto& s : sets) {
-    auto eq = s.find('=');
-    if (eq == std::string::npos || eq == 0)
-      return error{errc::invalid_input, "--set '" + s + "': expected key=value"};
-    auto key = s.substr(0, eq);
-    auto text = s.substr(eq + 1);
-    boost::system::error_code ec;
-    auto value = boost::json::parse(text, ec);
-    if (ec)
-      value = boost::json::string(text);
-    props.insert_or_assign(key, std::move(value));
-  }
-  return props;
-}
-
-std::string new_job_id() {
-  std::random_device seed;
-  std::mt19937_64 gen{(static_cast<std::uint64_t>(seed()) << 32) ^ seed()};
-  return fmt::format("j-{:016x}", gen());
-}
 
 void print_event(const protocol::job_event& e, const std::string& root_id) {
   auto who = e.job_id == root_id ? std::string{} : "[" + e.job_id + "] ";
@@ -101,7 +77,7 @@ int run_workflow(const run_options& options) {
     std::cerr << loaded.error().message << '\n';
     return run_bad_input;
   }
-  auto props = parse_sets(options.set);
+  auto props = protocol::parse_property_settings(options.set);
   if (!props) {
     std::cerr << "boad run: " << props.error().message << '\n';
     return run_bad_input;
@@ -134,7 +110,7 @@ int run_workflow(const run_options& options) {
     return run_bad_input;
   }
 
-  const auto job_id = new_job_id();
+  const auto job_id = (*n)->context().job_ids->next();
   std::promise<protocol::job> ended;
   actors::job_observer_callbacks callbacks;
   if (!options.quiet)

@@ -1,0 +1,203 @@
+#include "runtime/serve_command.hpp"
+
+#include "actors/bus/broker_core.hpp"
+#include "actors/bus/durable_queues.hpp"
+#include "runtime/amqp/amqp_bridge.hpp"
+#include "runtime/amqp/embedded_broker.hpp"
+#include "runtime/data_dir_check.hpp"
+#include "runtime/executors/plugin_loader.hpp"
+#include "runtime/executors/standard_executors.hpp"
+#include "runtime/node.hpp"
+#include "storage/workflow_repository.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <thread>
+#include <unistd.h>
+
+namespace boa::runtime {
+
+namespace {
+
+spdlog::level::level_enum to_spdlog(config::log_level level) {
+  return spdlog::level::from_str(config::to_string(level));
+}
+
+/// Logs to stderr, one line per event: time, level, node id, text.
+void set_up_logging(const config::node_config& cfg) {
+  auto logger = spdlog::stderr_color_mt("boad");
+  logger->set_pattern(fmt::format("%Y-%m-%dT%H:%M:%S.%e %^%l%$ [{}] %v", cfg.node_id));
+  logger->set_level(to_spdlog(cfg.log));
+  spdlog::set_default_logger(logger);
+}
+
+/// Blocks SIGINT and SIGTERM in this thread and every thread it starts from now on, so that
+/// `wait_for_signal` can take them synchronously.
+sigset_t block_stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+int wait_for_signal(const sigset_t& set) {
+  int sig = 0;
+  while (sigwait(&set, &sig) != 0) {
+  }
+  return sig;
+}
+
+/// The queues whose messages the embedded broker keeps on disk: every boa queue except the
+/// private reply queues of clients, which die with their client.
+bool is_durable_queue(const std::string& address) {
+  return address.rfind("queue:", 0) == 0 && address.rfind("queue:boa.reply.", 0) != 0;
+}
+
+/// The embedded broker and what it keeps, in the order they must stop.
+struct embedded {
+  std::shared_ptr<bus::broker_core> core;
+  std::unique_ptr<amqp::embedded_broker> listener;
+};
+
+expected<embedded> start_embedded_broker(const config::node_config& cfg) {
+  auto durability = bus::durable_queues::open(cfg.data_dir / "queues.db");
+  if (!durability)
+    return durability.error();
+  embedded e;
+  e.core = std::make_shared<bus::broker_core>(std::move(*durability), is_durable_queue);
+  amqp::embedded_broker_options opts;
+  opts.allow_remote = cfg.allow_remote_listen;
+  opts.container_id = "boa-embedded-broker-" + cfg.node_id;
+  auto listener = amqp::embedded_broker::start(e.core, cfg.listen.host, cfg.listen.port, opts);
+  if (!listener)
+    return error{listener.error().code,
+                 "embedded broker on " + cfg.listen.to_string() + ": " + listener.error().message};
+  e.listener = std::move(*listener);
+  return e;
+}
+
+std::string url_of(const config::node_config& cfg, const embedded& broker) {
+  if (!cfg.broker.url.empty())
+    return cfg.broker.url;
+  auto host = cfg.listen.host;
+  if (host == "0.0.0.0")
+    host = "127.0.0.1";
+  else if (host == "::")
+    host = "::1";
+  if (host.find(':') != std::string::npos)
+    host = "[" + host + "]";
+  return fmt::format("amqp://{}:{}", host, broker.listener->port());
+}
+
+void log_connection(const amqp::bridge_connection_event& e) {
+  using kind = amqp::bridge_connection_event::kind;
+  switch (e.what) {
+  case kind::connected:
+    spdlog::info("connected to broker {}", e.url);
+    break;
+  case kind::lost:
+    spdlog::warn("lost broker {}: {}", e.url, e.reason);
+    break;
+  case kind::reconnecting:
+    spdlog::warn("broker {} unreachable ({}); retrying in {} ms", e.url, e.reason,
+                 e.retry_in.count());
+    break;
+  }
+}
+
+} // namespace
+
+int serve(const config::node_config& cfg) {
+  auto stop_signals = block_stop_signals();
+  set_up_logging(cfg);
+
+  if (auto usable = check_data_dir(cfg.data_dir); !usable) {
+    spdlog::critical("{}", usable.error().message);
+    return serve_bad_config;
+  }
+
+  auto functions = std::make_shared<cpp_step_registry>();
+  auto executors = std::make_shared<actors::executor_registry>();
+  add_standard_executors(*executors, functions);
+  for (const auto& plugin : cfg.plugins)
+    if (auto loaded = load_step_plugin(plugin, *functions); !loaded) {
+      spdlog::critical("plugin {}: {}", plugin.string(), loaded.error().message);
+      return serve_bad_config;
+    }
+
+  embedded broker;
+  if (cfg.broker.url.empty()) {
+    auto started = start_embedded_broker(cfg);
+    if (!started) {
+      spdlog::critical("{}", started.error().message);
+      return started.error().code == errc::io ? serve_unavailable : serve_bad_config;
+    }
+    broker = std::move(*started);
+    spdlog::info("embedded AMQP 1.0 broker listening on {}:{}, queues kept in {}", cfg.listen.host,
+                 broker.listener->port(), (cfg.data_dir / "queues.db").string());
+  }
+
+  amqp::bridge_options link;
+  link.url = url_of(cfg, broker);
+  link.username = cfg.broker.username;
+  link.password = cfg.broker.password;
+  link.container_id = cfg.node_id;
+  link.on_event = log_connection;
+  auto bridge = amqp::bridge::connect(link);
+  if (!bridge) {
+    spdlog::critical("{}", bridge.error().message);
+    return serve_unavailable;
+  }
+
+  caf::actor_system_config caf_cfg;
+  caf::actor_system system{caf_cfg};
+
+  auto repository = std::make_shared<storage::workflow_repository>(cfg.repository);
+  node_options opts;
+  opts.node_id = cfg.node_id;
+  opts.workers = cfg.systems.workers.count;
+  opts.data_dir = cfg.data_dir;
+  opts.repository = repository;
+  opts.serve_requests = true;
+  opts.archive = true;
+  opts.job_folders = cfg.job_folders;
+  auto n = node::start(system, **bridge, executors, opts);
+  if (!n) {
+    spdlog::critical("cannot start the node: {}", n.error().message);
+    return serve_bad_config;
+  }
+  spdlog::info("node {} running with {} workers; data in {}, repository in {}", cfg.node_id,
+               opts.workers, cfg.data_dir.string(), cfg.repository.string());
+
+  auto sig = wait_for_signal(stop_signals);
+  spdlog::info("{}: stopping (a second signal stops at once)", strsignal(sig));
+  std::thread([stop_signals] {
+    auto again = wait_for_signal(stop_signals);
+    spdlog::warn("{}: stopping at once", strsignal(again));
+    std::_Exit(128 + again);
+  }).detach();
+
+  if ((*n)->drain(cfg.shutdown_grace_period))
+    spdlog::info("every running step finished");
+  else
+    spdlog::warn("steps still running after the grace period of {} ms go back to the broker",
+                 cfg.shutdown_grace_period.count());
+  (*n)->stop();
+  system.await_all_actors_done();
+  (*n)->flush_records();
+  (*bridge)->close();
+  if (broker.listener)
+    broker.listener->stop();
+  spdlog::info("stopped");
+  return serve_stopped;
+}
+
+} // namespace boa::runtime
