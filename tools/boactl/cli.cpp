@@ -1,0 +1,199 @@
+#include "tools/boactl/cli.hpp"
+
+#include "tools/boactl/dead_commands.hpp"
+#include "tools/boactl/job_commands.hpp"
+#include "tools/boactl/repo_commands.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <fmt/core.h>
+
+#include <cmath>
+#include <ostream>
+#include <random>
+#include <unistd.h>
+
+namespace boa::boactl {
+
+namespace {
+
+constexpr const char* global_help =
+    "Global options, before or after the command: --broker URL (default: $BOA_BROKER_URL, else "
+    "amqp://127.0.0.1:5672), --broker-username, --broker-password, --timeout SECONDS (10), "
+    "--json.";
+
+constexpr const char* exit_help =
+    "Exit codes: 0 ok; 1 the job ended in error or was canceled (--wait, watch); 2 bad input "
+    "(flags, definition file, unknown job or workflow); 3 the broker cannot be reached or no "
+    "node answered in time.";
+
+std::string fresh_client_id() {
+  std::random_device seed;
+  return fmt::format("boactl-{}-{:08x}", ::getpid(), seed());
+}
+
+struct global_flags {
+  broker_settings broker{default_broker_url, {}, {}};
+  double timeout_s = 10;
+  bool json = false;
+};
+
+/// The arguments of every command; the one the user chose is filled in by the parser.
+struct arguments {
+  job_start_args start;
+  job_list_args list;
+  std::string id;         ///< job show|watch|cancel|suspend|resume
+  std::string file;       ///< repo push
+  std::string notes;      ///< repo push
+  std::string name;       ///< repo list|show
+  std::size_t limit = 20; ///< dead list
+};
+
+/// Carries out the command the user chose, once the command line is parsed.
+using action = std::function<int(session&, console&)>;
+
+void add_job_commands(CLI::App& app, arguments& a, action& chosen) {
+  auto* job = app.add_subcommand("job", "Start, list, show, watch and steer jobs");
+  job->require_subcommand(1);
+
+  auto* cmd = job->add_subcommand(
+      "start", "Start a job from a definition file or a workflow of the repository");
+  cmd->add_option("workflow", a.start.target,
+                  "FILE.json (validated here first), or NAME / NAME@REV of the repository")
+      ->required();
+  cmd->add_option("--set", a.start.sets,
+                  "Start property key=value (value parsed as JSON if it is); repeatable")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--id", a.start.job_id, "Job id to use (default: a fresh one)");
+  cmd->add_flag("--wait", a.start.wait,
+                "Follow the job until it ends; exit 0 if it finished, 1 if not");
+  cmd->footer(std::string("Examples:\n  boactl job start order-routing.json --set amount=120 "
+                          "--wait\n  boactl job start order-routing@2 --id j-order-17\n") +
+              global_help + "\n" + exit_help);
+  cmd->callback(
+      [&] { chosen = [&a](session& s, console& c) { return job_start(s, c, a.start); }; });
+
+  cmd = job->add_subcommand("list", "List jobs, newest first");
+  cmd->add_option("--state", a.list.state,
+                  "Only jobs in this state: initial, running, suspended, finished, error, "
+                  "canceled");
+  cmd->add_option("--limit", a.list.limit, "At most this many jobs")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  cmd->callback([&] { chosen = [&a](session& s, console& c) { return job_list(s, c, a.list); }; });
+
+  cmd = job->add_subcommand("show", "Show a job: state, history, properties");
+  cmd->add_option("id", a.id, "Job id")->required();
+  cmd->callback([&] { chosen = [&a](session& s, console& c) { return job_show(s, c, a.id); }; });
+
+  cmd = job->add_subcommand("watch", "Follow a job step by step until it ends; exit 0 if it "
+                                     "finished, 1 if it ended in error or was canceled");
+  cmd->add_option("id", a.id, "Job id")->required();
+  cmd->callback([&] { chosen = [&a](session& s, console& c) { return job_watch(s, c, a.id); }; });
+
+  using act = protocol::job_command::action;
+  for (auto [name, what, help] :
+       {std::tuple{"cancel", act::cancel, "Cancel a job before its next step"},
+        std::tuple{"suspend", act::suspend, "Suspend a job before its next step"},
+        std::tuple{"resume", act::resume, "Resume a suspended job"}}) {
+    cmd = job->add_subcommand(name, help);
+    cmd->add_option("id", a.id, "Job id")->required();
+    cmd->callback([&a, &chosen, what = what] {
+      chosen = [&a, what](session& s, console& c) { return job_control(s, c, a.id, what); };
+    });
+  }
+}
+
+void add_repo_commands(CLI::App& app, arguments& a, action& chosen) {
+  auto* repo = app.add_subcommand("repo", "The workflow repository: push, list, show");
+  repo->require_subcommand(1);
+
+  auto* cmd = repo->add_subcommand("push", "Store a definition file as the next revision of "
+                                           "its workflow (validated here first)");
+  cmd->add_option("file", a.file, "FILE.json")->required();
+  cmd->add_option("--notes", a.notes, "What changed in this revision");
+  cmd->callback(
+      [&] { chosen = [&a](session& s, console& c) { return repo_push(s, c, a.file, a.notes); }; });
+
+  cmd = repo->add_subcommand("list", "List workflow names, or the revisions of one");
+  cmd->add_option("name", a.name, "Workflow name");
+  cmd->callback([&] { chosen = [&a](session& s, console& c) { return repo_list(s, c, a.name); }; });
+
+  cmd = repo->add_subcommand("show", "Show a definition (the latest revision without @REV)");
+  cmd->add_option("workflow", a.name, "NAME or NAME@REV")->required();
+  cmd->callback([&] { chosen = [&a](session& s, console& c) { return repo_show(s, c, a.name); }; });
+}
+
+void add_dead_commands(CLI::App& app, arguments& a, action& chosen) {
+  auto* dead = app.add_subcommand("dead", "Messages the cluster could not handle");
+  dead->require_subcommand(1);
+  auto* cmd = dead->add_subcommand(
+      "list", "List dead-lettered messages with their reason; they stay in the queue");
+  cmd->add_option("--limit", a.limit, "At most this many messages")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  cmd->callback(
+      [&] { chosen = [&a](session& s, console& c) { return dead_list(s, c, a.limit); }; });
+}
+
+/// Every command's help names the global options, which CLI11 shows only at the top.
+void add_footers(CLI::App& app) {
+  for (auto* sub : app.get_subcommands({})) {
+    if (sub->get_footer().empty())
+      sub->footer(std::string(global_help) + "\n" + exit_help);
+    add_footers(*sub);
+  }
+}
+
+} // namespace
+
+int run_cli(int argc, const char* const* argv, const connect_fn& connect, std::ostream& out,
+            std::ostream& err) {
+  CLI::App app{"boactl: drive a boa cluster through its AMQP broker"};
+  app.fallthrough(); // global flags may follow the command: `boactl job list --json`
+  app.require_subcommand(1);
+  global_flags flags;
+  // The variables boad reads for the same settings: one environment drives node and client.
+  app.add_option("--broker", flags.broker.url, "Broker URL amqp://HOST[:PORT]")
+      ->envname("BOA_BROKER_URL")
+      ->capture_default_str();
+  app.add_option("--broker-username", flags.broker.username,
+                 "User for the broker (SASL PLAIN); none: ANONYMOUS")
+      ->envname("BOA_BROKER_USERNAME");
+  app.add_option("--broker-password", flags.broker.password,
+                 "Password for the broker; prefer the variable (flags show in ps)")
+      ->envname("BOA_BROKER_PASSWORD");
+  app.add_option("--timeout", flags.timeout_s,
+                 "Seconds to wait for the broker and for a node to answer")
+      ->check(CLI::Range(0.01, 3600.0))
+      ->capture_default_str();
+  app.add_flag("--json", flags.json, "Machine output: one JSON document on stdout");
+
+  arguments args;
+  action chosen;
+  add_job_commands(app, args, chosen);
+  add_repo_commands(app, args, chosen);
+  add_dead_commands(app, args, chosen);
+  app.footer(exit_help);
+  add_footers(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    auto code = app.exit(e, out, err);
+    return code == 0 ? exit_ok : exit_bad_input;
+  }
+  if (!chosen) {
+    err << app.help();
+    return exit_bad_input;
+  }
+  client_options options;
+  options.client_id = fresh_client_id();
+  options.timeout = std::chrono::milliseconds(std::llround(flags.timeout_s * 1000));
+  session s{connect, flags.broker, options};
+  console c{out, err, flags.json};
+  return chosen(s, c);
+}
+
+} // namespace boa::boactl
