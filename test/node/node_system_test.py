@@ -1,0 +1,362 @@
+#!/usr/bin/env python3
+"""A long-lived `boad` node on its embedded broker, driven by `boactl` and by a third-party AMQP
+1.0 client (Python's proton): examples end to end, start-job on the wire, kill -9 durability,
+dead-lettering, configuration errors, graceful shutdown.
+
+Usage: node_system_test.py BOAD BOACTL [unittest args]
+
+Every process a test starts is stopped by its PID, whatever happens. Exits 77 (skipped) when the
+proton module is not installed.
+"""
+
+import json
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+try:
+    from proton import Message
+    from proton.utils import BlockingConnection
+except ImportError:
+    print("skipped: the proton module (python3-qpid-proton) is not installed", file=sys.stderr)
+    sys.exit(77)
+
+BOAD = BOACTL = None  # absolute paths, set from the arguments
+SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EXAMPLES = os.path.join(SOURCE_DIR, "examples")
+WAIT = 60  # seconds; a safety net against hanging, not a measurement
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(done, what, timeout=WAIT):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if done():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Node:
+    """One `boad` process on a data directory and port that outlive it (restarts reuse both)."""
+
+    def __init__(self, data_dir, port, *extra, env=None):
+        self.data_dir, self.port, self.extra, self.env = data_dir, port, list(extra), env
+        self.proc = None
+        self.logs = []  # one file per process lifetime
+
+    @property
+    def url(self):
+        return f"amqp://127.0.0.1:{self.port}"
+
+    def start(self):
+        log = os.path.join(self.data_dir, f"boad-{len(self.logs)}.log")
+        self.logs.append(log)
+        env = dict(os.environ, **(self.env or {}))
+        with open(log, "wb") as err:
+            self.proc = subprocess.Popen(
+                [BOAD, "--listen", f"127.0.0.1:{self.port}", "--data",
+                 os.path.join(self.data_dir, "data"), "--node-id", "n1", *self.extra],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, env=env)
+        wait_until(lambda: "running with" in self.log() or self.proc.poll() is not None,
+                   "the node to start")
+        if self.proc.poll() is not None:
+            raise AssertionError(f"boad exited with {self.proc.returncode}:\n{self.log()}")
+        return self
+
+    def log(self, which=-1):
+        with open(self.logs[which], encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    def all_logs(self):
+        return "".join(self.log(i) for i in range(len(self.logs)))
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(WAIT)
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                return self.proc.wait(WAIT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("boad did not stop on SIGTERM")
+        return self.proc.returncode if self.proc else None
+
+
+def boactl(node_or_url, *args, timeout=WAIT):
+    url = node_or_url if isinstance(node_or_url, str) else node_or_url.url
+    return subprocess.run([BOACTL, "--broker", url, *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def write_workflow(directory, definition):
+    path = os.path.join(directory, definition["name"] + ".json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(definition, f)
+    return path
+
+
+def sleeping_chain(name, steps, ms):
+    """A workflow of `steps` sleep steps, one after another."""
+    chain = []
+    for i in range(steps):
+        step = {"id": f"s{i}", "run": {"kind": "sleep", "ms": ms}}
+        if i + 1 < steps:
+            step["next"] = [["*", f"s{i + 1}"]]
+        chain.append(step)
+    return {"name": name, "steps": chain}
+
+
+def job_state(node, job_id):
+    r = boactl(node, "job", "show", job_id, "--json")
+    return json.loads(r.stdout).get("state", "initial") if r.returncode == 0 else None
+
+
+class NodeTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="boa-node-")
+        self.dir = self.tmp.name
+        self.nodes = []
+
+    def tearDown(self):
+        for n in self.nodes:
+            if n.proc and n.proc.poll() is None:
+                n.proc.kill()
+                n.proc.wait()
+        self.tmp.cleanup()
+
+    def node(self, *extra, env=None, port=None):
+        n = Node(self.dir, port or free_port(), *extra, env=env)
+        self.nodes.append(n)
+        return n.start()
+
+
+class Examples(NodeTest):
+    def test_every_example_ends_as_expected_through_boactl(self):
+        node = self.node()
+        for name, code in [("order-routing.json", 0), ("fork-join.json", 0),
+                           ("map-reduce.json", 0), ("retry-then-error-route.json", 0)]:
+            r = boactl(node, "job", "start", os.path.join(EXAMPLES, name), "--wait", "--json")
+            self.assertEqual(r.returncode, code, f"{name}: {r.stderr}")
+            final = json.loads(r.stdout)
+            self.assertEqual(final["state"], "finished", name)
+        self.assertEqual(node.stop(), 0, node.log())
+
+    def test_job_that_ends_in_error_exits_1_and_is_listed(self):
+        node = self.node()
+        path = write_workflow(self.dir, {"name": "broken", "steps": [
+            {"id": "boom", "run": {"kind": "fail", "message": "no luck"}}]})
+        r = boactl(node, "job", "start", path, "--wait", "--json")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        job_id = json.loads(r.stdout)["id"]
+        listed = boactl(node, "job", "list", "--state", "error", "--json")
+        self.assertEqual(listed.returncode, 0, listed.stderr)
+        self.assertIn(job_id, listed.stdout)
+
+    def test_workflow_pushed_to_the_repository_starts_by_name(self):
+        node = self.node()
+        path = write_workflow(self.dir, sleeping_chain("chain", 2, 1))
+        r = boactl(node, "repo", "push", path, "--notes", "first")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = boactl(node, "repo", "push", path, "--notes", "second")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = boactl(node, "job", "start", "chain@1", "--wait", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["workflow"]["revision"], 1)
+
+    def test_invalid_definition_is_refused_before_anything_is_sent(self):
+        node = self.node()
+        path = write_workflow(self.dir, {"name": "bad", "steps": [
+            {"id": "a", "run": {"kind": "noop"}, "next": [["*", "nowhere"]]}]})
+        r = boactl(node, "job", "start", path)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("nowhere", r.stderr)
+        r = boactl(node, "repo", "push", path)
+        self.assertEqual(r.returncode, 2)
+
+
+class Wire(NodeTest):
+    def test_third_party_client_starts_a_job_and_reads_its_end(self):
+        node = self.node()
+        conn = BlockingConnection(node.url, timeout=WAIT)
+        try:
+            events = conn.create_receiver("/topic/boa.events", credit=100)
+            replies = conn.create_receiver("/queue/boa.reply.py-client", credit=10)
+            sender = conn.create_sender("/queue/boa.jobs.new")
+            definition = {"name": "hello", "steps": [
+                {"id": "greet", "run": {"kind": "set", "values": {"greeting": "hello"}}}]}
+            body = json.dumps({"v": 1, "type": "start-job", "job_id": "j-python-1",
+                               "definition": definition, "properties": {"who": "py"}})
+            sender.send(Message(body=body, subject="start-job", id="start-1",
+                                reply_to="/queue/boa.reply.py-client",
+                                content_type="application/json"))
+            reply = replies.receive(timeout=WAIT)
+            replies.accept()
+            self.assertEqual(reply.correlation_id, "start-1")
+            self.assertEqual(json.loads(reply.body)["data"]["job_id"], "j-python-1")
+            while True:
+                event = events.receive(timeout=WAIT)
+                events.accept()
+                e = json.loads(event.body)
+                if e.get("job") == "j-python-1" and e["type"] == "job-ended":
+                    self.assertEqual(e["state"], "finished")
+                    break
+        finally:
+            conn.close()
+
+    def test_poison_message_is_dead_lettered_and_the_node_keeps_running(self):
+        node = self.node()
+        conn = BlockingConnection(node.url, timeout=WAIT)
+        try:
+            conn.create_sender("/queue/boa.jobs").send(
+                Message(body="{not json", subject="job", id="poison-1"))
+        finally:
+            conn.close()
+        wait_until(lambda: "poison-1" in boactl(node, "dead", "list", "--json").stdout,
+                   "the poison message in boa.dead")
+        dead = boactl(node, "dead", "list", "--json")
+        self.assertIn("cannot decode", dead.stdout)
+        r = boactl(node, "job", "start", os.path.join(EXAMPLES, "order-routing.json"), "--wait")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+
+class Durability(NodeTest):
+    JOBS = 50
+    STEPS = 20
+
+    def test_kill_9_twice_loses_no_job_and_ends_each_once(self):
+        # Many workers and short steps, all jobs in flight at once: a kill is likely to land
+        # between a step's publish and its settle, where the step runs again after the restart
+        # and two copies of its successor appear.
+        node = self.node("--workers", "8")
+        definition = sleeping_chain("chain20", self.STEPS, 10)
+        ids = [f"j-durable-{i:02d}" for i in range(self.JOBS)]
+        conn = BlockingConnection(node.url, timeout=WAIT)
+        try:
+            sender = conn.create_sender("/queue/boa.jobs.new")
+            for job_id in ids:
+                body = json.dumps({"v": 1, "type": "start-job", "job_id": job_id,
+                                   "definition": definition})
+                sender.send(Message(body=body, subject="start-job", id=f"start-{job_id}"))
+        finally:
+            conn.close()
+        rng = random.Random(os.environ.get("BOA_TEST_SEED", str(time.time_ns())))
+        for _ in range(2):
+            time.sleep(rng.uniform(0.1, 0.8))
+            node.kill9()
+            node.start()
+
+        def all_finished():
+            r = boactl(node, "job", "list", "--state", "finished", "--limit", "1000", "--json")
+            return r.returncode == 0 and all(i in r.stdout for i in ids)
+
+        try:
+            wait_until(all_finished, "every job to finish after two crashes", timeout=60)
+        except AssertionError:
+            r = boactl(node, "job", "list", "--limit", "1000", "--json")
+            stuck = [i for i in ids if f'"{i}"' not in r.stdout or
+                     job_state(node, i) != "finished"]
+            details = "\n".join(boactl(node, "job", "show", i).stdout for i in stuck[:3])
+            raise AssertionError(f"not finished: {stuck}\n{details}\n{node.all_logs()[-3000:]}")
+        # The store knows a job finished before the archive logs its end.
+        def all_ends_logged():
+            logs = node.all_logs()
+            return all(f"job {i} ended" in logs for i in ids)
+
+        wait_until(all_ends_logged, "every end in the log", timeout=20)
+        self.assertEqual(node.stop(), 0)
+        # The archive names each end by its message: a node that died before accepting it logs
+        # the same end again after the restart, while a second line of the job would end with
+        # another message.
+        ends = re.findall(r"job (j-durable-\d+) ended (\w+) .*\(message (\S+?)[,)]",
+                          node.all_logs())
+        per_job = {}
+        for job_id, state, message in ends:
+            per_job.setdefault(job_id, set()).add((state, message))
+        missing = [i for i in ids if i not in per_job]
+        self.assertEqual(missing, [], "every job ends:\n" + "\n".join(
+            line for line in node.all_logs().splitlines() if any(i in line for i in missing)))
+        for job_id, found in per_job.items():
+            self.assertEqual(len(found), 1, f"{job_id} ends exactly once: {found}")
+            self.assertEqual(next(iter(found))[0], "finished", job_id)
+
+
+class Lifecycle(NodeTest):
+    def test_sigterm_hands_a_running_step_back_and_a_restart_finishes_it(self):
+        node = self.node("--shutdown-grace-period", "100ms")
+        path = write_workflow(self.dir, sleeping_chain("slow", 1, 3000))
+        r = boactl(node, "job", "start", path, "--id", "j-slow")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        wait_until(lambda: job_state(node, "j-slow") in ("initial", "running"),
+                   "the slow step to start")
+        time.sleep(0.5)
+        self.assertEqual(node.stop(), 0, node.log())
+        node.start()
+        r = boactl(node, "job", "watch", "j-slow", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_sigterm_lets_a_short_step_finish_within_the_grace_period(self):
+        node = self.node("--shutdown-grace-period", "20s")
+        path = write_workflow(self.dir, sleeping_chain("short", 1, 1000))
+        r = boactl(node, "job", "start", path, "--id", "j-short")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        wait_until(lambda: job_state(node, "j-short") in ("initial", "running"),
+                   "the step to start")
+        self.assertEqual(node.stop(), 0, node.log())
+        self.assertIn("job j-short ended finished", node.log())
+
+    def test_bad_settings_are_refused_with_their_source(self):
+        port = str(free_port())
+        r = subprocess.run([BOAD, "--listen", f"127.0.0.1:{port}", "--workers", "many"],
+                           capture_output=True, text=True, timeout=WAIT, cwd=self.dir)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--workers", r.stderr)
+        config = os.path.join(self.dir, "node.json")
+        with open(config, "w") as f:
+            json.dump({"node-id": "a", "wrokers": 3}, f)
+        r = subprocess.run([BOAD, "--config", config], capture_output=True, text=True,
+                           timeout=WAIT, cwd=self.dir)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("wrokers", r.stderr)
+        r = subprocess.run([BOAD, "--listen", "10.1.2.3:5672"], capture_output=True, text=True,
+                           timeout=WAIT, cwd=self.dir)
+        self.assertEqual(r.returncode, 2)
+
+    def test_unwritable_data_directory_is_refused_at_start(self):
+        blocker = os.path.join(self.dir, "file")
+        open(blocker, "w").close()
+        r = subprocess.run([BOAD, "--listen", f"127.0.0.1:{free_port()}", "--data",
+                            os.path.join(blocker, "data")], capture_output=True, text=True,
+                           timeout=WAIT)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("data directory", r.stderr)
+
+    def test_boactl_without_a_broker_exits_3_quickly_naming_the_url(self):
+        url = f"amqp://127.0.0.1:{free_port()}"
+        r = boactl(url, "job", "list", timeout=20)
+        self.assertEqual(r.returncode, 3)
+        self.assertIn(url, r.stderr)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 3:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    BOAD, BOACTL = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    unittest.main(argv=[sys.argv[0], *sys.argv[3:]], verbosity=2)
