@@ -113,11 +113,31 @@ void log_connection(const amqp::bridge_connection_event& e) {
   }
 }
 
+/// Settings the loader accepts that this node cannot honour yet: refused at start rather than
+/// silently ignored.
+expected<void> check_supported(const config::node_config& cfg) {
+  std::string problems;
+  if (cfg.queues != config::queue_names{} || cfg.topics != config::topic_names{})
+    problems += "queues.* and topics.*: boa's queue and topic names cannot be changed yet; "
+                "leave them at their defaults\n";
+  if (!cfg.systems.workers.autostart)
+    problems += "systems.workers.autostart: false is not supported yet (no command starts the "
+                "workers)\n";
+  if (problems.empty())
+    return {};
+  problems.pop_back();
+  return error{errc::invalid_input, problems};
+}
+
 } // namespace
 
 int serve(const config::node_config& cfg) {
   auto stop_signals = block_stop_signals();
   set_up_logging(cfg);
+  if (auto supported = check_supported(cfg); !supported) {
+    spdlog::critical("{}", supported.error().message);
+    return serve_bad_config;
+  }
 
   if (auto usable = check_data_dir(cfg.data_dir); !usable) {
     spdlog::critical("{}", usable.error().message);

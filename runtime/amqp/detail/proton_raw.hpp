@@ -18,6 +18,11 @@ namespace boa::amqp::detail {
 // accessor; a pointer to that member, formed in a derived class as the language allows, reaches it
 // without copying Proton's private headers.
 
+// Proton's inline accessor casts its stored pointer in a way GCC's -Wstrict-aliasing flags at -O2
+// and above once inlined here; the object it reads is the C object, never accessed as another type.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wstrict-aliasing"
+
 struct raw_transfer : proton::transfer {
   static pn_delivery_t* of(const proton::transfer& t) { return (t.*(&raw_transfer::pn_object))(); }
 };
@@ -31,6 +36,8 @@ struct raw_connection : proton::connection {
 struct raw_link : proton::link {
   static pn_link_t* of(const proton::link& l) { return (l.*(&raw_link::pn_object))(); }
 };
+
+#pragma GCC diagnostic pop
 
 /// Settles a received delivery as rejected, with `why` as the error the peer sees.
 inline void reject_with(const proton::transfer& delivery, const proton::error_condition& why) {
