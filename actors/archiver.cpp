@@ -1,6 +1,7 @@
 #include "actors/archiver.hpp"
 
 #include "actors/delivery_claims.hpp"
+#include "actors/hand_back_on_exit.hpp"
 #include "actors/job_records.hpp"
 #include "actors/messages.hpp"
 #include "protocol/job_codec.hpp"
@@ -67,10 +68,7 @@ caf::behavior archiver(caf::stateful_actor<archiver_state>* self, node_context* 
     return {};
   }
   self->state.subscription = *sub;
-  self->set_exit_handler([self, ctx](caf::exit_msg& msg) {
-    ctx->bus->unsubscribe(self->state.subscription);
-    self->quit(msg.reason);
-  });
+  hand_back_on_exit(self, [self, ctx] { ctx->bus->unsubscribe(self->state.subscription); });
   return {
       [self, ctx](delivery_atom, bus::delivery& d) { take(*ctx, self->state, d); },
   };

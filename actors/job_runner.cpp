@@ -1,6 +1,7 @@
 #include "actors/job_runner.hpp"
 
 #include "actors/delivery_claims.hpp"
+#include "actors/hand_back_on_exit.hpp"
 #include "actors/job_records.hpp"
 #include "actors/job_start.hpp"
 #include "actors/messages.hpp"
@@ -400,17 +401,9 @@ caf::behavior job_runner(runner* self, node_context* ctx, caf::actor dispatcher,
     st.sources.push_back({*sub, true});
   }
   // Leaving for any reason hands back what this runner holds: the broker redelivers it.
-  auto leave = [self] {
+  hand_back_on_exit(self, [self] {
     for (auto& src : self->state.sources)
       self->state.ctx->bus->unsubscribe(src.subscription);
-  };
-  self->set_exit_handler([self, leave](caf::exit_msg& msg) {
-    leave();
-    self->quit(msg.reason);
-  });
-  self->set_exception_handler([leave](std::exception_ptr&) -> caf::error {
-    leave();
-    return caf::exit_reason::unhandled_exception;
   });
   return {
       [self](delivery_atom, bus::delivery& d) { begin(self, d); },

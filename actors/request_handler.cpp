@@ -1,4 +1,5 @@
 #include "actors/request_handler.hpp"
+#include "actors/hand_back_on_exit.hpp"
 
 #include "actors/messages.hpp"
 #include "protocol/json_read.hpp"
@@ -213,15 +214,7 @@ caf::behavior request_handler(handler* self, node_context* ctx, request_sources 
   }
   st.subscription = *sub;
   // Leaving for any reason hands back the requests held: the broker redelivers them.
-  auto leave = [self] { self->state.ctx->bus->unsubscribe(self->state.subscription); };
-  self->set_exit_handler([self, leave](caf::exit_msg& msg) {
-    leave();
-    self->quit(msg.reason);
-  });
-  self->set_exception_handler([leave](std::exception_ptr&) -> caf::error {
-    leave();
-    return caf::exit_reason::unhandled_exception;
-  });
+  hand_back_on_exit(self, [self] { self->state.ctx->bus->unsubscribe(self->state.subscription); });
   return {
       [self](delivery_atom, bus::delivery& d) { on_request(self, d); },
       [self](published_atom, std::uint64_t tag, bool ok, std::string& error) {

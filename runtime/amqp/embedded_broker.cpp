@@ -1,6 +1,7 @@
 #include "runtime/amqp/embedded_broker.hpp"
 
 #include "runtime/amqp/detail/broker_connection.hpp"
+#include "runtime/amqp/detail/proactor_teardown.hpp"
 #include "runtime/amqp/detail/proton_raw.hpp"
 
 #include <proton/connection_options.hpp>
@@ -43,31 +44,6 @@ std::string listen_url(const std::string& host, std::uint16_t port) {
   if (bare.find(':') != std::string::npos)
     return "[" + bare + "]:" + std::to_string(port);
   return bare + ":" + std::to_string(port);
-}
-
-/// Completes the disconnect a container starts when a handler throws, which its event loop then no
-/// longer processes: freeing the proactor neither closes the sockets of open connections (their
-/// clients would wait forever) nor frees what they hold. Runs the proactor until it has nothing
-/// left open, or until `limit` passed. A failure path: polls rather than blocks, so that a
-/// proactor that never settles cannot hang the broker.
-void finish_disconnect(pn_proactor_t* proactor, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  pn_proactor_disconnect(proactor, nullptr);
-  pn_proactor_cancel_timeout(proactor);
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto* batch = pn_proactor_get(proactor);
-    if (!batch) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      continue;
-    }
-    bool inactive = false;
-    while (auto* event = pn_event_batch_next(batch))
-      inactive = inactive || pn_event_type(event) == PN_PROACTOR_INACTIVE;
-    pn_proactor_done(proactor, batch);
-    if (inactive)
-      return;
-  }
-  spdlog::warn("embedded broker: the failed AMQP container did not close all its connections");
 }
 
 } // namespace
@@ -235,8 +211,8 @@ void broker_state::run_container() {
     finished.push_back(connection);
   }
   live_.clear();
-  if (failed && proactor)
-    finish_disconnect(proactor, opts_.stop_timeout);
+  if (failed && proactor && !finish_disconnect(proactor, opts_.stop_timeout))
+    spdlog::warn("embedded broker: the failed AMQP container did not close all its connections");
   std::move(retired_.begin(), retired_.end(), std::back_inserter(finished));
   retired_.clear();
   std::lock_guard guard{mutex_};

@@ -2,6 +2,7 @@
 
 #include "actors/messages.hpp"
 #include "runtime/amqp/address_map.hpp"
+#include "runtime/amqp/detail/proactor_teardown.hpp"
 #include "runtime/amqp/detail/proton_raw.hpp"
 #include "runtime/amqp/message_codec.hpp"
 
@@ -31,29 +32,6 @@ std::string describe(const proton::error_condition& e) {
   if (e.empty())
     return {};
   return e.description().empty() ? e.name() : e.description();
-}
-
-/// Completes the disconnect Proton starts when a handler throws, which its event loop no longer
-/// processes: without it the socket stays open and the broker keeps our deliveries. Polls, so that
-/// a proactor that never settles cannot hang the bridge.
-void finish_disconnect(pn_proactor_t* proactor, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  pn_proactor_disconnect(proactor, nullptr);
-  pn_proactor_cancel_timeout(proactor);
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto* batch = pn_proactor_get(proactor);
-    if (!batch) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      continue;
-    }
-    bool inactive = false;
-    while (auto* event = pn_event_batch_next(batch))
-      inactive = inactive || pn_event_type(event) == PN_PROACTOR_INACTIVE;
-    pn_proactor_done(proactor, batch);
-    if (inactive)
-      return;
-  }
-  spdlog::warn("amqp bridge: the failed AMQP container did not close its connection");
 }
 
 } // namespace
@@ -214,7 +192,8 @@ bool bridge_state::run_container() {
     spdlog::error("amqp bridge: the AMQP container failed: {}", failure);
     last_error_ = "the AMQP container failed: " + failure;
     if (proactor_)
-      finish_disconnect(proactor_, options_.connect_timeout);
+      if (!finish_disconnect(proactor_, options_.connect_timeout))
+        spdlog::warn("amqp bridge: the failed AMQP container did not close its connection");
   }
   proactor_ = nullptr;
   // The container ended without reporting the end of its connection, or with work still queued.
