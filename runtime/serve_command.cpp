@@ -56,6 +56,40 @@ int wait_for_signal(const sigset_t& set) {
   return sig;
 }
 
+/// Waits up to `timeout` for a stop signal; 0 if none came.
+int wait_for_signal(const sigset_t& set, std::chrono::milliseconds timeout) {
+  timespec ts{};
+  ts.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+  ts.tv_nsec = static_cast<long>((timeout.count() % 1000) * 1000000);
+  int sig = sigtimedwait(&set, nullptr, &ts);
+  return sig > 0 ? sig : 0;
+}
+
+/// Connects to the broker. A cluster broker that cannot be reached at start is tried again with
+/// capped backoff until it answers or a stop signal comes (nodes may start before their broker);
+/// the node's own embedded broker must answer at once. Null: stop now, with `exit_code`.
+std::unique_ptr<amqp::bridge> connect_to_broker(const amqp::bridge_options& link, bool embedded,
+                                                const sigset_t& stop_signals, int& exit_code) {
+  std::chrono::milliseconds delay = link.reconnect_min;
+  for (;;) {
+    auto bridge = amqp::bridge::connect(link);
+    if (bridge)
+      return std::move(*bridge);
+    if (embedded || bridge.error().code != errc::io) {
+      spdlog::critical("{}", bridge.error().message);
+      exit_code = bridge.error().code == errc::io ? serve_unavailable : serve_bad_config;
+      return nullptr;
+    }
+    spdlog::warn("{}; retrying in {} ms", bridge.error().message, delay.count());
+    if (auto sig = wait_for_signal(stop_signals, delay)) {
+      spdlog::info("{}: stopping before the broker answered", strsignal(sig));
+      exit_code = serve_stopped;
+      return nullptr;
+    }
+    delay = std::min(delay * 2, link.reconnect_max);
+  }
+}
+
 /// The queues whose messages the embedded broker keeps on disk: every boa queue except the
 /// private reply queues of clients, which die with their client.
 bool is_durable_queue(const std::string& address) {
@@ -184,11 +218,10 @@ int serve(const config::node_config& cfg) {
   link.password = cfg.broker.password;
   link.container_id = cfg.node_id;
   link.on_event = log_connection;
-  auto bridge = amqp::bridge::connect(link);
-  if (!bridge) {
-    spdlog::critical("{}", bridge.error().message);
-    return serve_unavailable;
-  }
+  int exit_code = serve_stopped;
+  auto bridge = connect_to_broker(link, cfg.broker.url.empty(), stop_signals, exit_code);
+  if (!bridge)
+    return exit_code;
 
   caf::actor_system_config caf_cfg;
   tune_scheduler(caf_cfg);
@@ -203,7 +236,7 @@ int serve(const config::node_config& cfg) {
   opts.serve_requests = true;
   opts.archive = true;
   opts.job_folders = cfg.job_folders;
-  auto n = node::start(system, **bridge, executors, opts);
+  auto n = node::start(system, *bridge, executors, opts);
   if (!n) {
     spdlog::critical("cannot start the node: {}", n.error().message);
     return serve_bad_config;
@@ -227,7 +260,7 @@ int serve(const config::node_config& cfg) {
   (*n)->stop();
   system.await_all_actors_done();
   (*n)->flush_records();
-  (*bridge)->close();
+  bridge->close();
   if (broker.listener)
     broker.listener->stop();
   spdlog::info("stopped");

@@ -7,10 +7,11 @@ namespace boa::runtime {
 /// Exit codes of `boad` as a long-lived node.
 inline constexpr int serve_stopped = 0;     ///< stopped by a signal, work handed back cleanly
 inline constexpr int serve_bad_config = 2;  ///< bad settings, unusable data directory or plugin
-inline constexpr int serve_unavailable = 3; ///< the broker could not be started or reached
+inline constexpr int serve_unavailable = 3; ///< the embedded broker could not be started
 
 /// Runs a node until SIGTERM or SIGINT: the embedded broker (durable queues in the data
-/// directory) unless the config names a cluster broker, the AMQP bridge to it, the workflow
+/// directory) unless the config names a cluster broker (tried until it answers), the AMQP bridge
+/// to it, the workflow
 /// repository, and the node's actors. On the first signal the node stops taking deliveries,
 /// lets running steps finish within the grace period, hands back what it still holds and closes
 /// its connection; a second signal ends the process at once. Logs go to stderr, one line per

@@ -321,6 +321,35 @@ class Lifecycle(NodeTest):
         self.assertEqual(node.stop(), 0, node.log())
         self.assertIn("job j-short ended finished", node.log())
 
+    def test_node_waits_for_its_broker_and_then_shares_the_work(self):
+        port = free_port()
+        log = os.path.join(self.dir, "joiner.log")
+        with open(log, "wb") as err:
+            joiner = subprocess.Popen(
+                [BOAD, "--broker", f"amqp://127.0.0.1:{port}", "--data",
+                 os.path.join(self.dir, "joiner"), "--node-id", "joiner"],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        try:
+            def joiner_log():
+                with open(log, encoding="utf-8", errors="replace") as f:
+                    return f.read()
+
+            wait_until(lambda: "retrying in" in joiner_log(), "the joiner to retry its broker")
+            self.assertIsNone(joiner.poll(), joiner_log())
+            host = self.node(port=port)  # its embedded broker is the joiner's broker
+            wait_until(lambda: "running with" in joiner_log(), "the joiner to connect")
+            for _ in range(4):
+                r = boactl(host, "job", "start", os.path.join(EXAMPLES, "fork-join.json"),
+                           "--wait")
+                self.assertEqual(r.returncode, 0, r.stderr)
+            joiner.send_signal(signal.SIGTERM)
+            self.assertEqual(joiner.wait(WAIT), 0, joiner_log())
+            self.assertEqual(host.stop(), 0, host.log())
+        finally:
+            if joiner.poll() is None:
+                joiner.kill()
+                joiner.wait()
+
     def test_bad_settings_are_refused_with_their_source(self):
         port = str(free_port())
         r = subprocess.run([BOAD, "--listen", f"127.0.0.1:{port}", "--workers", "many"],
