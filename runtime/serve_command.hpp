@@ -11,11 +11,10 @@ inline constexpr int serve_unavailable = 3; ///< the embedded broker could not b
 
 /// Runs a node until SIGTERM or SIGINT: the embedded broker (durable queues in the data
 /// directory) unless the config names a cluster broker (tried until it answers), the AMQP bridge
-/// to it, the workflow
-/// repository, and the node's actors. On the first signal the node stops taking deliveries,
-/// lets running steps finish within the grace period, hands back what it still holds and closes
-/// its connection; a second signal ends the process at once. Logs go to stderr, one line per
-/// event with level and node id.
+/// to it, the workflow repository, and the node's actors. On the first signal the node stops taking
+/// deliveries, lets running steps finish within the grace period, hands back what it still holds
+/// and closes its connection; a second signal ends the process at once. Logs go to stderr, one line
+/// per event with level and node id.
 int serve(const config::node_config& config);
 
 } // namespace boa::runtime
