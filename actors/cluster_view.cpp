@@ -1,0 +1,78 @@
+#include "actors/cluster_view.hpp"
+
+#include <algorithm>
+#include <string_view>
+
+namespace boa::actors {
+
+const char* to_string(node_status status) {
+  switch (status) {
+  case node_status::live:
+    return "live";
+  case node_status::suspect:
+    return "suspect";
+  case node_status::down:
+    return "down";
+  }
+  return "unknown";
+}
+
+void cluster_view::observe(const protocol::heartbeat& beat, std::int64_t now_ms) {
+  auto it = nodes_.find(beat.node);
+  if (it == nodes_.end()) {
+    nodes_.emplace(beat.node, entry{beat, now_ms, 0});
+    return;
+  }
+  auto& kept = it->second;
+  if (beat.started_ms < kept.last.started_ms)
+    return; // a late beat of the process before the restart
+  if (beat.started_ms == kept.last.started_ms && beat.seq <= kept.last.seq)
+    return; // a redelivered or overtaken beat
+  if (beat.started_ms > kept.last.started_ms)
+    ++kept.restarts;
+  kept.last = beat;
+  kept.observed_ms = now_ms;
+}
+
+node_status cluster_view::status_of(const entry& e, std::int64_t age_ms) const {
+  const double interval = static_cast<double>(std::max<std::int64_t>(e.last.interval_ms, 1));
+  const double missed = static_cast<double>(age_ms) / interval;
+  if (missed > options_.down_after)
+    return node_status::down;
+  if (missed > options_.suspect_after)
+    return node_status::suspect;
+  return node_status::live;
+}
+
+std::vector<node_view> cluster_view::nodes(std::int64_t now_ms) const {
+  std::vector<node_view> out;
+  out.reserve(nodes_.size());
+  for (const auto& [id, e] : nodes_) { // std::map: already sorted by node id
+    const std::int64_t age = std::max<std::int64_t>(now_ms - e.observed_ms, 0);
+    out.push_back(node_view{e.last, age, status_of(e, age), e.restarts});
+  }
+  return out;
+}
+
+void cluster_view::evict(std::int64_t now_ms) {
+  std::erase_if(nodes_, [&](const auto& item) {
+    return now_ms - item.second.observed_ms > options_.eviction_age_ms;
+  });
+}
+
+std::vector<protocol::running_job> cluster_view::jobs() const {
+  std::map<std::string_view, const protocol::running_job*> latest;
+  for (const auto& [id, e] : nodes_)
+    for (const auto& job : e.last.jobs) {
+      auto [it, inserted] = latest.try_emplace(job.job_id, &job);
+      if (!inserted && job.since_ms > it->second->since_ms)
+        it->second = &job;
+    }
+  std::vector<protocol::running_job> out;
+  out.reserve(latest.size());
+  for (const auto& [id, job] : latest)
+    out.push_back(*job);
+  return out;
+}
+
+} // namespace boa::actors

@@ -1,0 +1,169 @@
+#define BOOST_TEST_MODULE cluster_view
+#include <boost/test/unit_test.hpp>
+
+#include "actors/cluster_view.hpp"
+
+#include <string>
+#include <vector>
+
+using boa::actors::cluster_view;
+using boa::actors::cluster_view_options;
+using boa::actors::node_status;
+using boa::protocol::heartbeat;
+using boa::protocol::running_job;
+
+namespace {
+
+heartbeat beat(std::string node, std::int64_t started_ms, std::int64_t seq,
+               std::vector<running_job> jobs = {}) {
+  heartbeat b;
+  b.node = std::move(node);
+  b.started_ms = started_ms;
+  b.sent_ms = started_ms + seq * 1000;
+  b.seq = seq;
+  b.interval_ms = 1000;
+  b.jobs = std::move(jobs);
+  return b;
+}
+
+std::vector<std::string> node_ids(const cluster_view& view, std::int64_t now_ms) {
+  std::vector<std::string> out;
+  for (const auto& n : view.nodes(now_ms))
+    out.push_back(n.last.node);
+  return out;
+}
+
+node_status status_at(const cluster_view& view, std::int64_t now_ms) {
+  auto nodes = view.nodes(now_ms);
+  BOOST_TEST_REQUIRE(nodes.size() == 1u);
+  return nodes[0].status;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(cluster_view_status)
+
+BOOST_AUTO_TEST_CASE(a_silent_node_goes_from_live_to_suspect_to_down_with_time) {
+  cluster_view view;
+  view.observe(beat("n1", 100, 1), 10'000);
+  BOOST_TEST((status_at(view, 10'000) == node_status::live));
+  BOOST_TEST((status_at(view, 13'000) == node_status::live));
+  BOOST_TEST((status_at(view, 13'001) == node_status::suspect));
+  BOOST_TEST((status_at(view, 20'000) == node_status::suspect));
+  BOOST_TEST((status_at(view, 20'001) == node_status::down));
+  BOOST_TEST(view.nodes(25'000)[0].age_ms == 15'000);
+}
+
+BOOST_AUTO_TEST_CASE(a_new_beat_brings_a_down_node_back_to_live) {
+  cluster_view view;
+  view.observe(beat("n1", 100, 1), 0);
+  BOOST_TEST((status_at(view, 15'000) == node_status::down));
+  view.observe(beat("n1", 100, 2), 15'000);
+  BOOST_TEST((status_at(view, 15'000) == node_status::live));
+  BOOST_TEST(view.nodes(15'500)[0].age_ms == 500);
+}
+
+BOOST_AUTO_TEST_CASE(thresholds_follow_the_options_and_the_node_s_own_interval) {
+  cluster_view view(cluster_view_options{.suspect_after = 2, .down_after = 4});
+  auto slow = beat("n1", 100, 1);
+  slow.interval_ms = 5000;
+  view.observe(slow, 0);
+  BOOST_TEST((status_at(view, 10'000) == node_status::live));
+  BOOST_TEST((status_at(view, 10'001) == node_status::suspect));
+  BOOST_TEST((status_at(view, 20'001) == node_status::down));
+}
+
+BOOST_AUTO_TEST_CASE(nodes_are_listed_sorted_by_id) {
+  cluster_view view;
+  view.observe(beat("n3", 1, 1), 0);
+  view.observe(beat("n1", 1, 1), 0);
+  view.observe(beat("n2", 1, 1), 0);
+  BOOST_TEST((node_ids(view, 0) == std::vector<std::string>{"n1", "n2", "n3"}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(cluster_view_membership)
+
+BOOST_AUTO_TEST_CASE(nodes_silent_longer_than_the_eviction_age_are_forgotten) {
+  cluster_view view(cluster_view_options{.eviction_age_ms = 30'000});
+  view.observe(beat("n1", 1, 1), 0);
+  view.observe(beat("n2", 1, 1), 10'000);
+  view.evict(30'000);
+  BOOST_TEST((node_ids(view, 30'000) == std::vector<std::string>{"n1", "n2"}));
+  view.evict(30'001);
+  BOOST_TEST((node_ids(view, 30'001) == std::vector<std::string>{"n2"}));
+  view.evict(40'001);
+  BOOST_TEST(view.nodes(40'001).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_restarted_node_is_recognised_not_duplicated) {
+  cluster_view view;
+  view.observe(beat("n1", 100, 41), 0);
+  view.observe(beat("n1", 5000, 1), 1000);
+  auto nodes = view.nodes(1000);
+  BOOST_TEST_REQUIRE(nodes.size() == 1u);
+  BOOST_TEST(nodes[0].restarts == 1);
+  BOOST_TEST(nodes[0].last.started_ms == 5000);
+  BOOST_TEST(nodes[0].last.seq == 1);
+  view.observe(beat("n1", 9000, 1), 2000);
+  BOOST_TEST(view.nodes(2000)[0].restarts == 2);
+}
+
+BOOST_AUTO_TEST_CASE(a_late_beat_of_the_previous_process_is_ignored) {
+  cluster_view view;
+  view.observe(beat("n1", 100, 41), 0);
+  view.observe(beat("n1", 5000, 1), 1000);
+  view.observe(beat("n1", 100, 42), 1500);
+  auto nodes = view.nodes(1500);
+  BOOST_TEST_REQUIRE(nodes.size() == 1u);
+  BOOST_TEST(nodes[0].last.started_ms == 5000);
+  BOOST_TEST(nodes[0].restarts == 1);
+  BOOST_TEST(nodes[0].age_ms == 500);
+}
+
+BOOST_AUTO_TEST_CASE(out_of_order_and_repeated_beats_are_ignored) {
+  cluster_view view;
+  view.observe(beat("n1", 100, 5), 0);
+  view.observe(beat("n1", 100, 4), 1000);
+  view.observe(beat("n1", 100, 5), 2000);
+  auto nodes = view.nodes(2000);
+  BOOST_TEST_REQUIRE(nodes.size() == 1u);
+  BOOST_TEST(nodes[0].last.seq == 5);
+  BOOST_TEST(nodes[0].age_ms == 2000); // neither refreshed the age
+  BOOST_TEST(nodes[0].restarts == 0);
+  view.observe(beat("n1", 100, 7), 2500);
+  BOOST_TEST(view.nodes(2500)[0].last.seq == 7);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(cluster_view_jobs)
+
+BOOST_AUTO_TEST_CASE(jobs_of_all_nodes_are_merged_one_per_job_id_latest_report_wins) {
+  cluster_view view;
+  view.observe(beat("n1", 1, 1, {{"j-2", "greet", "hello", 100}, {"j-1", "greet", "bye", 50}}), 0);
+  view.observe(beat("n2", 1, 1, {{"j-2", "greet", "world", 300}, {"j-3", "sum", "add", 10}}), 0);
+  view.observe(beat("n3", 1, 1, {{"j-3", "sum", "init", 5}}), 0);
+  auto jobs = view.jobs();
+  BOOST_TEST_REQUIRE(jobs.size() == 3u);
+  BOOST_TEST(jobs[0].job_id == "j-1");
+  BOOST_TEST(jobs[0].step == "bye");
+  BOOST_TEST(jobs[1].job_id == "j-2");
+  BOOST_TEST(jobs[1].step == "world");
+  BOOST_TEST(jobs[2].job_id == "j-3");
+  BOOST_TEST(jobs[2].step == "add");
+}
+
+BOOST_AUTO_TEST_CASE(jobs_follow_the_latest_beat_and_leave_with_evicted_nodes) {
+  cluster_view view;
+  view.observe(beat("n1", 1, 1, {{"j-1", "greet", "hello", 100}}), 0);
+  view.observe(beat("n1", 1, 2), 1000);
+  BOOST_TEST(view.jobs().empty());
+  view.observe(beat("n2", 1, 1, {{"j-2", "greet", "hello", 100}}), 1000);
+  BOOST_TEST(view.jobs().size() == 1u);
+  view.evict(40'000);
+  BOOST_TEST(view.jobs().empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
