@@ -4,6 +4,7 @@
 #include "actors/hand_back_on_exit.hpp"
 #include "actors/job_records.hpp"
 #include "actors/messages.hpp"
+#include "actors/node_activity.hpp"
 #include "protocol/job_codec.hpp"
 
 #include <caf/event_based_actor.hpp>
@@ -42,6 +43,8 @@ void take(node_context& ctx, archiver_state& st, bus::delivery& d) {
     ctx.recorder->record(*j, d.message.body);
     ctx.recorder->flush();
   }
+  if (verdict == delivery_claims::verdict::run && ctx.activity)
+    ctx.activity->job_finished();
   if (verdict == delivery_claims::verdict::run || verdict == delivery_claims::verdict::again) {
     ++st.archived;
     // The message id names the end: the same one again (the node died before accepting it) is

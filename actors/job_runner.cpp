@@ -5,6 +5,7 @@
 #include "actors/job_records.hpp"
 #include "actors/job_start.hpp"
 #include "actors/messages.hpp"
+#include "actors/node_activity.hpp"
 #include "actors/outbox.hpp"
 #include "actors/rendezvous.hpp"
 #include "protocol/job_codec.hpp"
@@ -176,6 +177,8 @@ void on_outcome(runner* self, step_outcome outcome, const std::string& worker) {
   auto& j = st.current;
   const auto& s = *st.s;
   auto now = now_ms(self);
+  if (st.ctx->activity)
+    st.ctx->activity->step_ended(self->id(), outcome.ok);
 
   std::optional<expected<boost::json::array>> items;
   if (s.role == protocol::step_role::map && outcome.ok) {
@@ -254,6 +257,8 @@ void run_attempt(runner* self) {
                       "job exceeded its timeout of " + std::to_string(limit) + " ms", now));
     return;
   }
+  if (st.ctx->activity)
+    st.ctx->activity->step_started(self->id(), {j.id, j.workflow->def.name, s.id, now});
   if (s.role == protocol::step_role::map && s.run.kind.empty()) {
     on_outcome(self, step_outcome::success(nullptr), {});
     return;
@@ -404,6 +409,8 @@ caf::behavior job_runner(runner* self, node_context* ctx, caf::actor dispatcher,
   hand_back_on_exit(self, [self] {
     for (auto& src : self->state.sources)
       self->state.ctx->bus->unsubscribe(src.subscription);
+    if (self->state.ctx->activity)
+      self->state.ctx->activity->forget(self->id());
   });
   return {
       [self](delivery_atom, bus::delivery& d) { begin(self, d); },

@@ -28,6 +28,7 @@ namespace boa::actors {
 
 class job_recorder;
 class delivery_claims;
+class node_activity;
 
 /// The time seam for timestamps that go on the wire (delays use the actor clock).
 class wall_clock {
@@ -69,6 +70,8 @@ struct node_context {
   job_controls* controls = nullptr; ///< pending cancel/suspend requests
   /// Which copy of a job state runs when a crash made two (may be null: every copy runs).
   delivery_claims* claims = nullptr;
+  /// Steps running and counters, for heartbeats (may be null).
+  node_activity* activity = nullptr;
   /// A reduce checkpoints its progress after folding this many sub-jobs.
   std::uint32_t reduce_checkpoint_every = 16;
   /// Deliveries the dispatcher holds at once (running or waiting for a worker).

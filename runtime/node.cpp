@@ -2,9 +2,11 @@
 
 #include "actors/archiver.hpp"
 #include "actors/delivery_claims.hpp"
+#include "actors/heartbeat_emitter.hpp"
 #include "actors/job_dispatcher.hpp"
 #include "actors/job_records.hpp"
 #include "actors/messages.hpp"
+#include "actors/node_activity.hpp"
 #include "actors/request_handler.hpp"
 #include "actors/worker_pool.hpp"
 #include "protocol/job_codec.hpp"
@@ -17,6 +19,7 @@
 #include <caf/send.hpp>
 
 #include <random>
+#include <unistd.h>
 
 namespace boa::runtime {
 
@@ -64,6 +67,8 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& system, bus::bus&
   ctx.clock = &n->clock_;
   ctx.controls = &n->controls_;
   ctx.claims = n->claims_.get();
+  n->activity_ = std::make_unique<actors::node_activity>();
+  ctx.activity = n->activity_.get();
   ctx.reduce_checkpoint_every = std::max<std::uint32_t>(1, options.reduce_checkpoint_every);
   auto workers = std::max<std::size_t>(1, options.workers);
   ctx.max_in_flight = options.max_in_flight != 0
@@ -74,6 +79,18 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& system, bus::bus&
   n->dispatcher_ = actors::spawn_job_dispatcher(system, ctx);
   if (options.archive)
     n->archiver_ = actors::spawn_archiver(system, ctx);
+  if (options.heartbeat_interval.count() > 0) {
+    actors::heartbeat_settings beat;
+    beat.interval = options.heartbeat_interval;
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) == 0)
+      beat.host = host;
+    beat.pid = ::getpid();
+    beat.broker = options.broker_url;
+    beat.started_ms = n->clock_.now_ms();
+    beat.workers = static_cast<std::int64_t>(workers);
+    n->heartbeat_ = actors::spawn_heartbeat_emitter(system, ctx, std::move(beat));
+  }
   if (options.serve_requests)
     n->requests_ =
         actors::spawn_request_handler(system, ctx, {n->store_.get(), n->repository_.get()});
@@ -95,6 +112,10 @@ bool node::drain(std::chrono::milliseconds grace) {
 }
 
 void node::stop() {
+  if (heartbeat_) {
+    caf::anon_send_exit(heartbeat_, caf::exit_reason::user_shutdown);
+    heartbeat_ = nullptr;
+  }
   if (archiver_) {
     caf::anon_send_exit(archiver_, caf::exit_reason::user_shutdown);
     archiver_ = nullptr;

@@ -27,6 +27,7 @@ class workflow_repository;
 namespace boa::actors {
 class job_recorder;
 class delivery_claims;
+class node_activity;
 } // namespace boa::actors
 namespace boa::storage {
 class claim_store;
@@ -56,6 +57,10 @@ struct node_options {
   bool archive = false;
   /// Root of the job folders; empty: `<data_dir>/jobs`.
   std::filesystem::path job_folders;
+  /// Publish the node's state on `topic:boa.heartbeat` this often; 0: no heartbeats.
+  std::chrono::milliseconds heartbeat_interval{0};
+  /// The broker URL the heartbeats name (how others may reach this node's broker).
+  std::string broker_url;
 };
 
 /// One node's actors composed over a bus: worker pool, job dispatcher, job store and folders, and
@@ -100,6 +105,8 @@ private:
   caf::actor dispatcher_;
   caf::actor requests_;
   caf::actor archiver_;
+  caf::actor heartbeat_;
+  std::unique_ptr<actors::node_activity> activity_;
   caf::actor_system* system_ = nullptr;
 };
 

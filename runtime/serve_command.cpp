@@ -236,6 +236,8 @@ int serve(const config::node_config& cfg) {
   opts.serve_requests = true;
   opts.archive = true;
   opts.job_folders = cfg.job_folders;
+  opts.heartbeat_interval = cfg.heartbeat_interval;
+  opts.broker_url = link.url;
   auto n = node::start(system, *bridge, executors, opts);
   if (!n) {
     spdlog::critical("cannot start the node: {}", n.error().message);

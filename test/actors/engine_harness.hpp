@@ -36,6 +36,7 @@ public:
     actors::workflow_resolver resolve;
     std::shared_ptr<storage::workflow_repository> repository;
     bool serve_requests = false;
+    std::chrono::milliseconds heartbeat_interval{0};
   };
 
   engine() : engine(options{}) {}
@@ -50,6 +51,7 @@ public:
     node_opts.resolve = std::move(opts.resolve);
     node_opts.repository = std::move(opts.repository);
     node_opts.serve_requests = opts.serve_requests;
+    node_opts.heartbeat_interval = opts.heartbeat_interval;
     node_opts_ = node_opts;
     node_ = start_node(node_opts_);
     actors::job_observer_callbacks callbacks;

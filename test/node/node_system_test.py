@@ -220,6 +220,26 @@ class Wire(NodeTest):
         finally:
             conn.close()
 
+    def test_node_broadcasts_heartbeats_anyone_can_read(self):
+        node = self.node("--heartbeat-interval", "200ms", "--workers", "3")
+        conn = BlockingConnection(node.url, timeout=WAIT)
+        try:
+            beats = conn.create_receiver("/topic/boa.heartbeat", credit=10)
+            seqs = []
+            for _ in range(3):
+                beat = json.loads(beats.receive(timeout=WAIT).body)
+                beats.accept()
+                self.assertEqual(beat["type"], "heartbeat")
+                self.assertEqual(beat["node"], "n1")
+                self.assertEqual(beat["interval_ms"], 200)
+                self.assertEqual(beat["systems"][0]["name"], "workers")
+                self.assertEqual(beat["systems"][0]["total"], 3)
+                seqs.append(beat["seq"])
+            self.assertEqual(seqs, sorted(seqs))
+            self.assertEqual(len(set(seqs)), 3)
+        finally:
+            conn.close()
+
     def test_poison_message_is_dead_lettered_and_the_node_keeps_running(self):
         node = self.node()
         conn = BlockingConnection(node.url, timeout=WAIT)

@@ -1,0 +1,85 @@
+#include "actors/heartbeat_emitter.hpp"
+
+#include "actors/node_activity.hpp"
+#include "protocol/envelope.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <unistd.h>
+
+namespace boa::actors {
+
+namespace {
+
+using beat_atom = caf::atom_constant<caf::atom("beat")>;
+
+struct emitter_state {
+  std::int64_t seq = 0;
+  static inline const char* name = "boa.heartbeat_emitter";
+};
+
+/// Resident set size from /proc/self/statm; 0 where it cannot be read.
+std::int64_t resident_bytes() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (!f)
+    return 0;
+  long pages_total = 0;
+  long pages_resident = 0;
+  int read = std::fscanf(f, "%ld %ld", &pages_total, &pages_resident);
+  std::fclose(f);
+  return read == 2 ? static_cast<std::int64_t>(pages_resident) * ::sysconf(_SC_PAGESIZE) : 0;
+}
+
+protocol::heartbeat make_beat(const node_context& ctx, const heartbeat_settings& settings,
+                              std::int64_t seq) {
+  protocol::heartbeat b;
+  b.node = ctx.node_id;
+  b.host = settings.host;
+  b.pid = settings.pid;
+  b.broker = settings.broker;
+  b.started_ms = settings.started_ms;
+  b.sent_ms = ctx.clock->now_ms();
+  b.seq = seq;
+  b.interval_ms = settings.interval.count();
+  auto activity = ctx.activity ? ctx.activity->take() : node_activity::snapshot{};
+  auto busy =
+      std::min<std::int64_t>(settings.workers, static_cast<std::int64_t>(activity.running.size()));
+  b.systems.push_back({"workers", settings.workers, busy, true});
+  b.jobs = std::move(activity.running);
+  double load[3];
+  if (::getloadavg(load, 3) == 3)
+    b.load.assign(load, load + 3);
+  b.rss_bytes = resident_bytes();
+  b.steps_ok = activity.steps_ok;
+  b.steps_failed = activity.steps_failed;
+  b.jobs_finished = activity.jobs_finished;
+  return b;
+}
+
+caf::behavior emitter(caf::stateful_actor<emitter_state>* self, node_context* ctx,
+                      heartbeat_settings settings) {
+  self->send(self, beat_atom::value);
+  return {
+      [self, ctx, settings](beat_atom) {
+        protocol::envelope env;
+        env.address = protocol::addresses::heartbeat;
+        env.subject = protocol::heartbeat_type;
+        env.body = protocol::serialize_heartbeat(make_beat(*ctx, settings, ++self->state.seq));
+        ctx->bus->publish(std::move(env), caf::actor{}, 0);
+        self->delayed_send(self, settings.interval, beat_atom::value);
+      },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_heartbeat_emitter(caf::actor_system& system, node_context& ctx,
+                                   heartbeat_settings settings) {
+  return system.spawn(emitter, &ctx, std::move(settings));
+}
+
+} // namespace boa::actors

@@ -1,0 +1,30 @@
+#pragma once
+
+#include "actors/node_context.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace boa::actors {
+
+struct heartbeat_settings {
+  std::chrono::milliseconds interval{1000};
+  std::string host;
+  std::int64_t pid = 0;
+  std::string broker; ///< the broker URL the node is connected to
+  std::int64_t started_ms = 0;
+  std::int64_t workers = 0; ///< size of the step worker pool
+};
+
+/// Publishes the node's state to `topic:boa.heartbeat` at once and then every interval (nobody has
+/// to listen): identity, start time, a sequence number from 1, the worker pool (busy: steps
+/// running now), the steps running, load average, resident memory and counters from
+/// `ctx.activity`. Fire and forget: a beat the bus refuses is simply the next one's to make up.
+caf::actor spawn_heartbeat_emitter(caf::actor_system& system, node_context& ctx,
+                                   heartbeat_settings settings);
+
+} // namespace boa::actors

@@ -1,0 +1,95 @@
+#define BOOST_TEST_MODULE heartbeat
+#include <boost/test/unit_test.hpp>
+
+#include "engine_harness.hpp"
+
+#include "protocol/heartbeat.hpp"
+
+#include <algorithm>
+#include <mutex>
+#include <vector>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+/// Every heartbeat published on the bus, decoded.
+class beat_collector {
+public:
+  explicit beat_collector(boa::bus::broker_core& core) {
+    auto sub =
+        core.subscribe(boa::protocol::addresses::heartbeat, 1u << 20, [this](boa::bus::delivery d) {
+          auto beat = boa::protocol::parse_heartbeat(d.message.body);
+          std::lock_guard lock{mutex_};
+          if (beat)
+            beats_.push_back(std::move(*beat));
+          else
+            ++undecodable_;
+        });
+    BOOST_TEST_REQUIRE(sub.has_value());
+  }
+  std::vector<boa::protocol::heartbeat> beats() {
+    std::lock_guard lock{mutex_};
+    return beats_;
+  }
+  int undecodable() {
+    std::lock_guard lock{mutex_};
+    return undecodable_;
+  }
+
+private:
+  std::mutex mutex_;
+  std::vector<boa::protocol::heartbeat> beats_;
+  int undecodable_ = 0;
+};
+
+bool shows(const boa::protocol::heartbeat& b, const std::string& job, const std::string& step) {
+  return std::any_of(b.jobs.begin(), b.jobs.end(), [&](const auto& r) {
+    return r.job_id == job && r.step == step && r.workflow == "nap-flow";
+  });
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(heartbeats_show_the_running_step_then_the_counters) {
+  boa::test::engine::options opts;
+  opts.workers = 2;
+  opts.heartbeat_interval = 20ms;
+  boa::test::engine e{opts};
+  beat_collector collector{e.bus().core()};
+
+  auto id = e.start(R"({"name": "nap-flow", "steps": [
+      {"id": "nap", "run": {"kind": "sleep", "ms": 400}}]})");
+  BOOST_TEST(e.eventually([&] {
+    auto beats = collector.beats();
+    return std::any_of(beats.begin(), beats.end(), [&](const auto& b) {
+      return shows(b, id, "nap") && b.systems.size() == 1 && b.systems[0].busy == 1;
+    });
+  }));
+  e.wait(id);
+  BOOST_TEST(e.eventually([&] {
+    auto beats = collector.beats();
+    return !beats.empty() && beats.back().jobs.empty() && beats.back().steps_ok >= 1 &&
+           beats.back().systems[0].busy == 0;
+  }));
+
+  auto beats = collector.beats();
+  BOOST_TEST(collector.undecodable() == 0);
+  BOOST_TEST_REQUIRE(beats.size() >= 2u);
+  for (std::size_t i = 0; i < beats.size(); ++i) {
+    BOOST_TEST(beats[i].node == e.node().context().node_id);
+    BOOST_TEST(beats[i].systems[0].total == 2);
+    BOOST_TEST(beats[i].interval_ms == 20);
+    if (i > 0) {
+      BOOST_TEST(beats[i].seq == beats[i - 1].seq + 1);
+      BOOST_TEST(beats[i].started_ms == beats[0].started_ms);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(no_heartbeats_without_an_interval) {
+  boa::test::engine e;
+  beat_collector collector{e.bus().core()};
+  e.run(R"({"name": "quick", "steps": [{"id": "a", "run": {"kind": "noop"}}]})");
+  BOOST_TEST(collector.beats().empty());
+}
