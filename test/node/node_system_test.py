@@ -240,6 +240,32 @@ class Wire(NodeTest):
         finally:
             conn.close()
 
+    def test_boactl_lists_the_nodes_it_hears(self):
+        host = self.node("--heartbeat-interval", "200ms")
+        log = os.path.join(self.dir, "second.log")
+        with open(log, "wb") as err:
+            second = subprocess.Popen(
+                [BOAD, "--broker", host.url, "--data", os.path.join(self.dir, "second"),
+                 "--node-id", "n2", "--heartbeat-interval", "200ms"],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        try:
+            def listed():
+                r = boactl(host, "--json", "cluster", "nodes", "--listen", "1")
+                if r.returncode != 0:
+                    return {}
+                return {n["node"]: n["status"] for n in json.loads(r.stdout)["nodes"]}
+
+            wait_until(lambda: listed() == {"n1": "live", "n2": "live"}, "both nodes live")
+            r = boactl(host, "cluster", "nodes", "--listen", "1")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("ago", r.stdout)
+            second.send_signal(signal.SIGTERM)
+            self.assertEqual(second.wait(WAIT), 0)
+        finally:
+            if second.poll() is None:
+                second.kill()
+                second.wait()
+
     def test_poison_message_is_dead_lettered_and_the_node_keeps_running(self):
         node = self.node()
         conn = BlockingConnection(node.url, timeout=WAIT)

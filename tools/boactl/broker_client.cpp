@@ -155,6 +155,8 @@ void broker_client::route(bus::delivery& d) {
     take_event(d);
   else if (d.subscription == dead_subscription_)
     dead_.push_back(std::move(d));
+  else if (d.subscription == heartbeat_subscription_)
+    take_heartbeat(d);
   // Anything else belongs to a subscription ended since, which gave it back to the broker.
 }
 
@@ -275,6 +277,33 @@ expected<job_end> broker_client::wait_for_end(const std::string& job_id,
     if (*polled)
       return std::move(**polled);
   }
+}
+
+void broker_client::take_heartbeat(bus::delivery& d) {
+  bus_->settle(d.tag, bus::settlement::accept);
+  bus_->add_credit(d.subscription, 1);
+  auto beat = protocol::parse_heartbeat(d.message.body);
+  if (!beat)
+    return;
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  beats_.push_back({std::move(*beat), now});
+}
+
+expected<std::vector<broker_client::observed_beat>>
+broker_client::listen_heartbeats(std::chrono::milliseconds span) {
+  beats_.clear();
+  auto sub = bus_->subscribe(protocol::addresses::heartbeat, me(), 256);
+  if (!sub)
+    return error{errc::io, fmt::format("cannot listen to {} at the broker at {}: {}",
+                                       protocol::addresses::heartbeat, options_.broker_url,
+                                       sub.error().message)};
+  heartbeat_subscription_ = *sub;
+  await(clock::now() + span, [] { return false; });
+  bus_->unsubscribe(*heartbeat_subscription_);
+  heartbeat_subscription_.reset();
+  return std::move(beats_);
 }
 
 expected<std::vector<protocol::envelope>> broker_client::browse_dead(std::size_t limit) {

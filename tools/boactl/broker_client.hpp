@@ -3,6 +3,7 @@
 #include "actors/bus/bus.hpp"
 #include "protocol/client_messages.hpp"
 #include "protocol/event.hpp"
+#include "protocol/heartbeat.hpp"
 #include "protocol/job.hpp"
 #include "protocol/job_command.hpp"
 
@@ -98,6 +99,15 @@ public:
   /// Up to `limit` messages of `queue:boa.dead`, oldest first, left in the queue.
   expected<std::vector<protocol::envelope>> browse_dead(std::size_t limit);
 
+  /// A heartbeat and when this client received it (wall clock, ms since the epoch).
+  struct observed_beat {
+    protocol::heartbeat beat;
+    std::int64_t received_ms = 0;
+  };
+  /// The heartbeats published on `topic:boa.heartbeat` during the next `span`. Beats that do not
+  /// decode are skipped.
+  expected<std::vector<observed_beat>> listen_heartbeats(std::chrono::milliseconds span);
+
 private:
   using clock = std::chrono::steady_clock;
   struct confirmation {
@@ -113,6 +123,7 @@ private:
   void route(bus::delivery& d);
   void take_reply(bus::delivery& d);
   void take_event(bus::delivery& d);
+  void take_heartbeat(bus::delivery& d);
   /// One show-job: the end when the job has ended, nothing while it runs or when no node gave
   /// a usable answer; an error only when the broker refused the request.
   expected<std::optional<job_end>> poll(const std::string& job_id,
@@ -141,6 +152,8 @@ private:
   std::string followed_job_;
   std::deque<protocol::job_event> events_; ///< of the followed job, not yet handed out
   std::vector<bus::delivery> dead_;        ///< taken by `browse_dead`, unsettled
+  std::optional<std::uint64_t> heartbeat_subscription_;
+  std::vector<observed_beat> beats_; ///< taken by `listen_heartbeats`
 };
 
 } // namespace boa::boactl

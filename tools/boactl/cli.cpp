@@ -1,5 +1,6 @@
 #include "tools/boactl/cli.hpp"
 
+#include "tools/boactl/cluster_commands.hpp"
 #include "tools/boactl/dead_commands.hpp"
 #include "tools/boactl/job_commands.hpp"
 #include "tools/boactl/repo_commands.hpp"
@@ -47,6 +48,7 @@ struct arguments {
   std::string notes;      ///< repo push
   std::string name;       ///< repo list|show
   std::size_t limit = 20; ///< dead list
+  double listen_s = 2.5;  ///< cluster nodes
 };
 
 /// Carries out the command the user chose, once the command line is parsed.
@@ -137,6 +139,23 @@ void add_dead_commands(CLI::App& app, arguments& a, action& chosen) {
       [&] { chosen = [&a](session& s, console& c) { return dead_list(s, c, a.limit); }; });
 }
 
+void add_cluster_commands(CLI::App& app, arguments& a, action& chosen) {
+  auto* cluster = app.add_subcommand("cluster", "The cluster as the nodes' heartbeats show it");
+  cluster->require_subcommand(1);
+  auto* cmd = cluster->add_subcommand(
+      "nodes", "Listen to the heartbeats for a moment, then list every node heard: status, "
+               "age of its last beat, workers, load, memory");
+  cmd->add_option("--listen", a.listen_s, "Seconds to listen (at least one heartbeat interval)")
+      ->check(CLI::Range(0.1, 600.0))
+      ->capture_default_str();
+  cmd->callback([&] {
+    chosen = [&a](session& s, console& c) {
+      return cluster_nodes(s, c,
+                           std::chrono::milliseconds(static_cast<std::int64_t>(a.listen_s * 1000)));
+    };
+  });
+}
+
 /// Every command's help names the global options, which CLI11 shows only at the top.
 void add_footers(CLI::App& app) {
   for (auto* sub : app.get_subcommands({})) {
@@ -175,6 +194,7 @@ int run_cli(int argc, const char* const* argv, const connect_fn& connect, std::o
   add_job_commands(app, args, chosen);
   add_repo_commands(app, args, chosen);
   add_dead_commands(app, args, chosen);
+  add_cluster_commands(app, args, chosen);
   app.footer(exit_help);
   add_footers(app);
 
