@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include "test/support/decode_checks.hpp"
+
 #include "protocol/client_messages.hpp"
 #include "protocol/job_id.hpp"
 
@@ -11,17 +13,10 @@
 using namespace boa::protocol;
 using boa::errc;
 namespace json = boost::json;
+using boa::test::mentions;
+using boa::test::why;
 
 namespace {
-
-/// The error message of a failed decoding, or a note that it succeeded (so a check fails loudly).
-template <class T> std::string why(const boa::expected<T>& decoded) {
-  return decoded ? std::string("(decoded without error)") : decoded.error().message;
-}
-
-bool mentions(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 const json::object definition = json::parse(R"({"name": "greet", "steps": [
   {"id": "hello", "run": "noop"}]})")

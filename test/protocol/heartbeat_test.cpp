@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include "test/support/decode_checks.hpp"
+
 #include "protocol/heartbeat.hpp"
 
 #include <boost/json/parse.hpp>
@@ -9,16 +11,10 @@
 
 using namespace boa::protocol;
 namespace json = boost::json;
+using boa::test::mentions;
+using boa::test::why;
 
 namespace {
-
-template <class T> std::string why(const boa::expected<T>& decoded) {
-  return decoded ? std::string("(decoded without error)") : decoded.error().message;
-}
-
-bool mentions(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 heartbeat full_beat() {
   heartbeat beat;
