@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "engine_harness.hpp"
+#include "test/support/decode_checks.hpp"
 
 #include "actors/job_start.hpp"
 #include "actors/request_handler.hpp"
@@ -29,6 +30,8 @@ using boa::test::engine;
 namespace json = boost::json;
 namespace protocol = boa::protocol;
 namespace storage = boa::storage;
+
+using boa::test::mentions;
 
 namespace {
 
@@ -134,10 +137,6 @@ private:
   queue_reader replies_;
   queue_reader dead_;
 };
-
-bool mentions(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 std::string describe(const client_reply& r) {
   return r.ok ? json::serialize(r.data)
