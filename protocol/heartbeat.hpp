@@ -11,10 +11,10 @@ namespace boa::protocol {
 
 /// One system (pool of actors) of a node as its heartbeat reports it.
 struct system_state {
-  std::string name;        ///< "workers"
-  std::int64_t total = 0;  ///< actors in the pool
-  std::int64_t busy = 0;   ///< running something now
-  bool running = true;     ///< started (a stopped system takes no work)
+  std::string name;       ///< "workers"
+  std::int64_t total = 0; ///< actors in the pool
+  std::int64_t busy = 0;  ///< running something now
+  bool running = true;    ///< started (a stopped system takes no work)
 
   friend bool operator==(const system_state&, const system_state&) = default;
 };
