@@ -1,7 +1,11 @@
-// Node throughput: J jobs of S no-op steps through a real `boad` process and its embedded broker,
-// started and followed over AMQP as any client would, printed beside a raw publish -> consume ->
-// accept loop against the same broker in the same run. One boa step costs at least one such
-// round (consume the job state, publish the next one, accept), so the raw loop is the limit.
+// Node throughput: J jobs of S no-op steps through real `boad` processes (one, or a cluster of
+// `--nodes N`) on the first one's embedded broker or on `--broker URL` (RabbitMQ), started and
+// followed over AMQP as any client would, printed beside a raw publish -> consume -> accept loop
+// against the same broker in the same run. One boa step costs at least one such round (consume
+// the job state, publish the next one, accept), so the raw loop is the limit.
+//
+// `--failover` measures instead how long a step of a node killed with SIGKILL takes to start
+// again on another node: from the kill to the next attempt's first instruction.
 #include "actors/messages.hpp"
 #include "protocol/client_messages.hpp"
 #include "protocol/event.hpp"
@@ -54,6 +58,9 @@ struct options {
   int warmup = 200;
   int messages = 0; ///< raw loop messages; 0: jobs x steps
   std::string boad = BOA_BOAD;
+  int nodes = 1;
+  std::string broker; ///< empty: the first node's embedded broker (a `boad broker` for failover)
+  int failovers = 0;  ///< >0: measure that many failovers instead of throughput
 };
 
 double seconds(clock_type::duration d) {
@@ -129,29 +136,52 @@ void wait_for(std::condition_variable& cv, std::unique_lock<std::mutex>& lock, C
       throw std::runtime_error(fmt::format("no {} for 30 s ({} of {})", what, seen, target));
 }
 
-/// One `boad` child with its embedded broker, its data and log in a temporary directory; stopped
-/// by SIGTERM to its own pid.
+/// How a `boad` child takes part: hosting the embedded broker (and running steps), only the
+/// embedded broker (`boad broker`), or a node joining a broker.
+enum class role { host, broker_only, joiner };
+
+/// One `boad` child, its data and log in a temporary directory; stopped by SIGTERM to its own pid
+/// (or killed by `kill9`).
 struct boad_process {
   fs::path dir;
-  std::uint16_t port = 0;
+  std::uint16_t port = 0; ///< its embedded broker's (host, broker_only)
+  std::string url;        ///< the broker it uses
   pid_t pid = -1;
 
-  boad_process(const options& opt) {
+  boad_process(const options& opt, role r, const std::string& node_id,
+               const std::string& broker_url = {}) {
     std::string tmpl = (fs::temp_directory_path() / "boa-node-bench-XXXXXX").string();
     if (!::mkdtemp(tmpl.data()))
       throw std::runtime_error("cannot make a temporary directory");
     dir = tmpl;
-    port = free_port(); // a clash makes boad exit 3 at start, which `connect` reports
-    auto listen = fmt::format("127.0.0.1:{}", port), data = (dir / "data").string(),
-         log_path = (dir / "boad.log").string(), workers = std::to_string(opt.workers);
+    if (r == role::joiner) {
+      url = broker_url;
+    } else {
+      port = free_port(); // a clash makes boad exit 3 at start, which `connect` reports
+      url = fmt::format("amqp://127.0.0.1:{}", port);
+    }
+    std::vector<std::string> args{opt.boad};
+    if (r == role::broker_only)
+      args.emplace_back("broker");
+    if (r == role::joiner)
+      args.insert(args.end(), {"--broker", url});
+    else
+      args.insert(args.end(), {"--listen", fmt::format("127.0.0.1:{}", port)});
+    args.insert(args.end(),
+                {"--data", (dir / "data").string(), "--node-id", node_id, "--log-level", "warn"});
+    if (r != role::broker_only)
+      args.insert(args.end(), {"--workers", std::to_string(opt.workers)});
+    std::vector<char*> argv;
+    for (auto& a : args)
+      argv.push_back(a.data());
+    argv.push_back(nullptr);
+    auto log_path = (dir / "boad.log").string();
     pid = ::fork(); // no other thread runs yet
     if (pid == 0) {
       ::dup2(::open("/dev/null", O_RDONLY | O_CLOEXEC), 0);
       ::dup2(::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), 2);
       ::dup2(2, 1);
-      ::execl(opt.boad.c_str(), opt.boad.c_str(), "--listen", listen.c_str(), "--data",
-              data.c_str(), "--node-id", "bench", "--workers", workers.c_str(), "--log-level",
-              "warn", nullptr);
+      ::execv(opt.boad.c_str(), argv.data());
       std::fprintf(stderr, "cannot run %s: %s\n", opt.boad.c_str(), std::strerror(errno));
       std::_Exit(127);
     }
@@ -163,10 +193,17 @@ struct boad_process {
 
   std::string log() const { return read_file(dir / "boad.log"); }
 
+  void kill9() {
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    pid = -1;
+  }
+
   /// Connects a bridge once the broker listens; fails with boad's log if boad exits first.
   std::unique_ptr<boa::amqp::bridge> connect() {
     boa::amqp::bridge_options o;
-    o.url = fmt::format("amqp://127.0.0.1:{}", port);
+    o.url = url;
     o.container_id = "boa-node-bench";
     o.connect_timeout = std::chrono::milliseconds(500);
     for (auto until = clock_type::now() + std::chrono::seconds(20); clock_type::now() < until;) {
@@ -298,6 +335,96 @@ struct raw_loop {
   }
 };
 
+/// The wall clock in nanoseconds, as `date +%s%N` prints it.
+std::int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// Lines of `path` (PID and wall-clock ns of each start of the slow step).
+std::vector<std::pair<pid_t, std::int64_t>> starts(const fs::path& path) {
+  std::vector<std::pair<pid_t, std::int64_t>> out;
+  std::ifstream in(path);
+  long pid = 0;
+  long long ns = 0;
+  while (in >> pid >> ns)
+    out.emplace_back(static_cast<pid_t>(pid), static_cast<std::int64_t>(ns));
+  return out;
+}
+
+/// Polls `done` every millisecond for up to 60 s.
+template <class Done> void poll_until(Done done, const char* what) {
+  for (auto until = clock_type::now() + std::chrono::seconds(60); clock_type::now() < until;) {
+    if (done())
+      return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  throw std::runtime_error(fmt::format("no {} within 60 s", what));
+}
+
+/// `--failover N`: a broker of its own (`boad broker`, or `--broker`) and `--nodes` nodes (at
+/// least 2). Each round starts a job whose step appends its node's PID and the time to a file and
+/// then sleeps, kills that node with SIGKILL, and takes the time until the step's next start
+/// (on another node: the killed one is replaced only after). Prints each and the worst.
+int measure_failover(options opt) {
+  opt.nodes = std::max(opt.nodes, 2);
+  std::unique_ptr<boad_process> broker;
+  if (opt.broker.empty()) {
+    broker = std::make_unique<boad_process>(opt, role::broker_only, "bench-broker");
+    broker->connect(); // waits until it listens
+    opt.broker = broker->url;
+  }
+  std::vector<std::unique_ptr<boad_process>> nodes;
+  for (int i = 0; i < opt.nodes; ++i)
+    nodes.push_back(
+        std::make_unique<boad_process>(opt, role::joiner, fmt::format("bench-{}", i), opt.broker));
+  auto bus = nodes[0]->connect();
+  caf::actor_system_config cfg;
+  cfg.set("scheduler.max-threads", 1);
+  caf::actor_system system{cfg};
+  fmt::print("boa failover bench: {} nodes on {}; a step's node is killed (SIGKILL) {} times\n",
+             opt.nodes, opt.broker, opt.failovers);
+  std::vector<double> ms;
+  for (int round = 0; round < opt.failovers; ++round) {
+    auto marker = fs::temp_directory_path() / fmt::format("boa-failover-{}-{}", ::getpid(), round);
+    auto m = marker.string();
+    boa::protocol::start_job_request r;
+    r.job_id = fmt::format("j-failover-{}-{}", ::getpid(), round);
+    r.definition = boost::json::parse(fmt::format(
+                                          R"({{"name": "failover", "steps": [{{"id": "slow",
+        "run": {{"kind": "exec", "argv": ["sh", "-c",
+          "n=$(cat {0} 2>/dev/null | wc -l); echo $PPID $(date +%s%N) >> {0}; [ $n -gt 0 ] || sleep 60; echo '{{}}'"]}}}}]}})",
+                                          m))
+                       .as_object();
+    boa::protocol::envelope env;
+    env.address = boa::protocol::addresses::new_jobs;
+    env.subject = boa::protocol::start_job_type;
+    env.body = boa::protocol::serialize_start_job(r);
+    bus->publish(std::move(env), caf::actor{}, 0);
+    poll_until([&] { return !starts(marker).empty(); }, "start of the slow step");
+    auto victim = starts(marker).front().first;
+    auto node = std::find_if(nodes.begin(), nodes.end(), [&](auto& n) { return n->pid == victim; });
+    if (node == nodes.end())
+      throw std::runtime_error(
+          fmt::format("the step runs in PID {}, no node of this bench", victim));
+    auto killed_at = wall_ns();
+    (*node)->kill9();
+    poll_until([&] { return starts(marker).size() >= 2; }, "second start of the step");
+    auto again = starts(marker)[1];
+    ms.push_back(static_cast<double>(again.second - killed_at) / 1e6);
+    fmt::print("  round {}: killed PID {}, the step started again in PID {} after {:.0f} ms\n",
+               round + 1, victim, again.first, ms.back());
+    *node = std::make_unique<boad_process>(opt, role::joiner, fmt::format("bench-r{}", round),
+                                           opt.broker);
+    std::error_code ignored;
+    fs::remove(marker, ignored);
+  }
+  fmt::print("  failover: worst {:.0f} ms, best {:.0f} ms   (goal <= 1000 ms)\n",
+             *std::max_element(ms.begin(), ms.end()), *std::min_element(ms.begin(), ms.end()));
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -314,12 +441,31 @@ int main(int argc, char** argv) {
   app.add_option("--messages", opt.messages, "Raw loop messages (default: jobs x steps)")
       ->check(positive);
   app.add_option("--boad", opt.boad, "The boad binary")->check(CLI::ExistingFile);
+  app.add_option("--nodes", opt.nodes, "boad nodes sharing the work")->check(positive);
+  app.add_option("--broker", opt.broker,
+                 "Cluster broker every node joins (e.g. RabbitMQ); default: the first node's "
+                 "embedded broker");
+  app.add_option("--failover", opt.failovers,
+                 "Instead of throughput: kill the node running a step this many times and "
+                 "measure until the step starts again elsewhere")
+      ->check(positive);
   CLI11_PARSE(app, argc, argv);
   const long messages = opt.messages > 0 ? opt.messages : static_cast<long>(opt.jobs) * opt.steps;
 
   try {
-    boad_process boad(opt);
-    auto bus = boad.connect();
+    if (opt.failovers > 0)
+      return measure_failover(opt);
+    // The first node hosts the embedded broker unless the cluster uses another one.
+    std::vector<std::unique_ptr<boad_process>> nodes;
+    for (int i = 0; i < opt.nodes; ++i) {
+      auto id = fmt::format("bench-{}", i);
+      if (i == 0 && opt.broker.empty())
+        nodes.push_back(std::make_unique<boad_process>(opt, role::host, id));
+      else
+        nodes.push_back(std::make_unique<boad_process>(
+            opt, role::joiner, id, opt.broker.empty() ? nodes[0]->url : opt.broker));
+    }
+    auto bus = nodes[0]->connect();
     caf::actor_system_config cfg;
     // One scheduler thread: CAF's default (at least 4 polling workers) would take CPU from boad
     // on a small machine; the client's work is light, the same for the boa run and the raw loop.
@@ -361,15 +507,21 @@ int main(int argc, char** argv) {
       if (!sub)
         throw std::runtime_error(sub.error().message);
 
-    fmt::print("boa node bench: {} jobs x {} no-op steps through boad ({} workers, {} jobs in "
-               "flight), embedded broker\n",
-               opt.jobs, opt.steps, opt.workers, opt.concurrency);
+    fmt::print("boa node bench: {} jobs x {} no-op steps through {} boad ({} workers each, {} jobs "
+               "in flight), {}\n",
+               opt.jobs, opt.steps, opt.nodes, opt.workers, opt.concurrency,
+               opt.broker.empty() ? "embedded broker of the first" : "broker " + opt.broker);
     // Both warmed up first. The raw loop runs before and after the boa run and the better run is
     // the limit, so that drift (journal compaction, a busy machine) cannot favour boa.
     if (opt.warmup > 0)
       jobs.run(opt.warmup, opt.concurrency, "j-warmup");
     raw.run(std::min(messages, 2000L), opt.concurrency);
-    auto cpu = [&] { return std::pair{cpu_seconds(boad.pid), cpu_seconds(::getpid())}; };
+    auto cpu = [&] {
+      double boads = 0;
+      for (auto& n : nodes)
+        boads += cpu_seconds(n->pid);
+      return std::pair{boads, cpu_seconds(::getpid())};
+    };
     auto c0 = cpu();
     auto raw_before = raw.run(messages, opt.concurrency);
     auto c1 = cpu();

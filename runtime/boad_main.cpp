@@ -44,6 +44,10 @@ int main(int argc, char** argv) {
   boa::config::add_node_flags(app, flags);
   boa::runtime::run_options run;
   add_run_command(app, run);
+  auto* broker_only =
+      app.add_subcommand("broker", "Run only the embedded AMQP 1.0 broker (on --listen, queues "
+                                   "kept in --data) for nodes that join it with --broker");
+  broker_only->fallthrough();
 
   try {
     app.parse(argc, argv);
@@ -62,5 +66,7 @@ int main(int argc, char** argv) {
     std::cerr << "boad: " << config.error().message << '\n';
     return boa::runtime::serve_bad_config;
   }
+  if (app.got_subcommand(broker_only))
+    return boa::runtime::serve_broker(*config);
   return boa::runtime::serve(*config);
 }

@@ -269,4 +269,31 @@ int serve(const config::node_config& cfg) {
   return serve_stopped;
 }
 
+int serve_broker(const config::node_config& cfg) {
+  auto stop_signals = block_stop_signals();
+  set_up_logging(cfg);
+  if (!cfg.broker.url.empty()) {
+    spdlog::critical("boad broker runs the embedded broker; broker.url ({}) names another one",
+                     cfg.broker.url);
+    return serve_bad_config;
+  }
+  if (auto usable = check_data_dir(cfg.data_dir); !usable) {
+    spdlog::critical("{}", usable.error().message);
+    return serve_bad_config;
+  }
+  auto started = start_embedded_broker(cfg);
+  if (!started) {
+    spdlog::critical("{}", started.error().message);
+    return started.error().code == errc::io ? serve_unavailable : serve_bad_config;
+  }
+  auto broker = std::move(*started);
+  spdlog::info("broker running: embedded AMQP 1.0 broker listening on {}:{}, queues kept in {}",
+               cfg.listen.host, broker.listener->port(), (cfg.data_dir / "queues.db").string());
+  auto sig = wait_for_signal(stop_signals);
+  spdlog::info("{}: stopping", strsignal(sig));
+  broker.listener->stop();
+  spdlog::info("stopped");
+  return serve_stopped;
+}
+
 } // namespace boa::runtime

@@ -17,4 +17,10 @@ inline constexpr int serve_unavailable = 3; ///< the embedded broker could not b
 /// per event with level and node id.
 int serve(const config::node_config& config);
 
+/// `boad broker`: runs only the embedded broker (durable queues in the data directory) on
+/// `config.listen` until SIGTERM or SIGINT, for clusters whose nodes should all be alike: every
+/// node joins it with `--broker`, and any of them may stop without taking the broker along.
+/// Refuses a config that names a cluster broker. Same exit codes as `serve`.
+int serve_broker(const config::node_config& config);
+
 } // namespace boa::runtime
