@@ -290,6 +290,25 @@ class Sharing(ClusterTest):
         ran = {e["node"] for e in events.steps()}
         self.assertIn(joiner.node_id, ran, f"the joiner ran no step; nodes that did: {ran}")
 
+    def test_cancel_reaches_a_job_wherever_its_next_step_runs(self):
+        c = self.cluster
+        for i in range(3):
+            c.node(f"c{i}", "--workers", "2")
+        events = self.follow_events()
+        ids = self.ids("cancel", 6)
+        c.start_jobs(sleeping_chain("cancel", 40, 100), ids)
+        wait_until(lambda: all(len(events.steps(i)) >= 4 for i in ids),
+                   "every job to run four steps")
+        for job_id in ids[:3]:
+            r = c.boactl("job", "cancel", job_id)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        c.wait_all_ended(ids[:3])
+        c.assert_each_ended_once(self, ids[:3], state="canceled")
+        for job_id in ids[3:]:
+            self.assertNotIn(job_id, {j for j, _, _ in c.ends()}, "only the canceled ones end")
+        ran = {e["node"] for e in events.steps()}
+        self.assertGreater(len(ran), 1, "the jobs' steps ran on several nodes")
+
 
 class Failover(ClusterTest):
     def running_step_pid(self, marker):
