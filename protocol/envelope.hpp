@@ -19,6 +19,10 @@ struct envelope {
   std::uint32_t delivery_count = 0;
   /// Why the message was dead-lettered (set on messages in `queue:boa.dead`).
   std::string dead_letter_reason;
+  /// Time to live in milliseconds from the publish; 0: never expires. A message still undelivered
+  /// when its time is up is dropped by the broker (not dead-lettered); one already delivered is
+  /// not taken back. Travels as the AMQP header `ttl`.
+  std::uint32_t ttl_ms = 0;
 };
 
 /// Well-known addresses.
@@ -40,6 +44,7 @@ inline std::string suspended_queue(const std::string& job_id) {
 inline std::string reduce_queue(const std::string& job_id, const std::string& reduce_key) {
   return "queue:boa.reduce." + job_id + "." + reduce_key;
 }
+
 } // namespace addresses
 
 } // namespace boa::protocol
