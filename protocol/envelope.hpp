@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace boa::protocol {
 
@@ -45,6 +46,17 @@ inline std::string reduce_queue(const std::string& job_id, const std::string& re
   return "queue:boa.reduce." + job_id + "." + reduce_key;
 }
 
+/// Prefix of the private reply queues of clients (`queue:boa.reply.<client>`).
+inline constexpr std::string_view reply_queue_prefix = "queue:boa.reply.";
+
+/// Whether the broker keeps the messages of `address` across its restarts: every queue except the
+/// reply queues of clients, which are private to their client and must not outlive it. Topics are
+/// never durable. The embedded broker stores exactly these queues on disk; the AMQP bridge marks
+/// messages to them durable and opens their links with durable termini, so that RabbitMQ declares
+/// them durable too.
+inline bool is_durable_queue(std::string_view address) {
+  return address.starts_with("queue:") && !address.starts_with(reply_queue_prefix);
+}
 } // namespace addresses
 
 } // namespace boa::protocol

@@ -77,8 +77,14 @@ struct bridge_options {
 /// Every member is thread-safe and returns without waiting for the network, except `connect`
 /// and `close`. After `close`, publishes are refused and `subscribe` fails with errc::io.
 ///
-/// Limits: plain TCP only (no TLS); SASL PLAIN or ANONYMOUS; link termini are not durable, so
-/// RabbitMQ declares `/queue/NAME` queues transient.
+/// Durability: messages to durable queues (`protocol::addresses::is_durable_queue`: every queue but
+/// the reply queues of clients) are sent with the header's `durable` set, and links to those
+/// queues have durable termini (configuration durability, never expiring), so that RabbitMQ
+/// declares `/queue/NAME` durable; links to topics and reply queues are not durable.
+///
+/// Limits: plain TCP only (no TLS); SASL PLAIN or ANONYMOUS. A queue RabbitMQ already holds as
+/// transient (declared by a bridge that did not ask for durability) refuses the durable links
+/// (`precondition_failed`, inequivalent `durable`): delete it once when upgrading.
 class bridge final : public bus::bus {
 public:
   /// Connects and waits until the connection is open, for at most `options.connect_timeout`.
