@@ -108,6 +108,7 @@ expected<embedded> start_embedded_broker(const config::node_config& cfg) {
       });
   amqp::embedded_broker_options opts;
   opts.allow_remote = cfg.allow_remote_listen;
+  opts.idle_timeout = cfg.embedded_broker.idle_timeout;
   opts.container_id = "boa-embedded-broker-" + cfg.node_id;
   auto listener = amqp::embedded_broker::start(e.core, cfg.listen.host, cfg.listen.port, opts);
   if (!listener)
@@ -215,6 +216,7 @@ int serve(const config::node_config& cfg) {
   link.username = cfg.broker.username;
   link.password = cfg.broker.password;
   link.container_id = cfg.node_id;
+  link.idle_timeout = cfg.broker.idle_timeout;
   link.on_event = log_connection;
   int exit_code = serve_stopped;
   auto bridge = connect_to_broker(link, cfg.broker.url.empty(), stop_signals, exit_code);

@@ -38,6 +38,10 @@ struct bridge_options {
   /// opens. The same schedule paces reopening a receiving link the broker closed.
   std::chrono::milliseconds reconnect_min{100};
   std::chrono::milliseconds reconnect_max{5000};
+  /// A broker that sends nothing for this long is taken for dead or hung: the connection is
+  /// dropped and the bridge reconnects (0: never). Announced to the broker, which then sends
+  /// empty frames at least every half of it; this side does the same for the broker's timeout.
+  std::chrono::milliseconds idle_timeout{8000};
   /// Connection events (connected, lost, reconnecting); may be empty. Runs on the bridge's
   /// thread: it must not call `close` or destroy the bridge.
   std::function<void(const bridge_connection_event&)> on_event;
