@@ -82,9 +82,10 @@ struct bridge_options {
 /// and `close`. After `close`, publishes are refused and `subscribe` fails with errc::io.
 ///
 /// Durability: messages to durable queues (`protocol::addresses::is_durable_queue`: every queue but
-/// the reply queues of clients) are sent with the header's `durable` set, and links to those
-/// queues have durable termini (configuration durability, never expiring), so that RabbitMQ
-/// declares `/queue/NAME` durable; links to topics and reply queues are not durable.
+/// the reply queues of clients) are sent with the header's `durable` set (RabbitMQ stores them as
+/// persistent messages), and links to those queues have durable termini (configuration
+/// durability, never expiring), so that RabbitMQ declares `/queue/NAME` durable; links to topics
+/// and reply queues are not durable. A message's ttl travels as the header's `ttl`.
 ///
 /// Limits: plain TCP only (no TLS); SASL PLAIN or ANONYMOUS. A queue RabbitMQ already holds as
 /// transient (declared by a bridge that did not ask for durability) refuses the durable links
