@@ -39,8 +39,10 @@ struct bridge_options {
   std::chrono::milliseconds reconnect_min{100};
   std::chrono::milliseconds reconnect_max{5000};
   /// A broker that sends nothing for this long is taken for dead or hung: the connection is
-  /// dropped and the bridge reconnects (0: never). Announced to the broker, which then sends
-  /// empty frames at least every half of it; this side does the same for the broker's timeout.
+  /// dropped and the bridge reconnects (0: never). Announced to the broker as half of it (AMQP's
+  /// recommendation), and the broker keeps a quiet connection alive with empty frames; this side
+  /// does the same for the broker's timeout. RabbitMQ counts the announced half in whole seconds
+  /// and sends nothing below one, so against RabbitMQ keep this at 2 s or more.
   std::chrono::milliseconds idle_timeout{8000};
   /// Connection events (connected, lost, reconnecting); may be empty. Runs on the bridge's
   /// thread: it must not call `close` or destroy the bridge.

@@ -28,9 +28,10 @@ struct embedded_broker_options {
   /// drops them.
   std::chrono::milliseconds stop_timeout{2000};
   /// A client that sends nothing for this long is dropped and its unsettled deliveries go back to
-  /// their queues (0: never). Announced to every client when it connects, so a healthy one sends
-  /// empty frames at least every half of it (Proton does so by itself); a hung one (stopped with
-  /// SIGSTOP, deadlocked), whose TCP connection stays open, loses its deliveries within this bound.
+  /// their queues (0: never). Announced to every client when it connects (as half of it, as AMQP
+  /// recommends), so a healthy one keeps a quiet connection alive with empty frames (Proton does so
+  /// by itself); a hung one (stopped with SIGSTOP, deadlocked), whose TCP connection stays open,
+  /// loses its deliveries within this bound.
   std::chrono::milliseconds idle_timeout{4000};
 };
 

@@ -35,7 +35,8 @@ struct broker_settings {
   std::string username; ///< SASL PLAIN user; set together with `password`
   std::string password;
   /// A broker silent this long is taken for dead and the node reconnects (0: never). The broker
-  /// is asked to send something at least every half of it.
+  /// is asked to keep a quiet connection alive with empty frames; RabbitMQ does so only for 2 s
+  /// or more.
   std::chrono::milliseconds idle_timeout{8000};
 
   friend bool operator==(const broker_settings&, const broker_settings&) = default;
