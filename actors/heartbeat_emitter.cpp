@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <unistd.h>
 
 namespace boa::actors {
@@ -69,6 +70,10 @@ caf::behavior emitter(caf::stateful_actor<emitter_state>* self, node_context* ct
         env.address = protocol::addresses::heartbeat;
         env.subject = protocol::heartbeat_type;
         env.body = protocol::serialize_heartbeat(make_beat(*ctx, settings, ++self->state.seq));
+        // A beat three intervals old tells a listener nothing the next ones do not: the broker
+        // drops it rather than let it pile up for a slow listener.
+        env.ttl_ms = static_cast<std::uint32_t>(std::min<std::int64_t>(
+            3 * settings.interval.count(), std::numeric_limits<std::uint32_t>::max()));
         ctx->bus->publish(std::move(env), caf::actor{}, 0);
         self->delayed_send(self, settings.interval, beat_atom::value);
       },

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace boa::protocol {
 
@@ -19,6 +20,10 @@ struct envelope {
   std::uint32_t delivery_count = 0;
   /// Why the message was dead-lettered (set on messages in `queue:boa.dead`).
   std::string dead_letter_reason;
+  /// Time to live in milliseconds from the publish; 0: never expires. A message still undelivered
+  /// when its time is up is dropped by the broker (not dead-lettered); one already delivered is
+  /// not taken back. Travels as the AMQP header `ttl`.
+  std::uint32_t ttl_ms = 0;
 };
 
 /// Well-known addresses.
@@ -39,6 +44,18 @@ inline std::string suspended_queue(const std::string& job_id) {
 }
 inline std::string reduce_queue(const std::string& job_id, const std::string& reduce_key) {
   return "queue:boa.reduce." + job_id + "." + reduce_key;
+}
+
+/// Prefix of the private reply queues of clients (`queue:boa.reply.<client>`).
+inline constexpr std::string_view reply_queue_prefix = "queue:boa.reply.";
+
+/// Whether the broker keeps the messages of `address` across its restarts: every queue except the
+/// reply queues of clients, which are private to their client and must not outlive it. Topics are
+/// never durable. The embedded broker stores exactly these queues on disk; the AMQP bridge marks
+/// messages to them durable and opens their links with durable termini, so that RabbitMQ declares
+/// them durable too.
+inline bool is_durable_queue(std::string_view address) {
+  return address.starts_with("queue:") && !address.starts_with(reply_queue_prefix);
 }
 } // namespace addresses
 

@@ -2,6 +2,7 @@
 
 #include "actors/bus/broker_core.hpp"
 #include "actors/bus/durable_queues.hpp"
+#include "protocol/envelope.hpp"
 #include "runtime/amqp/amqp_bridge.hpp"
 #include "runtime/amqp/embedded_broker.hpp"
 #include "runtime/data_dir_check.hpp"
@@ -90,12 +91,6 @@ std::unique_ptr<amqp::bridge> connect_to_broker(const amqp::bridge_options& link
   }
 }
 
-/// The queues whose messages the embedded broker keeps on disk: every boa queue except the
-/// private reply queues of clients, which die with their client.
-bool is_durable_queue(const std::string& address) {
-  return address.rfind("queue:", 0) == 0 && address.rfind("queue:boa.reply.", 0) != 0;
-}
-
 /// The embedded broker and what it keeps, in the order they must stop.
 struct embedded {
   std::shared_ptr<bus::broker_core> core;
@@ -107,9 +102,13 @@ expected<embedded> start_embedded_broker(const config::node_config& cfg) {
   if (!durability)
     return durability.error();
   embedded e;
-  e.core = std::make_shared<bus::broker_core>(std::move(*durability), is_durable_queue);
+  e.core =
+      std::make_shared<bus::broker_core>(std::move(*durability), [](const std::string& address) {
+        return protocol::addresses::is_durable_queue(address);
+      });
   amqp::embedded_broker_options opts;
   opts.allow_remote = cfg.allow_remote_listen;
+  opts.idle_timeout = cfg.embedded_broker.idle_timeout;
   opts.container_id = "boa-embedded-broker-" + cfg.node_id;
   auto listener = amqp::embedded_broker::start(e.core, cfg.listen.host, cfg.listen.port, opts);
   if (!listener)
@@ -217,6 +216,7 @@ int serve(const config::node_config& cfg) {
   link.username = cfg.broker.username;
   link.password = cfg.broker.password;
   link.container_id = cfg.node_id;
+  link.idle_timeout = cfg.broker.idle_timeout;
   link.on_event = log_connection;
   int exit_code = serve_stopped;
   auto bridge = connect_to_broker(link, cfg.broker.url.empty(), stop_signals, exit_code);

@@ -1,6 +1,9 @@
 #include "actors/bus/broker_core.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <limits>
+#include <optional>
 
 namespace boa::bus {
 
@@ -21,9 +24,12 @@ struct broker_core::queue {
   std::vector<consumer*> consumers;
   std::size_t next_consumer = 0; ///< round-robin position
   std::size_t unsettled = 0;
+  std::size_t expired = 0;
 };
 
 namespace {
+
+constexpr std::int64_t no_deadline = std::numeric_limits<std::int64_t>::max();
 
 bool starts_with(const std::string& s, const char* prefix) {
   return s.rfind(prefix, 0) == 0;
@@ -43,12 +49,27 @@ bool every_queue_is_durable(const std::string& address) {
   return starts_with(address, "queue:");
 }
 
-broker_core::broker_core() = default;
+std::int64_t steady_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
-broker_core::broker_core(std::unique_ptr<queue_durability> durability, durable_filter is_durable)
-    : durability_(std::move(durability)), is_durable_(std::move(is_durable)) {
+broker_core::broker_core() : broker_core(steady_clock_ms) {}
+
+broker_core::broker_core(clock_fn clock) : clock_(std::move(clock)) {
+  if (!clock_)
+    clock_ = steady_clock_ms;
+}
+
+broker_core::broker_core(std::unique_ptr<queue_durability> durability, durable_filter is_durable,
+                         clock_fn clock)
+    : durability_(std::move(durability)), is_durable_(std::move(is_durable)),
+      clock_(std::move(clock)) {
   if (!is_durable_)
     is_durable_ = every_queue_is_durable;
+  if (!clock_)
+    clock_ = steady_clock_ms;
   if (durability_)
     restore();
 }
@@ -66,13 +87,18 @@ void broker_core::restore() {
     auto& q = queue_named(name);
     for (auto& m : messages) {
       next_seq_ = std::max(next_seq_, m.seq + 1);
-      q.ready.push_back({m.seq, std::move(m.message)});
+      auto deadline = deadline_of(m.message);
+      q.ready.push_back({m.seq, deadline, std::move(m.message)});
     }
   }
 }
 
 expected<void> broker_core::keep(std::initializer_list<durable_change> changes) {
   return durability_->apply(std::span<const durable_change>(changes.begin(), changes.size()));
+}
+
+std::int64_t broker_core::deadline_of(const protocol::envelope& message) const {
+  return message.ttl_ms == 0 ? no_deadline : clock_() + message.ttl_ms;
 }
 
 broker_core::queue& broker_core::queue_named(const std::string& name) {
@@ -89,12 +115,13 @@ expected<void> broker_core::publish(protocol::envelope message) {
   if (auto ok = check_address(message.address); !ok)
     return ok.error();
   std::lock_guard guard{mutex_};
+  const auto deadline = deadline_of(message);
   if (starts_with(message.address, "topic:")) {
     auto i = topics_.find(message.address);
     if (i == topics_.end())
       return {};
     for (auto* q : i->second) {
-      q->ready.push_back({0, message});
+      q->ready.push_back({0, deadline, message});
       pump(*q);
     }
     return {};
@@ -108,13 +135,24 @@ expected<void> broker_core::publish(protocol::envelope message) {
       return kept;
     }
   }
-  q.ready.push_back({seq, std::move(message)});
+  q.ready.push_back({seq, deadline, std::move(message)});
   pump(q);
   return {};
 }
 
 void broker_core::pump(queue& q) {
-  while (!q.ready.empty() && !q.consumers.empty()) {
+  std::optional<std::int64_t> now; // read once per pump, and only if a message has a deadline
+  while (!q.ready.empty()) {
+    if (auto deadline = q.ready.front().deadline; deadline != no_deadline) {
+      if (!now)
+        now = clock_();
+      if (deadline <= *now) {
+        expire_head(q);
+        continue;
+      }
+    }
+    if (q.consumers.empty())
+      return;
     consumer* chosen = nullptr;
     for (std::size_t n = 0; n < q.consumers.size(); ++n) {
       auto* c = q.consumers[(q.next_consumer + n) % q.consumers.size()];
@@ -129,12 +167,21 @@ void broker_core::pump(queue& q) {
     --chosen->credit;
     auto tag = next_tag_++;
     auto seq = q.ready.front().seq;
+    auto deadline = q.ready.front().deadline;
     delivery d{chosen->id, tag, std::move(q.ready.front().message)};
     q.ready.pop_front();
     ++q.unsettled;
-    unsettled_.emplace(tag, unsettled_entry{chosen->id, &q, seq, d.message});
+    unsettled_.emplace(tag, unsettled_entry{chosen->id, &q, seq, deadline, d.message});
     chosen->on_delivery(std::move(d));
   }
+}
+
+void broker_core::expire_head(queue& q) {
+  auto& head = q.ready.front();
+  if (head.seq != 0) // like an accept: a failed removal brings it back after a restart, to expire
+    static_cast<void>(keep({{durable_change::kind::remove, q.name, head.seq, nullptr}}));
+  q.ready.pop_front();
+  ++q.expired;
 }
 
 expected<std::uint64_t> broker_core::subscribe(const std::string& address, std::uint32_t credit,
@@ -190,11 +237,12 @@ bool broker_core::settle(std::uint64_t tag, settlement how, const std::string& r
     break;
   case settlement::release:
     ++entry.message.delivery_count;
-    q.ready.push_front({entry.seq, std::move(entry.message)});
+    q.ready.push_front({entry.seq, entry.deadline, std::move(entry.message)});
     pump(q);
     break;
   case settlement::reject: {
     entry.message.dead_letter_reason = reason;
+    entry.message.ttl_ms = 0; // a dead letter waits for whoever looks at it
     auto original = entry.message.address;
     entry.message.address = protocol::addresses::dead;
     if (entry.message.dead_letter_reason.empty())
@@ -211,7 +259,7 @@ bool broker_core::settle(std::uint64_t tag, settlement how, const std::string& r
       if (!kept)
         dead_seq = 0; // not stored: the original stays stored in its queue instead
     }
-    dead.ready.push_back({dead_seq, std::move(entry.message)});
+    dead.ready.push_back({dead_seq, no_deadline, std::move(entry.message)});
     pump(dead);
     break;
   }
@@ -236,7 +284,7 @@ void broker_core::release_unsettled_of(std::uint64_t subscription) {
     auto& entry = (*it)->second;
     --entry.source->unsettled;
     ++entry.message.delivery_count;
-    entry.source->ready.push_front({entry.seq, std::move(entry.message)});
+    entry.source->ready.push_front({entry.seq, entry.deadline, std::move(entry.message)});
     unsettled_.erase(*it);
   }
 }
@@ -283,10 +331,21 @@ void broker_core::close_session(std::uint64_t session) {
 
 queue_stats broker_core::stats(const std::string& address) const {
   std::lock_guard guard{mutex_};
-  auto i = queues_.find(address);
-  if (i == queues_.end())
-    return {};
-  return {i->second->ready.size(), i->second->unsettled, i->second->consumers.size()};
+  auto add = [](queue_stats& sum, const queue& q) {
+    sum.ready += q.ready.size();
+    sum.unsettled += q.unsettled;
+    sum.consumers += q.consumers.size();
+    sum.expired += q.expired;
+  };
+  queue_stats sum;
+  if (auto t = topics_.find(address); t != topics_.end()) {
+    for (const auto* q : t->second)
+      add(sum, *q);
+    return sum;
+  }
+  if (auto i = queues_.find(address); i != queues_.end())
+    add(sum, *i->second);
+  return sum;
 }
 
 std::vector<std::string> broker_core::queue_names() const {

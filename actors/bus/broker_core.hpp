@@ -40,10 +40,21 @@ using durable_filter = std::function<bool(const std::string& address)>;
 /// The default filter: every `queue:` address. Topics are never durable, whatever a filter says.
 bool every_queue_is_durable(const std::string& address);
 
+/// Steady time in milliseconds, the broker's only notion of time (message ttl). Tests and the
+/// simulator hand in their own.
+using clock_fn = std::function<std::int64_t()>;
+
+/// The default clock: `std::chrono::steady_clock`, in milliseconds.
+std::int64_t steady_clock_ms();
+
+/// Counts of one queue. For a topic address: the sums over the private queues of its current
+/// subscriptions. A queue that holds nothing, owes nothing and has no consumer is forgotten, and
+/// its counts with it.
 struct queue_stats {
   std::size_t ready = 0;     ///< waiting for a consumer
   std::size_t unsettled = 0; ///< delivered, not yet settled
   std::size_t consumers = 0;
+  std::size_t expired = 0; ///< dropped undelivered because their ttl ran out
 };
 
 /// The semantics every bus implementation provides, written once without I/O: named queues with
@@ -51,17 +62,28 @@ struct queue_stats {
 /// that stay unsettled until accepted and return to their queue when their consumer goes away,
 /// release, and reject into the dead-letter queue. Thread-safe. Callbacks run under the broker's
 /// lock, in delivery order, and must not call back into the broker.
+///
+/// Time to live: a message with `ttl_ms` gets its deadline when published (`clock() + ttl_ms`,
+/// shared by every copy of a topic message). A message at the head of its queue whose deadline
+/// has come is dropped instead of delivered and counted in `queue_stats::expired`; it is never
+/// dead-lettered. Queues are checked as they deliver and on every publish, so expired messages do
+/// not pile up behind a consumer without credit. An unsettled delivery does not expire; if it is
+/// released after its deadline, it expires at the head of its queue. A dead-lettered copy has no
+/// ttl (as in RabbitMQ).
 class broker_core {
 public:
   /// A broker that keeps everything in memory only.
   broker_core();
+  explicit broker_core(clock_fn clock);
   /// A broker that keeps the messages of the queues `is_durable` selects in `durability`, after
   /// loading what it restores into ready queues. Restored messages come back in the order they
   /// entered their queue, each with the delivery count it had when it was stored: a message that
   /// was delivered but unsettled when the process died comes back ready and unchanged, as the
-  /// store does not record deliveries.
+  /// store does not record deliveries. The ttl of a restored message starts again at the restore
+  /// (the store keeps the ttl, not the time of the publish).
   explicit broker_core(std::unique_ptr<queue_durability> durability,
-                       durable_filter is_durable = every_queue_is_durable);
+                       durable_filter is_durable = every_queue_is_durable,
+                       clock_fn clock = steady_clock_ms);
   ~broker_core();
   broker_core(const broker_core&) = delete;
   broker_core& operator=(const broker_core&) = delete;
@@ -96,19 +118,25 @@ private:
   struct consumer;
   struct queue;
   /// A message in a queue; `seq` names it in the durability hook, 0 if it is not stored there.
+  /// `deadline`: when it expires on the broker's clock (`no_deadline` without a ttl).
   struct queued {
     std::uint64_t seq;
+    std::int64_t deadline;
     protocol::envelope message;
   };
   struct unsettled_entry {
     std::uint64_t subscription;
     queue* source;
     std::uint64_t seq;
+    std::int64_t deadline;
     protocol::envelope message;
   };
 
+  std::int64_t deadline_of(const protocol::envelope& message) const;
   queue& queue_named(const std::string& name);
+  /// Drops expired messages from the head of `q`, then delivers what credit allows.
   void pump(queue& q);
+  void expire_head(queue& q);
   void release_unsettled_of(std::uint64_t subscription);
   void remove_subscription(std::uint64_t subscription);
   void drop_if_unused(queue& q);
@@ -125,6 +153,7 @@ private:
   std::uint64_t next_tag_ = 1;
   std::unique_ptr<queue_durability> durability_;
   durable_filter is_durable_;
+  clock_fn clock_;
   std::uint64_t next_seq_ = 1;
 };
 

@@ -13,6 +13,8 @@ expected<std::unique_ptr<bridge>> bridge::connect(bridge_options options) {
   if (options.reconnect_min.count() <= 0 || options.reconnect_max < options.reconnect_min)
     return error{errc::invalid_input,
                  "amqp bridge: the reconnect backoff needs 0 < reconnect_min <= reconnect_max"};
+  if (options.idle_timeout.count() < 0)
+    return error{errc::invalid_input, "amqp bridge: the idle timeout must not be negative"};
   auto state = std::make_unique<detail::bridge_state>(std::move(options), std::move(*endpoint));
   if (auto started = state->start(); !started)
     return started.error();

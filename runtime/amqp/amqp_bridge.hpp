@@ -38,6 +38,12 @@ struct bridge_options {
   /// opens. The same schedule paces reopening a receiving link the broker closed.
   std::chrono::milliseconds reconnect_min{100};
   std::chrono::milliseconds reconnect_max{5000};
+  /// A broker that sends nothing for this long is taken for dead or hung: the connection is
+  /// dropped and the bridge reconnects (0: never). Announced to the broker as half of it (AMQP's
+  /// recommendation), and the broker keeps a quiet connection alive with empty frames; this side
+  /// does the same for the broker's timeout. RabbitMQ counts the announced half in whole seconds
+  /// and sends nothing below one, so against RabbitMQ keep this at 2 s or more.
+  std::chrono::milliseconds idle_timeout{8000};
   /// Connection events (connected, lost, reconnecting); may be empty. Runs on the bridge's
   /// thread: it must not call `close` or destroy the bridge.
   std::function<void(const bridge_connection_event&)> on_event;
@@ -77,8 +83,15 @@ struct bridge_options {
 /// Every member is thread-safe and returns without waiting for the network, except `connect`
 /// and `close`. After `close`, publishes are refused and `subscribe` fails with errc::io.
 ///
-/// Limits: plain TCP only (no TLS); SASL PLAIN or ANONYMOUS; link termini are not durable, so
-/// RabbitMQ declares `/queue/NAME` queues transient.
+/// Durability: messages to durable queues (`protocol::addresses::is_durable_queue`: every queue but
+/// the reply queues of clients) are sent with the header's `durable` set (RabbitMQ stores them as
+/// persistent messages), and links to those queues have durable termini (configuration
+/// durability, never expiring), so that RabbitMQ declares `/queue/NAME` durable; links to topics
+/// and reply queues are not durable. A message's ttl travels as the header's `ttl`.
+///
+/// Limits: plain TCP only (no TLS); SASL PLAIN or ANONYMOUS. A queue RabbitMQ already holds as
+/// transient (declared by a bridge that did not ask for durability) refuses the durable links
+/// (`precondition_failed`, inequivalent `durable`): delete it once when upgrading.
 class bridge final : public bus::bus {
 public:
   /// Connects and waits until the connection is open, for at most `options.connect_timeout`.

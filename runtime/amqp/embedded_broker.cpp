@@ -276,6 +276,8 @@ proton::connection_options broker_state::on_accept(proton::listener&) {
   options.handler(*connection);
   // Clients may send every message on one link, each naming its address in `to`.
   options.offered_capabilities({proton::symbol("ANONYMOUS-RELAY")});
+  if (opts_.idle_timeout.count() > 0)
+    options.idle_timeout(proton::duration(opts_.idle_timeout.count()));
   return options;
 }
 

@@ -27,6 +27,12 @@ struct embedded_broker_options {
   /// How long `stop` waits for clients to answer the close of their connections before it
   /// drops them.
   std::chrono::milliseconds stop_timeout{2000};
+  /// A client that sends nothing for this long is dropped and its unsettled deliveries go back to
+  /// their queues (0: never). Announced to every client when it connects (as half of it, as AMQP
+  /// recommends), so a healthy one keeps a quiet connection alive with empty frames (Proton does so
+  /// by itself); a hung one (stopped with SIGSTOP, deadlocked), whose TCP connection stays open,
+  /// loses its deliveries within this bound.
+  std::chrono::milliseconds idle_timeout{4000};
 };
 
 /// An AMQP 1.0 listener in front of a `broker_core`, so that any AMQP 1.0 client (boa's bridge,
@@ -40,8 +46,12 @@ struct embedded_broker_options {
 /// than the credit their link grants; accepted, released/modified and rejected dispositions settle
 /// the delivery in the core likewise (a rejection dead-letters it with the client's description as
 /// reason). A closed receiving link, and every link of a dropped connection, gives its unsettled
-/// deliveries back to their queue. A link to an address the broker does not know is refused with
-/// `amqp:not-found` or `amqp:invalid-field` naming the address.
+/// deliveries back to their queue, and so does a client that stays silent past
+/// `options::idle_timeout` (a hung node whose TCP connection is still open), which is dropped. A
+/// link to an address the broker does not know is refused with `amqp:not-found` or
+/// `amqp:invalid-field` naming the address. Links with durable and non-durable termini are both
+/// accepted: which queues outlive the broker is the core's durability filter's say, not the
+/// link's.
 ///
 /// Threading: one Proton container runs on a thread of its own; the core's delivery callbacks,
 /// which arrive on any thread under the core's lock, only queue work for that thread. Should the

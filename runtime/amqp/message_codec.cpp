@@ -3,11 +3,16 @@
 #include "runtime/amqp/address_map.hpp"
 
 #include <proton/binary.hpp>
+#include <proton/duration.hpp>
 #include <proton/error.hpp>
 #include <proton/message_id.hpp>
 #include <proton/scalar.hpp>
 #include <proton/uuid.hpp>
 #include <proton/value.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
 
 namespace boa::amqp {
 
@@ -78,6 +83,9 @@ proton::message to_message(const protocol::envelope& envelope) {
   if (!envelope.reply_to.empty())
     m.reply_to(amqp_form(envelope.reply_to));
   m.delivery_count(envelope.delivery_count);
+  m.durable(protocol::addresses::is_durable_queue(envelope.address));
+  if (envelope.ttl_ms != 0)
+    m.ttl(proton::duration(envelope.ttl_ms));
   if (!envelope.dead_letter_reason.empty())
     m.properties().put(dead_letter_reason_property, envelope.dead_letter_reason);
   return m;
@@ -98,6 +106,11 @@ expected<protocol::envelope> to_envelope(const proton::message& message) {
     if (!message.reply_to().empty())
       e.reply_to = logical_form(message.reply_to());
     e.delivery_count = message.delivery_count();
+    // The header's ttl is an AMQP uint: it fits, unless Proton hands back something odd.
+    const auto ttl = message.ttl().milliseconds();
+    if (ttl > 0)
+      e.ttl_ms = static_cast<std::uint32_t>(
+          std::min<std::int64_t>(ttl, std::numeric_limits<std::uint32_t>::max()));
     const auto& properties = message.properties();
     if (properties.exists(dead_letter_reason_property)) {
       auto reason = properties.get(dead_letter_reason_property);

@@ -27,22 +27,24 @@ environment process_environment();
 struct flag_values {
   std::optional<std::filesystem::path> config; ///< --config
 
-  std::optional<std::string> node_id;             ///< --node-id
-  std::optional<std::string> listen;              ///< --listen
-  std::optional<std::string> allow_remote_listen; ///< --allow-remote-listen[=BOOL]
-  std::optional<std::string> broker_url;          ///< --broker
-  std::optional<std::string> broker_username;     ///< --broker-username
-  std::optional<std::string> broker_password;     ///< --broker-password
-  std::optional<std::string> queue_jobs;          ///< --queues-jobs
-  std::optional<std::string> queue_new_jobs;      ///< --queues-new-jobs
-  std::optional<std::string> queue_archive;       ///< --queues-archive
-  std::optional<std::string> queue_dead;          ///< --queues-dead
-  std::optional<std::string> topic_exchange;      ///< --topics-exchange
-  std::optional<std::string> topic_events;        ///< --topics-events
-  std::optional<std::string> topic_commands;      ///< --topics-commands
-  std::optional<std::string> topic_heartbeat;     ///< --topics-heartbeat
-  std::optional<std::string> workers;             ///< --workers
-  std::optional<std::string> workers_autostart;   ///< --systems-workers-autostart[=BOOL]
+  std::optional<std::string> node_id;                      ///< --node-id
+  std::optional<std::string> listen;                       ///< --listen
+  std::optional<std::string> allow_remote_listen;          ///< --allow-remote-listen[=BOOL]
+  std::optional<std::string> embedded_broker_idle_timeout; ///< --embedded-broker-idle-timeout
+  std::optional<std::string> broker_url;                   ///< --broker
+  std::optional<std::string> broker_username;              ///< --broker-username
+  std::optional<std::string> broker_password;              ///< --broker-password
+  std::optional<std::string> broker_idle_timeout;          ///< --broker-idle-timeout
+  std::optional<std::string> queue_jobs;                   ///< --queues-jobs
+  std::optional<std::string> queue_new_jobs;               ///< --queues-new-jobs
+  std::optional<std::string> queue_archive;                ///< --queues-archive
+  std::optional<std::string> queue_dead;                   ///< --queues-dead
+  std::optional<std::string> topic_exchange;               ///< --topics-exchange
+  std::optional<std::string> topic_events;                 ///< --topics-events
+  std::optional<std::string> topic_commands;               ///< --topics-commands
+  std::optional<std::string> topic_heartbeat;              ///< --topics-heartbeat
+  std::optional<std::string> workers;                      ///< --workers
+  std::optional<std::string> workers_autostart;            ///< --systems-workers-autostart[=BOOL]
   /// --systems-workers-restart-workers-on-error[=BOOL]
   std::optional<std::string> workers_restart_on_error;
   std::optional<std::string> heartbeat_interval;        ///< --heartbeat-interval

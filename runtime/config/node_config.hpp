@@ -34,8 +34,23 @@ struct broker_settings {
   std::string url;      ///< `amqp://HOST[:PORT]` or `amqps://HOST[:PORT]`; no credentials in it
   std::string username; ///< SASL PLAIN user; set together with `password`
   std::string password;
+  /// A broker silent this long is taken for dead and the node reconnects (0: never). The broker
+  /// is asked to keep a quiet connection alive with empty frames; RabbitMQ does so only for 2 s
+  /// or more.
+  std::chrono::milliseconds idle_timeout{8000};
 
   friend bool operator==(const broker_settings&, const broker_settings&) = default;
+};
+
+/// The embedded broker (used without `broker.url`).
+struct embedded_broker_settings {
+  /// A client silent this long is dropped and its unsettled deliveries go back to their queues
+  /// (0: never), so that a hung node, whose connection stays open, loses its work within this
+  /// bound. Clients are asked to send something at least every half of it.
+  std::chrono::milliseconds idle_timeout{4000};
+
+  friend bool operator==(const embedded_broker_settings&,
+                         const embedded_broker_settings&) = default;
 };
 
 namespace detail {
@@ -117,6 +132,7 @@ struct node_config {
   /// `allow_remote_listen`: the embedded broker has no authentication.
   listen_address listen;
   bool allow_remote_listen = false;
+  embedded_broker_settings embedded_broker;
   broker_settings broker;
   queue_names queues;
   topic_names topics;

@@ -27,9 +27,11 @@ struct setting_info {
 /// | node-id                                  | BOA_NODE_ID                                  |
 /// | listen                                   | BOA_LISTEN                                   |
 /// | allow-remote-listen                      | BOA_ALLOW_REMOTE_LISTEN                      |
+/// | embedded-broker.idle-timeout             | BOA_EMBEDDED_BROKER_IDLE_TIMEOUT             |
 /// | broker.url                               | BOA_BROKER_URL                               |
 /// | broker.username                          | BOA_BROKER_USERNAME                          |
 /// | broker.password                          | BOA_BROKER_PASSWORD                          |
+/// | broker.idle-timeout                      | BOA_BROKER_IDLE_TIMEOUT                      |
 /// | queues.jobs                              | BOA_QUEUES_JOBS                              |
 /// | queues.new-jobs                          | BOA_QUEUES_NEW_JOBS                          |
 /// | queues.archive                           | BOA_QUEUES_ARCHIVE                           |

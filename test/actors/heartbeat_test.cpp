@@ -21,6 +21,7 @@ public:
         core.subscribe(boa::protocol::addresses::heartbeat, 1u << 20, [this](boa::bus::delivery d) {
           auto beat = boa::protocol::parse_heartbeat(d.message.body);
           std::lock_guard lock{mutex_};
+          ttls_.push_back(d.message.ttl_ms);
           if (beat)
             beats_.push_back(std::move(*beat));
           else
@@ -36,10 +37,16 @@ public:
     std::lock_guard lock{mutex_};
     return undecodable_;
   }
+  /// The ttl each beat was published with, in arrival order.
+  std::vector<std::uint32_t> ttls() {
+    std::lock_guard lock{mutex_};
+    return ttls_;
+  }
 
 private:
   std::mutex mutex_;
   std::vector<boa::protocol::heartbeat> beats_;
+  std::vector<std::uint32_t> ttls_;
   int undecodable_ = 0;
 };
 
@@ -75,6 +82,9 @@ BOOST_AUTO_TEST_CASE(heartbeats_show_the_running_step_then_the_counters) {
 
   auto beats = collector.beats();
   BOOST_TEST(collector.undecodable() == 0);
+  // A beat is worth nothing after three intervals: the broker may drop it then.
+  for (auto ttl : collector.ttls())
+    BOOST_TEST(ttl == 60u);
   BOOST_TEST_REQUIRE(beats.size() >= 2u);
   for (std::size_t i = 0; i < beats.size(); ++i) {
     BOOST_TEST(beats[i].node == e.node().context().node_id);

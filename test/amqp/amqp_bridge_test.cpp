@@ -8,6 +8,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -313,6 +314,34 @@ BOOST_FIXTURE_TEST_CASE(close_gives_deliveries_back_and_refuses_later_calls, bri
   BOOST_TEST(!bus->subscribe("queue:t.close", consumer.actor(), 1).has_value());
   bus->close(); // idempotent
   BOOST_TEST(record->count(bridge_connection_event::kind::lost) == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_ttl_survives_the_trip_through_the_broker, bridge_fixture) {
+  auto e = message_to("queue:t.ttl", 1);
+  e.ttl_ms = 60000;
+  publish_confirmed(e);
+  bus_probe consumer(system);
+  BOOST_REQUIRE(bus->subscribe("queue:t.ttl", consumer.actor(), 1).has_value());
+  auto d = consumer.next_delivery();
+  BOOST_REQUIRE(d.has_value());
+  BOOST_TEST(d->message.ttl_ms == 60000u);
+  bus->settle(d->tag, settlement::accept);
+}
+
+BOOST_AUTO_TEST_CASE(a_message_published_through_the_bridge_expires_in_the_broker) {
+  auto now = std::make_shared<std::atomic<std::int64_t>>(1000);
+  bridge_fixture f(std::make_shared<broker_core>([now] { return now->load(); }));
+  auto stale = message_to("queue:t.expiring", 1);
+  stale.ttl_ms = 100;
+  f.publish_confirmed(stale);
+  *now += 100;
+  f.publish_confirmed(message_to("queue:t.expiring", 2));
+  bus_probe consumer(f.system);
+  BOOST_REQUIRE(f.bus->subscribe("queue:t.expiring", consumer.actor(), 5).has_value());
+  auto d = consumer.next_delivery();
+  BOOST_REQUIRE(d.has_value());
+  BOOST_TEST(d->message.message_id == "m-2");
+  BOOST_TEST(f.stats("queue:t.expiring").expired == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

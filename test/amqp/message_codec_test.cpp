@@ -26,6 +26,7 @@ envelope full_envelope() {
   e.body = R"({"v":1,"type":"job"})";
   e.delivery_count = 3;
   e.dead_letter_reason = "no step 'colect'";
+  e.ttl_ms = 3000;
   return e;
 }
 
@@ -44,6 +45,8 @@ BOOST_AUTO_TEST_CASE(an_envelope_travels_with_the_wire_conventions) {
   BOOST_TEST(m.to() == "/queue/boa.jobs");
   BOOST_TEST(m.reply_to() == "/queue/boactl.reply");
   BOOST_TEST(m.delivery_count() == 3u);
+  BOOST_TEST(m.ttl().milliseconds() == 3000);
+  BOOST_TEST(m.durable());
   BOOST_TEST(proton::get<std::string>(m.properties().get(dead_letter_reason_property)) ==
              "no step 'colect'");
 }
@@ -62,6 +65,32 @@ BOOST_AUTO_TEST_CASE(an_envelope_survives_the_round_trip_through_an_encoded_mess
   BOOST_TEST(back->body == original.body);
   BOOST_TEST(back->delivery_count == original.delivery_count);
   BOOST_TEST(back->dead_letter_reason == original.dead_letter_reason);
+  BOOST_TEST(back->ttl_ms == original.ttl_ms);
+}
+
+BOOST_AUTO_TEST_CASE(only_messages_to_durable_queues_are_marked_durable) {
+  envelope e;
+  e.body = "{}";
+  for (const auto* address : {"queue:boa.jobs", "queue:boa.join.j-1.f-1", "queue:boa.dead"}) {
+    e.address = address;
+    BOOST_TEST(to_message(e).durable(), address);
+  }
+  for (const auto* address :
+       {"queue:boa.reply.boactl-7", "topic:boa.heartbeat", "topic:boa.events"}) {
+    e.address = address;
+    BOOST_TEST(!to_message(e).durable(), address);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_message_without_ttl_has_none_on_the_wire) {
+  envelope e;
+  e.address = "topic:boa.events";
+  e.body = "{}";
+  auto m = to_message(e);
+  BOOST_TEST(m.ttl().milliseconds() == 0);
+  auto back = to_envelope(m);
+  BOOST_REQUIRE(back.has_value());
+  BOOST_TEST(back->ttl_ms == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(a_binary_body_is_taken_as_json_text) {

@@ -82,6 +82,38 @@ int scripted_peer::receivers_attached(const std::string& address) {
   return attached_[address];
 }
 
+namespace {
+
+template <class Terminus> attached_terminus terminus_of(Terminus t) {
+  return {t.durability_mode() != proton::terminus::NONDURABLE,
+          t.expiry_policy() == proton::terminus::NEVER};
+}
+
+template <class Map>
+std::optional<attached_terminus> find_terminus(const Map& termini, const std::string& address) {
+  auto i = termini.find(address);
+  if (i == termini.end())
+    return std::nullopt;
+  return i->second;
+}
+
+} // namespace
+
+std::optional<attached_terminus> scripted_peer::consuming_terminus(const std::string& address) {
+  std::lock_guard guard{mutex_};
+  return find_terminus(consuming_termini_, address);
+}
+
+std::optional<attached_terminus> scripted_peer::publishing_terminus(const std::string& address) {
+  std::lock_guard guard{mutex_};
+  return find_terminus(publishing_termini_, address);
+}
+
+std::vector<proton::message> scripted_peer::published_messages() {
+  std::lock_guard guard{mutex_};
+  return published_messages_;
+}
+
 void scripted_peer::send_offers(const std::string& address) {
   auto s = senders_.find(address);
   if (s == senders_.end())
@@ -103,6 +135,10 @@ void scripted_peer::on_connection_open(proton::connection& c) {
 }
 
 void scripted_peer::on_receiver_open(proton::receiver& r) {
+  {
+    std::lock_guard guard{mutex_};
+    publishing_termini_[r.target().address()] = terminus_of(r.target());
+  }
   r.open(proton::receiver_options().credit_window(100).auto_accept(false));
 }
 
@@ -112,6 +148,7 @@ void scripted_peer::on_sender_open(proton::sender& s) {
   {
     std::lock_guard guard{mutex_};
     ++attached_[address];
+    consuming_termini_[address] = terminus_of(s.source());
     refuse = refusals_left_ > 0;
     if (refuse)
       --refusals_left_;
@@ -130,10 +167,11 @@ void scripted_peer::on_sendable(proton::sender& s) {
   send_offers(s.source().address());
 }
 
-void scripted_peer::on_message(proton::delivery& d, proton::message&) {
+void scripted_peer::on_message(proton::delivery& d, proton::message& m) {
   unanswered_.push_back(d);
   std::lock_guard guard{mutex_};
   ++published_;
+  published_messages_.push_back(m);
   changed_.notify_all();
 }
 

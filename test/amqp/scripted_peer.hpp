@@ -25,6 +25,12 @@
 
 namespace boa::amqp::test {
 
+/// The terminus a client asked for on a link it attached.
+struct attached_terminus {
+  bool durable = false;       ///< any durability but `NONDURABLE`
+  bool never_expires = false; ///< expiry policy `NEVER`
+};
+
 /// A fake AMQP 1.0 broker that does what a test scripts, to reach the corners a well-behaved
 /// broker does not: it never answers what clients publish (until `stop` drops them), offers
 /// clients any message (an envelope or not) and records their answers, and refuses a client's
@@ -52,6 +58,12 @@ public:
   publish_result answer(std::size_t index);
   /// Receiving links clients attached to `address`, refused ones included.
   int receivers_attached(const std::string& address);
+  /// The source of the last receiving link a client attached to `address`, if any.
+  std::optional<attached_terminus> consuming_terminus(const std::string& address);
+  /// The target of the last sending link a client attached to `address`, if any.
+  std::optional<attached_terminus> publishing_terminus(const std::string& address);
+  /// The messages clients published, in arrival order.
+  std::vector<proton::message> published_messages();
 
   /// Drops every connection at once, as a crashed broker would, and stops listening.
   void stop();
@@ -92,6 +104,9 @@ private:
   int refusals_left_;
   std::size_t published_ = 0;
   std::map<std::string, int> attached_;
+  std::map<std::string, attached_terminus> consuming_termini_;
+  std::map<std::string, attached_terminus> publishing_termini_;
+  std::vector<proton::message> published_messages_;
   std::vector<publish_result> answers_;
 
   // Container thread.

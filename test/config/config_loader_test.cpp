@@ -221,8 +221,8 @@ BOOST_AUTO_TEST_CASE(a_group_given_as_a_value_says_what_it_holds) {
   config_dir d;
   auto file = d.write("config.json", R"({"broker": "amqp://rabbit"})");
   BOOST_TEST(error_of(load(file)) ==
-             file.string() + ": broker: must be an object with keys url, username, password, got "
-                             "\"amqp://rabbit\"");
+             file.string() + ": broker: must be an object with keys url, username, password, "
+                             "idle-timeout, got \"amqp://rabbit\"");
 }
 
 BOOST_AUTO_TEST_CASE(an_unknown_boa_variable_is_rejected_with_a_suggestion) {

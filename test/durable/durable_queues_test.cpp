@@ -29,10 +29,11 @@ using strings = std::vector<std::string>;
 /// A durable broker over the journal in `dir`, restoring what it holds.
 std::unique_ptr<broker_core>
 start_broker(const std::filesystem::path& dir,
-             boa::bus::durable_filter is_durable = boa::bus::every_queue_is_durable) {
+             boa::bus::durable_filter is_durable = boa::bus::every_queue_is_durable,
+             boa::bus::clock_fn clock = boa::bus::steady_clock_ms) {
   auto hook = boa::bus::durable_queues::open(dir);
   BOOST_REQUIRE_MESSAGE(hook.has_value(), (hook ? "" : hook.error().message));
-  return std::make_unique<broker_core>(std::move(*hook), std::move(is_durable));
+  return std::make_unique<broker_core>(std::move(*hook), std::move(is_durable), std::move(clock));
 }
 
 envelope message(const std::string& address, const std::string& body) {
@@ -131,6 +132,43 @@ BOOST_AUTO_TEST_CASE(a_message_published_to_a_durable_queue_survives_a_restart_w
   BOOST_TEST(m.reply_to == "queue:replies");
   BOOST_TEST(m.body == R"({"v":1,"type":"job"})");
   BOOST_TEST(m.delivery_count == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_restored_message_keeps_its_ttl_which_starts_again_at_the_restore) {
+  boa::test::temp_dir tmp;
+  auto dir = tmp.path() / "queues.db";
+  std::int64_t now = 1000;
+  auto clock = [&now] { return now; };
+  {
+    auto broker = start_broker(dir, boa::bus::every_queue_is_durable, clock);
+    envelope m = message("queue:boa.jobs", "short-lived");
+    m.ttl_ms = 500;
+    BOOST_REQUIRE(broker->publish(m).has_value());
+  }
+  now += 10000; // long past the first deadline: the restore starts the ttl again
+  auto broker = start_broker(dir, boa::bus::every_queue_is_durable, clock);
+  now += 499;
+  inbox in;
+  in.subscribe(*broker, "queue:boa.jobs");
+  BOOST_REQUIRE(in.received.size() == 1u);
+  BOOST_TEST(in.received[0].message.ttl_ms == 500u);
+}
+
+BOOST_AUTO_TEST_CASE(an_expired_durable_message_leaves_the_store) {
+  boa::test::temp_dir tmp;
+  auto dir = tmp.path() / "queues.db";
+  std::int64_t now = 1000;
+  auto clock = [&now] { return now; };
+  {
+    auto broker = start_broker(dir, boa::bus::every_queue_is_durable, clock);
+    envelope m = message("queue:boa.jobs", "short-lived");
+    m.ttl_ms = 500;
+    BOOST_REQUIRE(broker->publish(m).has_value());
+    now += 500;
+    BOOST_TEST(drain(*broker, "queue:boa.jobs").empty());
+    BOOST_TEST(broker->stats("queue:boa.jobs").expired == 1u);
+  }
+  BOOST_TEST(journal_contents(dir).queues["queue:boa.jobs"].empty());
 }
 
 BOOST_AUTO_TEST_CASE(accepted_messages_do_not_come_back) {

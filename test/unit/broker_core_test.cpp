@@ -512,3 +512,148 @@ BOOST_AUTO_TEST_CASE(a_queue_whose_consumer_leaves_with_unsettled_deliveries_kee
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(time_to_live)
+
+namespace {
+
+/// A clock the test moves by hand.
+struct fake_clock {
+  std::int64_t now = 1000;
+  boa::bus::clock_fn fn() {
+    return [this] { return now; };
+  }
+};
+
+envelope with_ttl(const std::string& address, const std::string& body, std::uint32_t ttl_ms) {
+  auto e = message(address, body);
+  e.ttl_ms = ttl_ms;
+  return e;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_message_undelivered_past_its_ttl_is_dropped_and_counted) {
+  fake_clock clock;
+  broker_core broker{clock.fn()};
+  BOOST_REQUIRE(broker.publish(with_ttl("queue:beats", "old", 300)).has_value());
+  publish(broker, "queue:beats", "forever");
+  clock.now += 300;
+  inbox a;
+  subscribe(broker, "queue:beats", 5, a);
+  BOOST_TEST(a.bodies() == (strings{"forever"}), boost::test_tools::per_element());
+  auto stats = broker.stats("queue:beats");
+  BOOST_TEST(stats.expired == 1u);
+  BOOST_TEST(stats.ready == 0u);
+  BOOST_TEST(stats.unsettled == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_message_is_delivered_until_its_deadline) {
+  fake_clock clock;
+  broker_core broker{clock.fn()};
+  BOOST_REQUIRE(broker.publish(with_ttl("queue:beats", "fresh", 300)).has_value());
+  clock.now += 299;
+  inbox a;
+  subscribe(broker, "queue:beats", 5, a);
+  BOOST_TEST(a.bodies() == (strings{"fresh"}), boost::test_tools::per_element());
+  BOOST_TEST(a.received.at(0).message.ttl_ms == 300u);
+  BOOST_TEST(broker.stats("queue:beats").expired == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(an_expired_message_is_not_dead_lettered) {
+  fake_clock clock;
+  broker_core broker{clock.fn()};
+  BOOST_REQUIRE(broker.publish(with_ttl("queue:beats", "old", 10)).has_value());
+  clock.now += 10;
+  inbox a, dead;
+  subscribe(broker, "queue:beats", 5, a);
+  subscribe(broker, boa::protocol::addresses::dead, 5, dead);
+  BOOST_TEST(a.received.empty());
+  BOOST_TEST(dead.received.empty());
+  BOOST_TEST(broker.stats("queue:beats").expired == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(expired_messages_do_not_pile_up_behind_a_consumer_without_credit) {
+  fake_clock clock;
+  broker_core broker{clock.fn()};
+  inbox slow;
+  auto sub = subscribe(broker, "queue:beats", 0, slow);
+  for (int i = 0; i < 5; ++i) {
+    BOOST_REQUIRE(broker.publish(with_ttl("queue:beats", std::to_string(i), 100)).has_value());
+    clock.now += 60;
+  }
+  // Beats 0..2 had expired by the last publish, which dropped them from the queue.
+  auto stats = broker.stats("queue:beats");
+  BOOST_TEST(stats.ready == 2u);
+  BOOST_TEST(stats.expired == 3u);
+  // Beat 3 has expired by now too.
+  broker.add_credit(sub, 5);
+  BOOST_TEST(slow.bodies() == (strings{"4"}), boost::test_tools::per_element());
+  BOOST_TEST(broker.stats("queue:beats").expired == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(topic_copies_expire_in_each_subscription_queue_on_their_own) {
+  fake_clock clock;
+  broker_core broker{clock.fn()};
+  inbox quick, slow;
+  subscribe(broker, "topic:beats", 5, quick);
+  auto slow_sub = subscribe(broker, "topic:beats", 0, slow);
+  BOOST_REQUIRE(broker.publish(with_ttl("topic:beats", "b1", 100)).has_value());
+  BOOST_TEST(quick.bodies() == (strings{"b1"}), boost::test_tools::per_element());
+  clock.now += 100;
+  broker.add_credit(slow_sub, 5);
+  BOOST_TEST(slow.received.empty());
+  auto stats = broker.stats("topic:beats");
+  BOOST_TEST(stats.expired == 1u);
+  BOOST_TEST(stats.unsettled == 1u);
+  BOOST_TEST(stats.consumers == 2u);
+  BOOST_TEST(stats.ready == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(an_unsettled_delivery_does_not_expire_but_expires_once_released) {
+  fake_clock clock;
+  broker_core broker{clock.fn()};
+  inbox a;
+  subscribe(broker, "queue:beats", 1, a);
+  BOOST_REQUIRE(broker.publish(with_ttl("queue:beats", "held", 100)).has_value());
+  BOOST_REQUIRE(a.received.size() == 1u);
+  clock.now += 1000;
+  BOOST_TEST(broker.stats("queue:beats").unsettled == 1u);
+  BOOST_TEST(broker.stats("queue:beats").expired == 0u);
+  // Released after its deadline, it expires instead of going to the next consumer.
+  inbox b;
+  subscribe(broker, "queue:beats", 1, b);
+  BOOST_TEST(broker.settle(a.received[0].tag, settlement::release));
+  BOOST_TEST(a.received.size() == 1u);
+  BOOST_TEST(b.received.empty());
+  BOOST_TEST(broker.stats("queue:beats").expired == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(an_unsettled_delivery_past_its_deadline_can_still_be_accepted) {
+  fake_clock clock;
+  broker_core broker{clock.fn()};
+  inbox a;
+  subscribe(broker, "queue:beats", 1, a);
+  BOOST_REQUIRE(broker.publish(with_ttl("queue:beats", "held", 100)).has_value());
+  BOOST_REQUIRE(a.received.size() == 1u);
+  clock.now += 1000;
+  BOOST_TEST(broker.settle(a.received[0].tag, settlement::accept));
+  BOOST_TEST(broker.stats("queue:beats").expired == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_dead_lettered_copy_has_no_ttl) {
+  fake_clock clock;
+  broker_core broker{clock.fn()};
+  inbox a;
+  subscribe(broker, "queue:jobs", 1, a);
+  BOOST_REQUIRE(broker.publish(with_ttl("queue:jobs", "bad", 100)).has_value());
+  BOOST_REQUIRE(a.received.size() == 1u);
+  BOOST_TEST(broker.settle(a.received[0].tag, settlement::reject, "cannot decode"));
+  clock.now += 1000;
+  inbox dead;
+  subscribe(broker, boa::protocol::addresses::dead, 1, dead);
+  BOOST_REQUIRE(dead.received.size() == 1u);
+  BOOST_TEST(dead.received[0].message.ttl_ms == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -12,7 +12,7 @@ void encode_envelope(const protocol::envelope& message, std::string& out) {
   // Binds every field by position: a new envelope field stops this from compiling until it has
   // a place in the stored form.
   const auto& [address, subject, message_id, correlation_id, reply_to, body, delivery_count,
-               dead_letter_reason] = message;
+               dead_letter_reason, ttl_ms] = message;
   put_varint(out, delivery_count);
   put_string(out, address);
   put_string(out, subject);
@@ -21,6 +21,8 @@ void encode_envelope(const protocol::envelope& message, std::string& out) {
   put_string(out, reply_to);
   put_string(out, dead_letter_reason);
   put_string(out, body);
+  if (ttl_ms != 0) // absent means 0, so messages without a ttl keep the original stored form
+    put_varint(out, ttl_ms);
 }
 
 std::string encode_envelope(const protocol::envelope& message) {
@@ -40,10 +42,12 @@ expected<protocol::envelope> decode_envelope(std::string_view bytes) {
   in.read("reply_to", m.reply_to);
   in.read("dead_letter_reason", m.dead_letter_reason);
   in.read("body", m.body);
+  if (!in.failure() && !in.at_end())
+    in.read("ttl_ms", m.ttl_ms);
   if (in.failure())
     return error(errc::corrupt, "stored message: " + *in.failure());
   if (!in.at_end())
-    return error(errc::corrupt, "stored message: bytes follow the body");
+    return error(errc::corrupt, "stored message: bytes follow the ttl");
   return m;
 }
 

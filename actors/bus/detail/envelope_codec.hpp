@@ -10,8 +10,11 @@ namespace boa::bus::detail {
 
 /// The stored form of an envelope in the queue journal (journal format 1):
 ///   delivery_count address subject message_id correlation_id reply_to dead_letter_reason body
-/// Strings are a LEB128 varint length followed by the bytes; the count is a LEB128 varint.
-/// Nothing may follow `body`. A new field means a new journal format.
+///   [ttl_ms]
+/// Strings are a LEB128 varint length followed by the bytes; the count and the ttl are LEB128
+/// varints. `ttl_ms` is present only when not 0 (it came after the rest, and a message without a
+/// ttl is stored as before it existed). Nothing may follow it. Any other new field means a new
+/// journal format.
 std::string encode_envelope(const protocol::envelope& message);
 
 /// Appends the stored form of `message` to `out` (reusing its capacity).

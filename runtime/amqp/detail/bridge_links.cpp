@@ -1,12 +1,17 @@
 #include "runtime/amqp/detail/bridge_links.hpp"
 
 #include "actors/messages.hpp"
+#include "protocol/envelope.hpp"
+#include "runtime/amqp/address_map.hpp"
 #include "runtime/amqp/detail/proton_raw.hpp"
 #include "runtime/amqp/message_codec.hpp"
 
 #include <proton/error_condition.hpp>
 #include <proton/receiver_options.hpp>
 #include <proton/sender_options.hpp>
+#include <proton/source_options.hpp>
+#include <proton/target_options.hpp>
+#include <proton/terminus.hpp>
 #include <proton/work_queue.hpp>
 
 #include <caf/send.hpp>
@@ -29,6 +34,22 @@ std::optional<std::uint64_t> tag_value(const proton::binary& bytes) {
   for (std::size_t i = 0; i < 8; ++i)
     value |= std::uint64_t{bytes[i]} << (8 * i);
   return value;
+}
+
+/// Whether the AMQP address names a durable queue. Links to one get durable termini, as RabbitMQ
+/// declares `/queue/NAME` durable only for a durable terminus; all others stay non-durable.
+bool durable_link(const std::string& amqp_address) {
+  auto logical = to_logical_address(amqp_address);
+  return logical && protocol::addresses::is_durable_queue(*logical);
+}
+
+template <class TerminusOptions> TerminusOptions terminus_for(const std::string& amqp_address) {
+  TerminusOptions options;
+  if (durable_link(amqp_address))
+    options.durability_mode(proton::terminus::CONFIGURATION).expiry_policy(proton::terminus::NEVER);
+  else
+    options.durability_mode(proton::terminus::NONDURABLE);
+  return options;
 }
 
 void confirm(const caf::actor& to, std::uint64_t token, bool ok, std::string error) {
@@ -121,10 +142,12 @@ void bridge_links::publish(publish_op op) {
 bridge_links::publisher& bridge_links::publisher_for(const std::string& address) {
   auto [i, fresh] = publishers_.try_emplace(address);
   if (fresh) {
+    auto target = terminus_for<proton::target_options>(address);
     i->second.sender =
         connection_.open_sender(address, proton::sender_options()
                                              .name("boa-publish-" + std::to_string(next_link_++))
-                                             .delivery_mode(proton::delivery_mode::AT_LEAST_ONCE));
+                                             .delivery_mode(proton::delivery_mode::AT_LEAST_ONCE)
+                                             .target(target));
     address_of_[raw_link::of(i->second.sender)] = address;
   }
   return i->second;
@@ -229,13 +252,15 @@ void bridge_links::subscribe(subscribe_op op) {
 
 void bridge_links::open_receiver(std::uint64_t id, subscription& sub) {
   sub.retry_scheduled = false;
+  auto source = terminus_for<proton::source_options>(sub.address);
   sub.receiver = connection_.open_receiver(
       sub.address,
       proton::receiver_options()
           .name("boa-subscription-" + std::to_string(id) + "-" + std::to_string(next_link_++))
           .credit_window(0)
           .auto_accept(false)
-          .delivery_mode(proton::delivery_mode::AT_LEAST_ONCE));
+          .delivery_mode(proton::delivery_mode::AT_LEAST_ONCE)
+          .source(source));
   subscription_of_[raw_link::of(sub.receiver)] = id;
   if (sub.unused > 0)
     sub.receiver.add_credit(as_credit(sub.unused));

@@ -218,6 +218,8 @@ void bridge_state::attempt_connect() {
   last_error_.clear();
   proton::connection_options options;
   options.handler(*this);
+  if (options_.idle_timeout.count() > 0)
+    options.idle_timeout(proton::duration(options_.idle_timeout.count()));
   if (!options_.username.empty())
     options.user(options_.username)
         .password(options_.password)
