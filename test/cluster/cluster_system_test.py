@@ -350,7 +350,6 @@ class Failover(ClusterTest):
         self.assertNotIn(victim.node_id, {e["node"] for e in slow})
         self.assertGreaterEqual(started_count(marker), 2, "the step ran again")
 
-    @unittest.skip("the embedded broker does not time out a silent connection yet")
     def test_hung_node_loses_its_step_to_another_within_the_bound(self):
         if FLAVOUR == "rabbitmq":
             self.skipTest("RabbitMQ keeps a hung consumer's deliveries until its own connection "
