@@ -51,6 +51,15 @@ struct job_view : protocol::running_job {
 /// silent reports it further along; the silent node's last beat still shows the old step.
 bool more_advanced(const protocol::running_job& a, const protocol::running_job& b);
 
+/// The view at one moment, as a cluster-state aggregator hands it out.
+struct cluster_snapshot {
+  std::vector<node_view> nodes;
+  std::vector<job_view> jobs;
+  std::int64_t taken_ms = 0;     ///< the observer's wall clock when it was taken
+  std::int64_t listening_ms = 0; ///< how long the observer had been listening: a young view may
+                                 ///< miss nodes whose beat has not come yet
+};
+
 /// The cluster as heartbeats describe it. No clock and no I/O: callers pass the time at which a
 /// beat arrived and at which they ask, so the view is deterministic and cheap to test. Ages are
 /// measured on the observer's clock only, never compared with a node's `sent_ms`.
