@@ -185,6 +185,22 @@ BOOST_AUTO_TEST_CASE(from_node_asks_a_node_and_shows_how_long_it_has_listened) {
   BOOST_TEST_REQUIRE(jobs.code == 0, jobs.err);
   BOOST_TEST(contains(jobs.out, "j-7"));
   BOOST_TEST(contains(jobs.out, "250 ms ago"), jobs.out);
+  BOOST_TEST(contains(jobs.out, "as n1 has heard it over 5.00 s"), jobs.out);
+  BOOST_TEST(jobs.err.empty(), jobs.err);
+}
+
+BOOST_AUTO_TEST_CASE(a_view_from_a_node_that_has_just_started_listening_says_so) {
+  fake_cluster cluster;
+  cluster.answer_with([](const protocol::envelope& in) -> std::vector<protocol::envelope> {
+    actors::cluster_snapshot fresh;
+    fresh.taken_ms = 1'700'000'000'000;
+    fresh.listening_ms = 3;
+    return {boa::test::ok_answer(in, actors::encode_cluster_nodes(fresh, "n1"))};
+  });
+  auto o = run(cluster.connect(), {"cluster", "nodes", "--from-node"});
+  BOOST_TEST_REQUIRE(o.code == 0, o.err);
+  BOOST_TEST(contains(o.out, "as n1 has heard it over 3 ms"), o.out);
+  BOOST_TEST(contains(o.err, "n1 has listened to the heartbeats for only 3 ms"), o.err);
 }
 
 BOOST_AUTO_TEST_CASE(watch_for_prints_a_view_per_refresh_then_stops) {

@@ -119,15 +119,26 @@ std::chrono::milliseconds refresh_interval(const actors::cluster_snapshot& view)
 
 enum class shown { nodes, jobs };
 
+/// A node's view younger than this may lack nodes whose beat has not come yet.
+std::chrono::milliseconds young_view(const actors::cluster_snapshot& view) {
+  return 2 * refresh_interval(view);
+}
+
+/// With --watch, or a view from a node (whose age matters), a line says when and whose it is.
 void print(console& c, shown what, const actors::cluster_snapshot& view, const view_origin& origin,
-           bool watching, bool first) {
+           bool watching, bool from_node, bool first) {
   if (watching && !c.json) {
     if (c.terminal)
       c.out << "\033[H\033[2J"; // redraw in place
     else if (!first)
       c.out << '\n';
-    c.out << watch_header(view, origin) << '\n';
   }
+  if ((watching || from_node) && !c.json)
+    c.out << watch_header(view, origin) << '\n';
+  if (from_node && !watching && view.listening_ms < young_view(view).count())
+    c.err << fmt::format("boactl: {} has listened to the heartbeats for only {}: its view may "
+                         "lack nodes (ask again in a moment)\n",
+                         origin.observer, format_duration(view.listening_ms));
   if (what == shown::nodes)
     print_cluster_nodes(c, view, origin);
   else
@@ -173,7 +184,7 @@ int show(session& s, console& c, const cluster_view_args& args, shown what) {
       return exit_unreachable;
     }
     origin.now_ms = wall_now_ms();
-    print(c, what, *view, origin, args.watch, first);
+    print(c, what, *view, origin, args.watch, args.from_node, first);
     if (!args.watch || signals->requested())
       return exit_ok;
     auto left = remaining();

@@ -28,7 +28,8 @@ void print_cluster_nodes(console& c, const actors::cluster_snapshot& view,
 void print_cluster_jobs(console& c, const actors::cluster_snapshot& view,
                         const view_origin& origin);
 
-/// The line above each table of `--watch`: when, from where, and how long it has listened.
+/// The line above each table of `--watch` or `--from-node`: when, from where, and how long it
+/// has listened.
 std::string watch_header(const actors::cluster_snapshot& view, const view_origin& origin);
 
 } // namespace boa::boactl
