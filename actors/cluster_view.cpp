@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string_view>
+#include <tuple>
 
 namespace boa::actors {
 
@@ -60,18 +61,32 @@ void cluster_view::evict(std::int64_t now_ms) {
   });
 }
 
-std::vector<protocol::running_job> cluster_view::jobs() const {
-  std::map<std::string_view, const protocol::running_job*> latest;
+bool more_advanced(const protocol::running_job& a, const protocol::running_job& b) {
+  return std::tie(a.history_length, a.version, a.since_ms) >
+         std::tie(b.history_length, b.version, b.since_ms);
+}
+
+std::vector<job_view> cluster_view::jobs(std::int64_t now_ms) const {
+  struct report {
+    const protocol::running_job* job;
+    const entry* from;
+  };
+  std::map<std::string_view, report> best;
   for (const auto& [id, e] : nodes_)
     for (const auto& job : e.last.jobs) {
-      auto [it, inserted] = latest.try_emplace(job.job_id, &job);
-      if (!inserted && job.since_ms > it->second->since_ms)
-        it->second = &job;
+      auto [it, inserted] = best.try_emplace(job.job_id, report{&job, &e});
+      if (!inserted && more_advanced(job, *it->second.job))
+        it->second = report{&job, &e};
     }
-  std::vector<protocol::running_job> out;
-  out.reserve(latest.size());
-  for (const auto& [id, job] : latest)
-    out.push_back(*job);
+  std::vector<job_view> out;
+  out.reserve(best.size());
+  for (const auto& [id, r] : best) {
+    job_view v;
+    static_cast<protocol::running_job&>(v) = *r.job;
+    v.node = r.from->last.node;
+    v.age_ms = std::max<std::int64_t>(now_ms - r.from->observed_ms, 0);
+    out.push_back(std::move(v));
+  }
   return out;
 }
 

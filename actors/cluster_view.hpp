@@ -38,6 +38,28 @@ struct node_view {
   friend bool operator==(const node_view&, const node_view&) = default;
 };
 
+/// A job step running somewhere, as the most advanced report of it shows it.
+struct job_view : protocol::running_job {
+  std::string node;        ///< the node whose beat reported it
+  std::int64_t age_ms = 0; ///< age of that beat (judged like the node's)
+
+  friend bool operator==(const job_view&, const job_view&) = default;
+};
+
+/// Whether report `a` shows its job further along than report `b`: the longer history, then the
+/// higher state version, then the later start. A node that took a job over from one that went
+/// silent reports it further along; the silent node's last beat still shows the old step.
+bool more_advanced(const protocol::running_job& a, const protocol::running_job& b);
+
+/// The view at one moment, as a cluster-state aggregator hands it out.
+struct cluster_snapshot {
+  std::vector<node_view> nodes;
+  std::vector<job_view> jobs;
+  std::int64_t taken_ms = 0;     ///< the observer's wall clock when it was taken
+  std::int64_t listening_ms = 0; ///< how long the observer had been listening: a young view may
+                                 ///< miss nodes whose beat has not come yet
+};
+
 /// The cluster as heartbeats describe it. No clock and no I/O: callers pass the time at which a
 /// beat arrived and at which they ask, so the view is deterministic and cheap to test. Ages are
 /// measured on the observer's clock only, never compared with a node's `sent_ms`.
@@ -56,9 +78,10 @@ public:
   /// Forgets nodes whose last beat was observed more than `eviction_age_ms` before `now_ms`.
   void evict(std::int64_t now_ms);
 
-  /// Every job the known nodes report, one per job id, sorted by job id; when several nodes
-  /// report a job (one took it over from another), the report with the latest `since_ms` wins.
-  std::vector<protocol::running_job> jobs() const;
+  /// Every job the known nodes report, one per job id, sorted by job id, judged at `now_ms`;
+  /// when several nodes report a job (one took it over from another), the most advanced report
+  /// wins (`more_advanced`).
+  std::vector<job_view> jobs(std::int64_t now_ms) const;
 
   std::size_t size() const noexcept { return nodes_.size(); }
 

@@ -258,7 +258,8 @@ void run_attempt(runner* self) {
     return;
   }
   if (st.ctx->activity)
-    st.ctx->activity->step_started(self->id(), {j.id, j.workflow->def.name, s.id, now});
+    st.ctx->activity->step_started(self->id(), {j.id, j.workflow->def.name, s.id, now, j.version,
+                                                static_cast<std::int64_t>(j.history.size())});
   if (s.role == protocol::step_role::map && s.run.kind.empty()) {
     on_outcome(self, step_outcome::success(nullptr), {});
     return;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/bus/broker_core.hpp"
+#include "actors/cluster_view.hpp"
 #include "protocol/job.hpp"
 #include "protocol/step_io.hpp"
 
@@ -27,6 +28,12 @@ using waiting_atom = caf::atom_constant<caf::atom("waiting")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 /// Stop taking deliveries; finish the one in hand, then leave (graceful shutdown).
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
+/// Asks a cluster-state aggregator for its view: answered with a `cluster_snapshot`.
+using cluster_view_atom = caf::atom_constant<caf::atom("clview")>;
+/// Tells a cluster-state aggregator to judge its nodes' statuses now.
+using check_atom = caf::atom_constant<caf::atom("clcheck")>;
+/// Tells a cluster-state aggregator to evict silent nodes now.
+using evict_atom = caf::atom_constant<caf::atom("clevict")>;
 
 } // namespace boa::actors
 
@@ -35,3 +42,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(boa::bus::delivery)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(boa::protocol::step_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(boa::protocol::step_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(boa::protocol::job)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(boa::actors::cluster_snapshot)

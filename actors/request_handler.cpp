@@ -1,6 +1,7 @@
 #include "actors/request_handler.hpp"
 #include "actors/hand_back_on_exit.hpp"
 
+#include "actors/cluster_snapshot_codec.hpp"
 #include "actors/messages.hpp"
 #include "protocol/json_read.hpp"
 #include "protocol/workflow_codec.hpp"
@@ -29,6 +30,13 @@ using protocol::ok_reply;
 
 /// Requests one handler holds at once (answered, waiting for the bus to confirm the answer).
 constexpr std::uint32_t credit_window = 4;
+/// How long the node's own aggregator may take to hand out its view.
+constexpr std::chrono::seconds cluster_view_timeout{5};
+
+bool is_cluster_view(const client_request& request) {
+  return request.what == client_request::kind::cluster_nodes ||
+         request.what == client_request::kind::cluster_jobs;
+}
 
 error no_store(const node_context& ctx) {
   return {errc::not_found,
@@ -194,10 +202,27 @@ void on_request(handler* self, const bus::delivery& d) {
     return settle(self, d.tag, bus::settlement::reject,
                   "cannot decode request: " + request.error().message);
   }
-  auto reply = answer_request(*ctx, st.sources, *request);
   // Accepted once the bus has the answer: a node that dies first leaves the request to another.
-  ctx->bus->publish(protocol::reply_envelope(message, reply), caf::actor_cast<caf::actor>(self),
-                    d.tag);
+  auto answer = [self, ctx, message, tag = d.tag](const client_reply& reply) {
+    ctx->bus->publish(protocol::reply_envelope(message, reply), caf::actor_cast<caf::actor>(self),
+                      tag);
+  };
+  if (!is_cluster_view(*request))
+    return answer(answer_request(*ctx, st.sources, *request));
+  auto aggregator = st.sources.cluster_view ? st.sources.cluster_view() : caf::actor{};
+  if (!aggregator)
+    return answer(
+        error_reply({errc::not_found, "node '" + ctx->node_id + "' keeps no cluster view"}));
+  self->request(aggregator, cluster_view_timeout, cluster_view_atom::value)
+      .then(
+          [ctx, request = *request, answer](const cluster_snapshot& snapshot) {
+            answer(answer_cluster_request(*ctx, request, snapshot));
+          },
+          [ctx, answer](caf::error& e) {
+            answer(error_reply(
+                {errc::internal, "node '" + ctx->node_id +
+                                     "': its cluster view did not answer: " + caf::to_string(e)}));
+          });
 }
 
 caf::behavior request_handler(handler* self, node_context* ctx, request_sources sources) {
@@ -242,8 +267,23 @@ protocol::client_reply answer_request(const node_context& ctx, const request_sou
     return list_workflows(ctx, sources.workflows, request);
   case kind::show_workflow:
     return show_workflow(ctx, sources.workflows, request);
+  case kind::cluster_nodes:
+  case kind::cluster_jobs:
+    break; // the aggregator answers: answer_cluster_request
   }
-  return error_reply({errc::internal, "unknown request kind"});
+  return error_reply({errc::internal, std::string("request '") + protocol::to_string(request.what) +
+                                          "' is not answered here"});
+}
+
+protocol::client_reply answer_cluster_request(const node_context& ctx,
+                                              const protocol::client_request& request,
+                                              const cluster_snapshot& snapshot) {
+  if (request.what == client_request::kind::cluster_nodes)
+    return ok_reply(encode_cluster_nodes(snapshot, ctx.node_id));
+  if (request.what == client_request::kind::cluster_jobs)
+    return ok_reply(encode_cluster_jobs(snapshot, ctx.node_id));
+  return error_reply({errc::internal, std::string("request '") + protocol::to_string(request.what) +
+                                          "' is not a cluster view"});
 }
 
 caf::actor spawn_request_handler(caf::actor_system& system, node_context& ctx,

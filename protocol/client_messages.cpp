@@ -7,14 +7,16 @@
 #include <boost/json/serialize.hpp>
 
 #include <charconv>
+#include <iterator>
 #include <utility>
 
 namespace boa::protocol {
 
 namespace {
 
-constexpr const char* request_names[] = {"list-jobs", "show-job", "push-workflow", "list-workflows",
-                                         "show-workflow"};
+constexpr const char* request_names[] = {"list-jobs",      "show-job",      "push-workflow",
+                                         "list-workflows", "show-workflow", "cluster-nodes",
+                                         "cluster-jobs"};
 constexpr std::int64_t max_list_limit = 10000;
 
 void write_header(text_writer& w, std::string_view type) {
@@ -107,6 +109,10 @@ void read_request(json_reader& r, const boost::json::object& o, const json_path&
     r.reject_unknown_keys(o, root, {"v", "type", "workflow"});
     break;
   }
+  case kind::cluster_nodes:
+  case kind::cluster_jobs:
+    r.reject_unknown_keys(o, root, {"v", "type"});
+    break;
   }
 }
 
@@ -201,7 +207,7 @@ const char* to_string(client_request::kind k) {
 }
 
 std::optional<client_request::kind> request_kind_from_string(std::string_view text) {
-  for (int i = 0; i < 5; ++i)
+  for (std::size_t i = 0; i < std::size(request_names); ++i)
     if (text == request_names[i])
       return static_cast<client_request::kind>(i);
   return std::nullopt;
@@ -248,6 +254,9 @@ std::string serialize_request(const client_request& request) {
     w.key("workflow");
     w.value(request.workflow);
     break;
+  case kind::cluster_nodes:
+  case kind::cluster_jobs:
+    break;
   }
   w.end_object();
   return out;
@@ -275,7 +284,7 @@ expected<client_request> parse_request(std::string_view text) {
     } else if (type && type->is_string()) {
       r.error(root / "type", "unknown request type '" + std::string(type_text) +
                                  "' (known: list-jobs, show-job, push-workflow, list-workflows, "
-                                 "show-workflow)");
+                                 "show-workflow, cluster-nodes, cluster-jobs)");
     }
   }
   if (auto failed = every_error(problems, subject))

@@ -60,11 +60,21 @@ expected<void> validate_workflow_ref(std::string_view ref);
 ///     push-workflow  {"definition": {…} , "notes": "…"?, "pushed_by": "…"?}
 ///     list-workflows {"name": "…"?}              names, or the revisions of one name
 ///     show-workflow  {"workflow": "NAME" | "NAME@REV"}
+///     cluster-nodes  {}                          the nodes as the answering node's heartbeats
+///     cluster-jobs   {}                          show them, and the jobs running on them
 ///
 /// e.g. `{"v": 1, "type": "show-job", "job_id": "j-0123456789abcdef"}`; the AMQP `subject` is the
 /// type, and the request must have a `reply-to`. Unknown members are refused.
 struct client_request {
-  enum class kind { list_jobs, show_job, push_workflow, list_workflows, show_workflow };
+  enum class kind {
+    list_jobs,
+    show_job,
+    push_workflow,
+    list_workflows,
+    show_workflow,
+    cluster_nodes,
+    cluster_jobs
+  };
   kind what = kind::list_jobs;
   std::optional<job_state> state; ///< list-jobs
   std::int64_t limit = 50;        ///< list-jobs, 1..10000
@@ -75,7 +85,8 @@ struct client_request {
   std::string pushed_by;          ///< push-workflow
 };
 
-/// The wire type: "list-jobs", "show-job", "push-workflow", "list-workflows", "show-workflow".
+/// The wire type: "list-jobs", "show-job", "push-workflow", "list-workflows", "show-workflow",
+/// "cluster-nodes", "cluster-jobs".
 const char* to_string(client_request::kind k);
 std::optional<client_request::kind> request_kind_from_string(std::string_view text);
 std::string serialize_request(const client_request& request);
@@ -92,9 +103,14 @@ expected<client_request> parse_request(std::string_view text);
 /// over the answering node's whole store); show-job -> the job as job_codec encodes it;
 /// push-workflow -> {"name","revision","warnings":[…]}; list-workflows -> {"names":[…]} or
 /// {"revisions":[{"revision","notes","pushed_by","pushed_ms"}…]}; show-workflow -> {"name",
-/// "revision","definition"}; start-job -> {"job_id","workflow","revision"}. A `revision` or
-/// `pushed_ms` that is not known is null. The AMQP `subject` is "reply" and `correlation-id` the
-/// request's `message-id`. Readers ignore members they do not know.
+/// "revision","definition"}; start-job -> {"job_id","workflow","revision"}; cluster-nodes ->
+/// {"observer","taken_ms","listening_ms","nodes":[{"node","status","age_ms","restarts",
+/// "heartbeat"}…]}; cluster-jobs -> {"observer","taken_ms","listening_ms","jobs":[{"job_id",
+/// "workflow","step","since_ms","version","history_length","node","age_ms"}…]}
+/// (actors/cluster_snapshot_codec.hpp). `listening_ms` says how long the answering node has
+/// listened to heartbeats: a node asked for the first time starts then, and its view is empty. A
+/// `revision` or `pushed_ms` that is not known is null. The AMQP `subject` is "reply" and
+/// `correlation-id` the request's `message-id`. Readers ignore members they do not know.
 struct client_reply {
   bool ok = true;
   boost::json::value data;

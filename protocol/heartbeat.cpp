@@ -32,6 +32,10 @@ void write_job(text_writer& w, const running_job& j) {
   w.value(j.step);
   w.key("since_ms");
   w.value(j.since_ms);
+  w.key("version");
+  w.value(j.version);
+  w.key("history_length");
+  w.value(j.history_length);
   w.end_object();
 }
 
@@ -96,7 +100,10 @@ public:
     text(*o, at, "workflow", false, false, into.workflow);
     text(*o, at, "step", false, false, into.step);
     integer(*o, at, "since_ms", false, 0, into.since_ms);
-    r_.reject_unknown_keys(*o, at, {"job_id", "workflow", "step", "since_ms"});
+    integer(*o, at, "version", false, 0, into.version);
+    integer(*o, at, "history_length", false, 0, into.history_length);
+    r_.reject_unknown_keys(*o, at,
+                           {"job_id", "workflow", "step", "since_ms", "version", "history_length"});
   }
 
   void load(const boost::json::value& v, const json_path& at, std::vector<double>& into) {

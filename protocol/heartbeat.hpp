@@ -25,6 +25,11 @@ struct running_job {
   std::string workflow;
   std::string step;
   std::int64_t since_ms = 0; ///< when the step started (wall clock, ms since the epoch)
+  /// How far the job had come when the step started: the `version` of its state and the length
+  /// of its history. When several nodes report one job (one took it over from another), the
+  /// most advanced report is the true one. Optional on the wire (0: not reported).
+  std::int64_t version = 0;
+  std::int64_t history_length = 0;
 
   friend bool operator==(const running_job&, const running_job&) = default;
 };
@@ -35,7 +40,8 @@ struct running_job {
 ///      "broker": "amqp://127.0.0.1:5672", "started_ms": …, "sent_ms": …, "seq": 17,
 ///      "interval_ms": 1000,
 ///      "systems": [{"name": "workers", "total": 4, "busy": 1, "running": true}],
-///      "jobs": [{"job_id": "…", "workflow": "…", "step": "…", "since_ms": …}],
+///      "jobs": [{"job_id": "…", "workflow": "…", "step": "…", "since_ms": …, "version": 4,
+///                "history_length": 3}],
 ///      "load": [0.5, 0.4, 0.3], "rss_bytes": 123456,
 ///      "counters": {"steps_ok": 10, "steps_failed": 1, "jobs_finished": 3}}
 ///

@@ -18,10 +18,45 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include <random>
 #include <unistd.h>
 
 namespace boa::runtime {
+
+namespace {
+
+/// One line per change, for an operator following the log.
+void log_cluster_change(const actors::node_change& change) {
+  using kind = actors::node_change::kind;
+  const auto& n = change.node;
+  const auto& id = n.last.node;
+  const auto seconds = static_cast<double>(n.age_ms) / 1000.0;
+  switch (change.what) {
+  case kind::joined:
+    spdlog::info("cluster: node {} joined (host {}, pid {}, heartbeat every {} ms)", id,
+                 n.last.host, n.last.pid, n.last.interval_ms);
+    break;
+  case kind::restarted:
+    spdlog::info("cluster: node {} restarted (host {}, pid {})", id, n.last.host, n.last.pid);
+    break;
+  case kind::suspect:
+    spdlog::info("cluster: node {} is suspect: no heartbeat for {:.1f} s", id, seconds);
+    break;
+  case kind::down:
+    spdlog::info("cluster: node {} is down: no heartbeat for {:.1f} s", id, seconds);
+    break;
+  case kind::live_again:
+    spdlog::info("cluster: node {} is live again", id);
+    break;
+  case kind::evicted:
+    spdlog::info("cluster: node {} evicted: no heartbeat for {:.1f} s", id, seconds);
+    break;
+  }
+}
+
+} // namespace
 
 expected<std::unique_ptr<node>> node::start(caf::actor_system& system, bus::bus& bus,
                                             actors::step_executor_ptr executor,
@@ -91,10 +126,32 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& system, bus::bus&
     beat.workers = static_cast<std::int64_t>(workers);
     n->heartbeat_ = actors::spawn_heartbeat_emitter(system, ctx, std::move(beat));
   }
+  auto& cluster = n->cluster_settings_;
+  cluster.view = options.cluster;
+  cluster.check_interval =
+      options.heartbeat_interval.count() > 0 ? options.heartbeat_interval : std::chrono::seconds(1);
+  cluster.eviction_interval = options.cluster_eviction_interval;
+  cluster.on_change =
+      options.on_cluster_change ? std::move(options.on_cluster_change) : log_cluster_change;
+  if (options.cluster_aware)
+    n->cluster_view();
   if (options.serve_requests)
-    n->requests_ =
-        actors::spawn_request_handler(system, ctx, {n->store_.get(), n->repository_.get()});
+    n->requests_ = actors::spawn_request_handler(
+        system, ctx,
+        {n->store_.get(), n->repository_.get(), [raw = n.get()] { return raw->cluster_view(); }});
   return n;
+}
+
+caf::actor node::cluster_view() {
+  std::lock_guard lock{cluster_mutex_};
+  if (!cluster_ && !stopped_ && system_) {
+    cluster_ = actors::spawn_cluster_aggregator(*system_, ctx_, cluster_settings_);
+    spdlog::info("following the cluster's heartbeats (suspect after {} missed intervals, down "
+                 "after {}, evicted after {} ms)",
+                 cluster_settings_.view.suspect_after, cluster_settings_.view.down_after,
+                 cluster_settings_.view.eviction_age_ms);
+  }
+  return cluster_;
 }
 
 bool node::drain(std::chrono::milliseconds grace) {
@@ -112,6 +169,14 @@ bool node::drain(std::chrono::milliseconds grace) {
 }
 
 void node::stop() {
+  {
+    std::lock_guard lock{cluster_mutex_};
+    stopped_ = true;
+    if (cluster_) {
+      caf::anon_send_exit(cluster_, caf::exit_reason::user_shutdown);
+      cluster_ = nullptr;
+    }
+  }
   if (heartbeat_) {
     caf::anon_send_exit(heartbeat_, caf::exit_reason::user_shutdown);
     heartbeat_ = nullptr;

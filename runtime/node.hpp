@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/bus/bus.hpp"
+#include "actors/cluster_aggregator.hpp"
 #include "actors/node_context.hpp"
 #include "actors/step_executor.hpp"
 #include "protocol/expected.hpp"
@@ -12,7 +13,9 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace boa::protocol {
@@ -61,6 +64,14 @@ struct node_options {
   std::chrono::milliseconds heartbeat_interval{0};
   /// The broker URL the heartbeats name (how others may reach this node's broker).
   std::string broker_url;
+  /// Run the cluster-state aggregator from the start (otherwise from the first cluster view a
+  /// client asks for).
+  bool cluster_aware = false;
+  /// Statuses and eviction of the aggregator's view.
+  actors::cluster_view_options cluster;
+  std::chrono::milliseconds cluster_eviction_interval{5000};
+  /// Told of every node status change the aggregator sees; empty: each is logged at info level.
+  std::function<void(const actors::node_change&)> on_cluster_change;
 };
 
 /// One node's actors composed over a bus: worker pool, job dispatcher, job store and folders, and
@@ -87,6 +98,9 @@ public:
   /// every state published so far.
   storage::job_store* store() { return store_.get(); }
   void flush_records();
+  /// The node's cluster-state aggregator, started now if it is not running yet; null once the
+  /// node has stopped. Thread-safe.
+  caf::actor cluster_view();
 
 private:
   node() = default;
@@ -106,6 +120,10 @@ private:
   caf::actor requests_;
   caf::actor archiver_;
   caf::actor heartbeat_;
+  std::mutex cluster_mutex_;
+  caf::actor cluster_;   ///< guarded by cluster_mutex_
+  bool stopped_ = false; ///< guarded by cluster_mutex_
+  actors::cluster_aggregator_settings cluster_settings_;
   std::unique_ptr<actors::node_activity> activity_;
   caf::actor_system* system_ = nullptr;
 };

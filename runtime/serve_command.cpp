@@ -238,6 +238,11 @@ int serve(const config::node_config& cfg) {
   opts.job_folders = cfg.job_folders;
   opts.heartbeat_interval = cfg.heartbeat_interval;
   opts.broker_url = link.url;
+  opts.cluster_aware = cfg.cluster_aware;
+  opts.cluster.suspect_after = static_cast<double>(cfg.cluster.suspect_after);
+  opts.cluster.down_after = static_cast<double>(cfg.cluster.down_after);
+  opts.cluster.eviction_age_ms = cfg.cluster.eviction_age.count();
+  opts.cluster_eviction_interval = cfg.cluster.eviction_interval;
   auto n = node::start(system, *bridge, executors, opts);
   if (!n) {
     spdlog::critical("cannot start the node: {}", n.error().message);

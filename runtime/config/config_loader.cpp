@@ -279,6 +279,13 @@ void loader::check_consistency() {
         " must be at least twice heartbeat-interval " +
         value_and_origin("heartbeat-interval", detail::format_duration(config.heartbeat_interval)));
 
+  if (config.cluster.down_after <= config.cluster.suspect_after)
+    problems_.push_back(
+        "cluster.down-after " +
+        value_and_origin("cluster.down-after", std::to_string(config.cluster.down_after)) +
+        " must be more than cluster.suspect-after " +
+        value_and_origin("cluster.suspect-after", std::to_string(config.cluster.suspect_after)));
+
   const auto& b = config.broker;
   auto set_without = [&](std::string_view set, std::string_view missing, std::string_view why) {
     problems_.push_back(std::string(set) + " " + value_and_origin(set, "set") + " needs " +

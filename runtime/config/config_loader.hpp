@@ -48,6 +48,9 @@ struct flag_values {
   /// --systems-workers-restart-workers-on-error[=BOOL]
   std::optional<std::string> workers_restart_on_error;
   std::optional<std::string> heartbeat_interval;        ///< --heartbeat-interval
+  std::optional<std::string> cluster_aware;             ///< --cluster-aware[=BOOL]
+  std::optional<std::string> cluster_suspect_after;     ///< --cluster-suspect-after
+  std::optional<std::string> cluster_down_after;        ///< --cluster-down-after
   std::optional<std::string> cluster_eviction_interval; ///< --cluster-eviction-interval
   std::optional<std::string> cluster_eviction_age;      ///< --cluster-eviction-age
   std::optional<std::string> shutdown_grace_period;     ///< --shutdown-grace-period

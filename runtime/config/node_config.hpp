@@ -106,6 +106,10 @@ struct systems_settings {
 
 /// How long heartbeats may be missing before the cluster view acts on it.
 struct cluster_settings {
+  /// A node whose last beat is older than this many of its heartbeat intervals is `suspect`.
+  std::size_t suspect_after = 3;
+  /// ... and `down` after this many (more than `suspect_after`).
+  std::size_t down_after = 10;
   /// How often a cluster-state aggregator looks for nodes to evict.
   std::chrono::milliseconds eviction_interval{5000};
   /// A node whose last heartbeat is older than this leaves the cluster view. At least twice
@@ -139,6 +143,9 @@ struct node_config {
   systems_settings systems;
   /// How often the node publishes its state to `topic:boa.heartbeat`.
   std::chrono::milliseconds heartbeat_interval{1000};
+  /// Runs a cluster-state aggregator from the start and logs every node's status changes (a node
+  /// that is not becomes cluster aware on the first cluster view a client asks it for).
+  bool cluster_aware = false;
   cluster_settings cluster;
   /// On shutdown, how long running steps may finish before their jobs are handed back to the
   /// broker (to run again elsewhere).

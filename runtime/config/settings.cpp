@@ -55,6 +55,7 @@ setting bind(setting_info info, Reader reader, Field field,
 }
 
 constexpr std::size_t max_workers = 1024;
+constexpr std::size_t max_missed_beats = 1024;
 
 std::vector<setting> make_table() {
   // clang-format off
@@ -145,6 +146,23 @@ std::vector<setting> make_table() {
           "How often the node publishes its state."},
          duration_value{}, [](node_config& c) -> auto& { return c.heartbeat_interval; },
          &flag_values::heartbeat_interval),
+    bind({"cluster-aware", "BOA_CLUSTER_AWARE", "--cluster-aware", "BOOL", "false",
+          "Follow the other nodes' heartbeats from the start and log when a node joins, turns "
+          "suspect or down, restarts or is evicted."},
+         bool_value{}, [](node_config& c) -> auto& { return c.cluster_aware; },
+         &flag_values::cluster_aware),
+    bind({"cluster.suspect-after", "BOA_CLUSTER_SUSPECT_AFTER", "--cluster-suspect-after",
+          "COUNT", "3",
+          "A node that missed more than this many of its heartbeat intervals is suspect."},
+         count_value{max_missed_beats},
+         [](node_config& c) -> auto& { return c.cluster.suspect_after; },
+         &flag_values::cluster_suspect_after),
+    bind({"cluster.down-after", "BOA_CLUSTER_DOWN_AFTER", "--cluster-down-after", "COUNT", "10",
+          "A node that missed more than this many of its heartbeat intervals is down; more than "
+          "cluster.suspect-after."},
+         count_value{max_missed_beats},
+         [](node_config& c) -> auto& { return c.cluster.down_after; },
+         &flag_values::cluster_down_after),
     bind({"cluster.eviction-interval", "BOA_CLUSTER_EVICTION_INTERVAL",
           "--cluster-eviction-interval", "DURATION", "5s",
           "How often the cluster view looks for silent nodes to evict."},

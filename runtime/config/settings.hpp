@@ -44,6 +44,9 @@ struct setting_info {
 /// | systems.workers.autostart                | BOA_SYSTEMS_WORKERS_AUTOSTART                |
 /// | systems.workers.restart-workers-on-error | BOA_SYSTEMS_WORKERS_RESTART_WORKERS_ON_ERROR |
 /// | heartbeat-interval                       | BOA_HEARTBEAT_INTERVAL                       |
+/// | cluster-aware                            | BOA_CLUSTER_AWARE                            |
+/// | cluster.suspect-after                    | BOA_CLUSTER_SUSPECT_AFTER                    |
+/// | cluster.down-after                       | BOA_CLUSTER_DOWN_AFTER                       |
 /// | cluster.eviction-interval                | BOA_CLUSTER_EVICTION_INTERVAL                |
 /// | cluster.eviction-age                     | BOA_CLUSTER_EVICTION_AGE                     |
 /// | shutdown-grace-period                    | BOA_SHUTDOWN_GRACE_PERIOD                    |

@@ -4,6 +4,7 @@
 #include "engine_harness.hpp"
 #include "test/support/decode_checks.hpp"
 
+#include "actors/cluster_snapshot_codec.hpp"
 #include "actors/job_start.hpp"
 #include "actors/request_handler.hpp"
 #include "protocol/client_messages.hpp"
@@ -502,6 +503,82 @@ BOOST_AUTO_TEST_CASE(a_node_without_store_or_repository_says_so) {
   BOOST_TEST_REQUIRE(!no_repository.ok);
   BOOST_TEST(mentions(no_repository.error_message, "no workflow repository"),
              no_repository.error_message);
+}
+
+BOOST_AUTO_TEST_CASE(a_node_asked_for_the_cluster_becomes_aware_and_says_how_long_it_listened) {
+  auto opts = with(nullptr, true);
+  opts.heartbeat_interval = std::chrono::milliseconds(20);
+  engine e(opts);
+  client c(e);
+  client_request nodes;
+  nodes.what = client_request::kind::cluster_nodes;
+  auto first = c.ask(nodes);
+  BOOST_TEST_REQUIRE(first.ok, describe(first));
+  const auto& fresh = first.data.as_object();
+  BOOST_TEST(fresh.at("observer").as_string() == e.node().context().node_id);
+  BOOST_TEST(fresh.at("listening_ms").as_int64() < 1000); // started by this request
+  BOOST_TEST(fresh.at("nodes").is_array());
+
+  json::object later;
+  BOOST_TEST_REQUIRE(e.eventually([&] {
+    auto reply = c.ask(nodes);
+    later = reply.ok ? reply.data.as_object() : json::object{};
+    return reply.ok && !later.at("nodes").as_array().empty();
+  }));
+  const auto& me = later.at("nodes").as_array().at(0).as_object();
+  BOOST_TEST(me.at("node").as_string() == e.node().context().node_id);
+  BOOST_TEST(me.at("status").as_string() == "live");
+  BOOST_TEST(me.at("age_ms").as_int64() >= 0);
+  BOOST_TEST(me.at("heartbeat").as_object().at("interval_ms").as_int64() == 20);
+  BOOST_TEST(later.at("listening_ms").as_int64() >= fresh.at("listening_ms").as_int64());
+  auto decoded = boa::actors::decode_cluster_snapshot(later);
+  BOOST_TEST_REQUIRE(decoded.has_value(), boa::test::why(decoded));
+  BOOST_TEST(decoded->nodes.at(0).last.node == e.node().context().node_id);
+}
+
+BOOST_AUTO_TEST_CASE(cluster_jobs_lists_a_job_while_its_step_runs) {
+  auto opts = with(nullptr, true);
+  opts.heartbeat_interval = std::chrono::milliseconds(20);
+  opts.cluster_aware = true;
+  engine e(opts);
+  client c(e);
+  auto id = e.start(R"({"name": "nap-flow", "steps": [
+      {"id": "warm", "run": {"kind": "noop"}, "next": [["*", "nap"]]},
+      {"id": "nap", "run": {"kind": "sleep", "ms": 600}}]})");
+  client_request jobs;
+  jobs.what = client_request::kind::cluster_jobs;
+  json::object job;
+  BOOST_TEST_REQUIRE(e.eventually([&] {
+    auto reply = c.ask(jobs);
+    if (!reply.ok || reply.data.as_object().at("jobs").as_array().empty())
+      return false;
+    job = reply.data.as_object().at("jobs").as_array().at(0).as_object();
+    return true;
+  }));
+  BOOST_TEST(job.at("job_id").as_string() == id);
+  BOOST_TEST(job.at("workflow").as_string() == "nap-flow");
+  BOOST_TEST(job.at("step").as_string() == "nap");
+  BOOST_TEST(job.at("node").as_string() == e.node().context().node_id);
+  BOOST_TEST(job.at("history_length").as_int64() == 1); // the noop before it
+  BOOST_TEST(job.at("version").as_int64() >= 1);
+  BOOST_TEST(job.at("age_ms").as_int64() >= 0);
+  e.wait(id);
+  BOOST_TEST(e.eventually([&] {
+    auto reply = c.ask(jobs);
+    return reply.ok && reply.data.as_object().at("jobs").as_array().empty();
+  }));
+}
+
+BOOST_AUTO_TEST_CASE(a_cluster_view_request_with_members_is_refused_and_dead_lettered) {
+  engine e(with(nullptr, true));
+  client c(e);
+  auto id = c.send(protocol::requests_address, "cluster-nodes",
+                   R"({"v": 1, "type": "cluster-nodes", "limit": 3})");
+  auto reply = c.reply_to(id);
+  BOOST_TEST_REQUIRE(!reply.ok);
+  BOOST_TEST(reply.error_code == errc::invalid_input);
+  BOOST_TEST(mentions(reply.error_message, "unknown key 'limit'"), reply.error_message);
+  BOOST_TEST(mentions(c.dead_letter(id).dead_letter_reason, "cannot decode request"));
 }
 
 BOOST_AUTO_TEST_CASE(a_request_is_accepted_once_answered) {

@@ -37,6 +37,7 @@ public:
     std::shared_ptr<storage::workflow_repository> repository;
     bool serve_requests = false;
     std::chrono::milliseconds heartbeat_interval{0};
+    bool cluster_aware = false;
   };
 
   engine() : engine(options{}) {}
@@ -52,6 +53,7 @@ public:
     node_opts.repository = std::move(opts.repository);
     node_opts.serve_requests = opts.serve_requests;
     node_opts.heartbeat_interval = opts.heartbeat_interval;
+    node_opts.cluster_aware = opts.cluster_aware;
     node_opts_ = node_opts;
     node_ = start_node(node_opts_);
     actors::job_observer_callbacks callbacks;

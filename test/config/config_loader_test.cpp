@@ -46,6 +46,9 @@ BOOST_AUTO_TEST_CASE(defaults_apply_when_nothing_is_given) {
   BOOST_TEST(c->systems.workers.autostart);
   BOOST_TEST(c->systems.workers.restart_workers_on_error);
   BOOST_TEST(c->heartbeat_interval.count() == 1000);
+  BOOST_TEST(!c->cluster_aware);
+  BOOST_TEST(c->cluster.suspect_after == 3u);
+  BOOST_TEST(c->cluster.down_after == 10u);
   BOOST_TEST(c->cluster.eviction_interval.count() == 5000);
   BOOST_TEST(c->cluster.eviction_age.count() == 30000);
   BOOST_TEST(c->shutdown_grace_period.count() == 30000);
@@ -67,7 +70,9 @@ BOOST_AUTO_TEST_CASE(a_config_file_overrides_every_default_it_names) {
                "heartbeat": "x.heartbeat"},
     "systems": {"workers": {"count": 16, "autostart": false, "restart-workers-on-error": false}},
     "heartbeat-interval": "2s",
-    "cluster": {"eviction-interval": "10s", "eviction-age": "1m"},
+    "cluster-aware": true,
+    "cluster": {"suspect-after": 2, "down-after": 5, "eviction-interval": "10s",
+                "eviction-age": "1m"},
     "shutdown-grace-period": "0s",
     "log-level": "debug",
     "data-dir": "state",
@@ -90,6 +95,9 @@ BOOST_AUTO_TEST_CASE(a_config_file_overrides_every_default_it_names) {
   BOOST_TEST(!c->systems.workers.autostart);
   BOOST_TEST(!c->systems.workers.restart_workers_on_error);
   BOOST_TEST(c->heartbeat_interval.count() == 2000);
+  BOOST_TEST(c->cluster_aware);
+  BOOST_TEST(c->cluster.suspect_after == 2u);
+  BOOST_TEST(c->cluster.down_after == 5u);
   BOOST_TEST(c->cluster.eviction_interval.count() == 10000);
   BOOST_TEST(c->cluster.eviction_age.count() == 60000);
   BOOST_TEST(c->shutdown_grace_period.count() == 0);
@@ -212,9 +220,11 @@ BOOST_AUTO_TEST_CASE(an_unknown_nested_key_is_rejected_at_its_path) {
 BOOST_AUTO_TEST_CASE(an_unknown_key_far_from_any_lists_the_known_ones) {
   config_dir d;
   auto file = d.write("config.json", R"({"cluster": {"quorum": 3}})");
-  BOOST_TEST(error_of(load(file)) ==
-             file.string() +
-                 ": cluster: unknown key 'quorum' (known: eviction-interval, eviction-age)");
+  BOOST_TEST(
+      error_of(load(file)) ==
+      file.string() +
+          ": cluster: unknown key 'quorum' (known: suspect-after, down-after, eviction-interval, "
+          "eviction-age)");
 }
 
 BOOST_AUTO_TEST_CASE(a_group_given_as_a_value_says_what_it_holds) {
@@ -366,6 +376,23 @@ BOOST_AUTO_TEST_CASE(eviction_age_must_be_at_least_twice_the_heartbeat_interval)
              "cluster.eviction-age (30s, default) must be at least twice heartbeat-interval (20s, "
              "from BOA_HEARTBEAT_INTERVAL)");
   BOOST_TEST(bool(load_env({{"BOA_HEARTBEAT_INTERVAL", "15s"}})));
+}
+
+BOOST_AUTO_TEST_CASE(a_node_is_down_only_after_it_is_suspect) {
+  config_dir d;
+  auto file = d.write("config.json", R"({"cluster": {"suspect-after": 5}})");
+  BOOST_TEST(error_of(load(file, {{"BOA_CLUSTER_DOWN_AFTER", "5"}})) ==
+             "cluster.down-after (5, from BOA_CLUSTER_DOWN_AFTER) must be more than "
+             "cluster.suspect-after (5, from " +
+                 file.string() + ")");
+  BOOST_TEST(error_of(load_env({{"BOA_CLUSTER_SUSPECT_AFTER", "12"}})) ==
+             "cluster.down-after (10, default) must be more than cluster.suspect-after (12, from "
+             "BOA_CLUSTER_SUSPECT_AFTER)");
+  BOOST_TEST(
+      error_of(load_env({{"BOA_CLUSTER_DOWN_AFTER", "0"}})).find("BOA_CLUSTER_DOWN_AFTER: ") == 0u);
+  auto c = load_env({{"BOA_CLUSTER_SUSPECT_AFTER", "1"}, {"BOA_CLUSTER_DOWN_AFTER", "2"}});
+  BOOST_REQUIRE_MESSAGE(c, error_of(c));
+  BOOST_TEST(c->cluster.down_after == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(broker_credentials_come_in_pairs_and_only_with_a_broker) {

@@ -266,6 +266,62 @@ class Wire(NodeTest):
                 second.kill()
                 second.wait()
 
+    def test_cluster_aware_node_logs_a_node_joining_and_going_down(self):
+        host = self.node("--heartbeat-interval", "200ms", "--cluster-aware")
+        log = os.path.join(self.dir, "second.log")
+        with open(log, "wb") as err:
+            second = subprocess.Popen(
+                [BOAD, "--broker", host.url, "--data", os.path.join(self.dir, "second"),
+                 "--node-id", "n2", "--heartbeat-interval", "200ms"],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        try:
+            wait_until(lambda: "cluster: node n2 joined" in host.log(), "n2 joining in the log")
+            self.assertIn("cluster: node n1 joined", host.log())
+            second.send_signal(signal.SIGKILL)
+            second.wait(WAIT)
+            wait_until(lambda: "cluster: node n2 is down" in host.log(), "n2 down in the log")
+            self.assertIn("cluster: node n2 is suspect", host.log())
+            self.assertNotIn("cluster: node n1 is", host.log())
+            r = boactl(host, "--json", "cluster", "nodes", "--from-node")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            view = json.loads(r.stdout)
+            self.assertEqual(view["observer"], "n1")
+            statuses = {n["node"]: n["status"] for n in view["nodes"]}
+            self.assertEqual(statuses, {"n1": "live", "n2": "down"})
+            self.assertGreater(view["listening_ms"], 2000)
+        finally:
+            if second.poll() is None:
+                second.kill()
+                second.wait()
+
+    def test_boactl_lists_a_job_while_its_slow_step_runs(self):
+        node = self.node("--heartbeat-interval", "200ms")
+        path = write_workflow(self.dir, {"name": "slow", "steps": [
+            {"id": "warm-up", "run": {"kind": "noop"}, "next": [["*", "nap"]]},
+            {"id": "nap", "run": {"kind": "exec", "argv": ["sleep", "4"]}}]})
+        r = boactl(node, "job", "start", path, "--id", "j-slow-1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+        def listed(*how):
+            r = boactl(node, "--json", "cluster", "jobs", *how)
+            if r.returncode != 0:
+                return {}
+            return {j["job_id"]: j for j in json.loads(r.stdout)["jobs"]}
+
+        wait_until(lambda: "j-slow-1" in listed("--listen", "0.5"), "the job heard running")
+        job = listed("--listen", "0.5")["j-slow-1"]
+        self.assertEqual((job["workflow"], job["step"], job["node"]), ("slow", "nap", "n1"))
+        self.assertEqual(job["history_length"], 1)
+        # Asked for the first time, the node starts listening: soon its view has the job too.
+        wait_until(lambda: "j-slow-1" in listed("--from-node"), "the node's view of the job")
+        table = boactl(node, "cluster", "jobs", "--listen", "0.5", "--watch", "--watch-for", "0.7")
+        self.assertEqual(table.returncode, 0, table.stderr)
+        self.assertGreaterEqual(table.stdout.count("has heard it over"), 2, table.stdout)
+        self.assertIn("j-slow-1", table.stdout)
+        self.assertIn(" ago", table.stdout)
+        self.assertEqual(boactl(node, "job", "watch", "j-slow-1").returncode, 0)
+        wait_until(lambda: listed("--from-node") == {}, "the job gone from the view")
+
     def test_poison_message_is_dead_lettered_and_the_node_keeps_running(self):
         node = self.node()
         conn = BlockingConnection(node.url, timeout=WAIT)

@@ -171,17 +171,33 @@ BOOST_AUTO_TEST_CASE(every_kind_of_request_survives_a_round_trip) {
   BOOST_TEST(o->workflow == "greet@2");
 }
 
+BOOST_AUTO_TEST_CASE(cluster_view_requests_carry_only_their_type) {
+  using kind = client_request::kind;
+  for (auto k : {kind::cluster_nodes, kind::cluster_jobs}) {
+    client_request request;
+    request.what = k;
+    auto text = serialize_request(request);
+    BOOST_TEST(text == std::string(R"({"v":1,"type":")") + to_string(k) + R"("})");
+    auto back = parse_request(text);
+    BOOST_TEST_REQUIRE(back.has_value(), why(back));
+    BOOST_TEST((back->what == k));
+  }
+  BOOST_TEST(to_string(kind::cluster_nodes) == std::string("cluster-nodes"));
+  BOOST_TEST(to_string(kind::cluster_jobs) == std::string("cluster-jobs"));
+}
+
 BOOST_AUTO_TEST_CASE(the_type_of_a_request_is_its_wire_name) {
   std::set<std::string> seen;
   for (auto k : {client_request::kind::list_jobs, client_request::kind::show_job,
                  client_request::kind::push_workflow, client_request::kind::list_workflows,
-                 client_request::kind::show_workflow}) {
+                 client_request::kind::show_workflow, client_request::kind::cluster_nodes,
+                 client_request::kind::cluster_jobs}) {
     seen.insert(to_string(k));
     auto back = request_kind_from_string(to_string(k));
     BOOST_TEST_REQUIRE(back.has_value());
     BOOST_TEST(static_cast<int>(*back) == static_cast<int>(k));
   }
-  BOOST_TEST(seen.size() == 5u);
+  BOOST_TEST(seen.size() == 7u);
   BOOST_TEST(seen.count("list-jobs") == 1u);
   BOOST_TEST(!request_kind_from_string("list_jobs").has_value());
 }
@@ -217,6 +233,9 @@ BOOST_AUTO_TEST_CASE(each_bad_request_names_the_member_at_fault) {
       {R"({"v": 1, "type": "show-workflow"})", "request: workflow: is required"},
       {R"({"v": 1, "type": "show-workflow", "workflow": "greet@latest"})",
        "request: workflow: workflow reference 'greet@latest' has no revision number"},
+      {R"({"v": 1, "type": "cluster-nodes", "limit": 5})", "request: unknown key 'limit'"},
+      {R"({"v": 1, "type": "cluster-jobs", "node": "n1"})", "request: unknown key 'node'"},
+      {R"({"v": 2, "type": "cluster-jobs"})", "request: v: "},
       {"not json", "request: invalid JSON at 1:"},
   };
   for (const auto& c : cases) {

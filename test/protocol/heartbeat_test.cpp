@@ -27,7 +27,7 @@ heartbeat full_beat() {
   beat.seq = 17;
   beat.interval_ms = 1000;
   beat.systems = {{"workers", 4, 1, true}, {"io", 2, 0, false}};
-  beat.jobs = {{"j-1", "greet", "hello", 1'700'000'016'500}};
+  beat.jobs = {{"j-1", "greet", "hello", 1'700'000'016'500, 7, 5}};
   beat.load = {0.5, 0.25, 1.75};
   beat.rss_bytes = 123456;
   beat.steps_ok = 10;
@@ -79,6 +79,8 @@ BOOST_AUTO_TEST_CASE(the_wire_format_carries_the_message_header_and_documented_m
   BOOST_TEST(o.at("type").as_string() == "heartbeat");
   BOOST_TEST(o.at("systems").as_array().at(0).as_object().at("busy").as_int64() == 1);
   BOOST_TEST(o.at("jobs").as_array().at(0).as_object().at("job_id").as_string() == "j-1");
+  BOOST_TEST(o.at("jobs").as_array().at(0).as_object().at("version").as_int64() == 7);
+  BOOST_TEST(o.at("jobs").as_array().at(0).as_object().at("history_length").as_int64() == 5);
   BOOST_TEST(o.at("counters").as_object().at("jobs_finished").as_int64() == 3);
 }
 
@@ -91,6 +93,27 @@ BOOST_AUTO_TEST_CASE(optional_members_may_be_absent) {
   BOOST_TEST(decoded->interval_ms == 500);
   BOOST_TEST(decoded->systems.empty());
   BOOST_TEST(decoded->load.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_job_without_version_or_history_length_reads_as_zero) {
+  auto decoded = parse_heartbeat(edited([](auto& o) {
+    auto& job = o["jobs"].as_array()[0].as_object();
+    job.erase("version");
+    job.erase("history_length");
+  }));
+  BOOST_TEST_REQUIRE(decoded.has_value(), why(decoded));
+  BOOST_TEST(decoded->jobs.at(0).version == 0);
+  BOOST_TEST(decoded->jobs.at(0).history_length == 0);
+  BOOST_TEST(decoded->jobs.at(0).since_ms == 1'700'000'016'500);
+}
+
+BOOST_AUTO_TEST_CASE(a_negative_or_fractional_job_version_is_refused_at_its_path) {
+  auto negative =
+      refusal(edited([](auto& o) { o["jobs"].as_array()[0].as_object()["version"] = -1; }));
+  BOOST_TEST(mentions(negative, "heartbeat: jobs[0].version: "), negative);
+  auto fraction =
+      refusal(edited([](auto& o) { o["jobs"].as_array()[0].as_object()["history_length"] = 1.5; }));
+  BOOST_TEST(mentions(fraction, "heartbeat: jobs[0].history_length: "), fraction);
 }
 
 BOOST_AUTO_TEST_CASE(malformed_json_is_refused_with_its_position) {

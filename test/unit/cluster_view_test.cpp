@@ -140,30 +140,52 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(cluster_view_jobs)
 
-BOOST_AUTO_TEST_CASE(jobs_of_all_nodes_are_merged_one_per_job_id_latest_report_wins) {
+BOOST_AUTO_TEST_CASE(jobs_of_all_nodes_are_merged_one_per_job_id_latest_start_breaks_ties) {
   cluster_view view;
   view.observe(beat("n1", 1, 1, {{"j-2", "greet", "hello", 100}, {"j-1", "greet", "bye", 50}}), 0);
   view.observe(beat("n2", 1, 1, {{"j-2", "greet", "world", 300}, {"j-3", "sum", "add", 10}}), 0);
   view.observe(beat("n3", 1, 1, {{"j-3", "sum", "init", 5}}), 0);
-  auto jobs = view.jobs();
+  auto jobs = view.jobs(0);
   BOOST_TEST_REQUIRE(jobs.size() == 3u);
   BOOST_TEST(jobs[0].job_id == "j-1");
   BOOST_TEST(jobs[0].step == "bye");
+  BOOST_TEST(jobs[0].node == "n1");
   BOOST_TEST(jobs[1].job_id == "j-2");
   BOOST_TEST(jobs[1].step == "world");
+  BOOST_TEST(jobs[1].node == "n2");
   BOOST_TEST(jobs[2].job_id == "j-3");
   BOOST_TEST(jobs[2].step == "add");
+}
+
+BOOST_AUTO_TEST_CASE(the_most_advanced_history_wins_over_a_later_start) {
+  cluster_view view;
+  // n1 went silent in step "b"; n2 runs "c" further along; n3 runs a stale copy of "b" that a
+  // redelivery started later (same history, same version).
+  view.observe(beat("n1", 1, 1, {{"j-1", "w", "b", 100, 2, 1}}), 0);
+  view.observe(beat("n2", 1, 1, {{"j-1", "w", "c", 150, 3, 2}}), 500);
+  view.observe(beat("n3", 1, 1, {{"j-1", "w", "b", 900, 2, 1}}), 1000);
+  auto jobs = view.jobs(1500);
+  BOOST_TEST_REQUIRE(jobs.size() == 1u);
+  BOOST_TEST(jobs[0].step == "c");
+  BOOST_TEST(jobs[0].node == "n2");
+  BOOST_TEST(jobs[0].age_ms == 1000);
+}
+
+BOOST_AUTO_TEST_CASE(with_equal_history_the_higher_version_then_the_later_start_wins) {
+  BOOST_TEST(boa::actors::more_advanced({"j", "w", "a", 10, 5, 2}, {"j", "w", "a", 99, 4, 2}));
+  BOOST_TEST(boa::actors::more_advanced({"j", "w", "a", 99, 4, 2}, {"j", "w", "a", 10, 4, 2}));
+  BOOST_TEST(!boa::actors::more_advanced({"j", "w", "a", 99, 9, 1}, {"j", "w", "a", 10, 1, 2}));
 }
 
 BOOST_AUTO_TEST_CASE(jobs_follow_the_latest_beat_and_leave_with_evicted_nodes) {
   cluster_view view;
   view.observe(beat("n1", 1, 1, {{"j-1", "greet", "hello", 100}}), 0);
   view.observe(beat("n1", 1, 2), 1000);
-  BOOST_TEST(view.jobs().empty());
+  BOOST_TEST(view.jobs(1000).empty());
   view.observe(beat("n2", 1, 1, {{"j-2", "greet", "hello", 100}}), 1000);
-  BOOST_TEST(view.jobs().size() == 1u);
+  BOOST_TEST(view.jobs(1000).size() == 1u);
   view.evict(40'000);
-  BOOST_TEST(view.jobs().empty());
+  BOOST_TEST(view.jobs(40'000).empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

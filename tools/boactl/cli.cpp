@@ -48,7 +48,20 @@ struct arguments {
   std::string notes;      ///< repo push
   std::string name;       ///< repo list|show
   std::size_t limit = 20; ///< dead list
-  double listen_s = 2.5;  ///< cluster nodes
+  double listen_s = 2.5;  ///< cluster nodes|jobs
+  bool from_node = false; ///< cluster nodes|jobs
+  bool watch = false;     ///< cluster nodes|jobs
+  double watch_for_s = 0; ///< cluster nodes|jobs; 0: until a signal
+
+  cluster_view_args cluster() const {
+    cluster_view_args out;
+    out.listen = std::chrono::milliseconds(std::llround(listen_s * 1000));
+    out.from_node = from_node;
+    out.watch = watch;
+    if (watch_for_s > 0)
+      out.watch_for = std::chrono::milliseconds(std::llround(watch_for_s * 1000));
+    return out;
+  }
 };
 
 /// Carries out the command the user chose, once the command line is parsed.
@@ -142,18 +155,32 @@ void add_dead_commands(CLI::App& app, arguments& a, action& chosen) {
 void add_cluster_commands(CLI::App& app, arguments& a, action& chosen) {
   auto* cluster = app.add_subcommand("cluster", "The cluster as the nodes' heartbeats show it");
   cluster->require_subcommand(1);
+  auto view_options = [&a](CLI::App* cmd) {
+    cmd->add_option("--listen", a.listen_s,
+                    "Seconds to listen before the first table (at least one heartbeat interval)")
+        ->check(CLI::Range(0.1, 600.0))
+        ->capture_default_str();
+    cmd->add_flag("--from-node", a.from_node,
+                  "Ask a node for its view instead of listening here (a node asked for the "
+                  "first time starts listening then, and says for how long it has)");
+    auto* watch =
+        cmd->add_flag("--watch", a.watch,
+                      "Show the view again every heartbeat interval until SIGINT or SIGTERM "
+                      "(--json: one document a refresh)");
+    cmd->add_option("--watch-for", a.watch_for_s, "With --watch: stop after this many seconds")
+        ->check(CLI::Range(0.1, 86400.0))
+        ->needs(watch);
+  };
   auto* cmd = cluster->add_subcommand(
-      "nodes", "Listen to the heartbeats for a moment, then list every node heard: status, "
-               "age of its last beat, workers, load, memory");
-  cmd->add_option("--listen", a.listen_s, "Seconds to listen (at least one heartbeat interval)")
-      ->check(CLI::Range(0.1, 600.0))
-      ->capture_default_str();
-  cmd->callback([&] {
-    chosen = [&a](session& s, console& c) {
-      return cluster_nodes(s, c,
-                           std::chrono::milliseconds(static_cast<std::int64_t>(a.listen_s * 1000)));
-    };
-  });
+      "nodes", "List every node heard: status, age of its last beat, workers, jobs, load, memory");
+  view_options(cmd);
+  cmd->callback(
+      [&] { chosen = [&a](session& s, console& c) { return cluster_nodes(s, c, a.cluster()); }; });
+  cmd = cluster->add_subcommand("jobs", "List every job step running in the cluster: workflow, "
+                                        "step, node, since when, age of the beat that said so");
+  view_options(cmd);
+  cmd->callback(
+      [&] { chosen = [&a](session& s, console& c) { return cluster_jobs(s, c, a.cluster()); }; });
 }
 
 /// Every command's help names the global options, which CLI11 shows only at the top.
@@ -168,7 +195,7 @@ void add_footers(CLI::App& app) {
 } // namespace
 
 int run_cli(int argc, const char* const* argv, const connect_fn& connect, std::ostream& out,
-            std::ostream& err) {
+            std::ostream& err, bool out_is_terminal) {
   CLI::App app{"boactl: drive a boa cluster through its AMQP broker"};
   app.fallthrough(); // global flags may follow the command: `boactl job list --json`
   app.require_subcommand(1);
@@ -212,7 +239,7 @@ int run_cli(int argc, const char* const* argv, const connect_fn& connect, std::o
   options.client_id = fresh_client_id();
   options.timeout = std::chrono::milliseconds(std::llround(flags.timeout_s * 1000));
   session s{connect, flags.broker, options};
-  console c{out, err, flags.json};
+  console c{out, err, flags.json, out_is_terminal};
   return chosen(s, c);
 }
 

@@ -12,8 +12,8 @@ inline constexpr const char* default_broker_url = "amqp://127.0.0.1:5672";
 
 /// `boactl` itself: parses the command line (`--help` on every command), runs the command and
 /// returns its exit code (exit_codes.hpp). `connect` opens the bus to the broker; it is called
-/// only once the command's own input has been checked.
+/// only once the command's own input has been checked. `out_is_terminal`: `out` is a terminal.
 int run_cli(int argc, const char* const* argv, const connect_fn& connect, std::ostream& out,
-            std::ostream& err);
+            std::ostream& err, bool out_is_terminal = false);
 
 } // namespace boa::boactl

@@ -10,6 +10,8 @@ struct console {
   std::ostream& out;
   std::ostream& err;
   bool json = false;
+  /// `out` is a terminal: views shown with --watch redraw the screen instead of following on.
+  bool terminal = false;
 };
 
 } // namespace boa::boactl

@@ -41,5 +41,5 @@ int main(int argc, char** argv) {
   log->set_pattern("boactl: %l: %v");
   log->set_level(spdlog::level::warn);
   spdlog::set_default_logger(log);
-  return boa::boactl::run_cli(argc, argv, connect, std::cout, std::cerr);
+  return boa::boactl::run_cli(argc, argv, connect, std::cout, std::cerr, ::isatty(STDOUT_FILENO));
 }
