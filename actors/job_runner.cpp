@@ -1,5 +1,6 @@
 #include "actors/job_runner.hpp"
 
+#include "actors/cluster_view.hpp"
 #include "actors/delivery_claims.hpp"
 #include "actors/hand_back_on_exit.hpp"
 #include "actors/job_records.hpp"
@@ -57,6 +58,8 @@ std::int64_t now_ms(runner* self) {
 }
 
 void begin(runner* self, bus::delivery& d);
+void recall_interrupted_attempt(runner* self);
+void proceed(runner* self);
 
 /// Done with the delivery in hand (settled, or handed to a waiter): give its credit back and take
 /// the next one.
@@ -346,6 +349,58 @@ void begin(runner* self, bus::delivery& d) {
   }
   if (start && ctx->recorder)
     ctx->recorder->record(cur, protocol::serialize_job(cur)); // known from its first step on
+  if (d.message.delivery_count > 0 && ctx->cluster_view)
+    return recall_interrupted_attempt(self);
+  proceed(self);
+}
+
+/// The delivery in hand came back from a node that had it: if that node's heartbeats showed it
+/// running this very state's step, its attempt is recorded as interrupted, with its node, before
+/// the step runs again. A state a node only held (never started) leaves no trace, as nothing
+/// says it ran.
+void recall_interrupted_attempt(runner* self) {
+  auto& st = self->state;
+  self->request(st.ctx->cluster_view, std::chrono::seconds(1), cluster_view_atom::value)
+      .then(
+          [self](cluster_snapshot& snapshot) {
+            auto& cur = self->state.current;
+            auto seen =
+                std::find_if(snapshot.jobs.begin(), snapshot.jobs.end(), [&](const job_view& j) {
+                  return j.job_id == cur.id && j.version == cur.version && j.step == cur.step;
+                });
+            if (seen != snapshot.jobs.end()) {
+              auto now = now_ms(self);
+              protocol::history_entry lost;
+              lost.step = cur.step;
+              lost.attempt = cur.attempt;
+              lost.node = seen->node;
+              lost.start_ms = seen->since_ms;
+              lost.end_ms = now;
+              lost.result = "interrupted";
+              lost.error = "node " + seen->node + " was running this step when the broker took " +
+                           "it back (its last heartbeat " + std::to_string(seen->age_ms) +
+                           " ms before); it runs again here";
+              spdlog::info("job {}: step {} attempt {} on node {} was interrupted; running it "
+                           "again",
+                           cur.id, cur.step, cur.attempt, seen->node);
+              cur.history.push_back(std::move(lost));
+              ++cur.attempt;
+            }
+            proceed(self);
+          },
+          [self](caf::error&) { proceed(self); });
+}
+
+/// The rest of `begin`, once the job is decoded and claimed: applies a pending command, hands a
+/// rendezvous to a waiter, or starts the job's current step.
+void proceed(runner* self) {
+  auto& st = self->state;
+  auto* ctx = st.ctx;
+  auto& cur = st.current;
+  auto leave = [&](bus::settlement how, const std::string& reason) {
+    ctx->bus->settle(st.tag, how, reason);
+    next(self);
+  };
   auto now = ctx->clock->now_ms();
   if (auto stopped = apply_control(*ctx, cur, now))
     return publish(self, std::move(*stopped));
@@ -357,9 +412,9 @@ void begin(runner* self, bus::delivery& d) {
   st.s = cur.workflow->def.find(cur.step);
   caf::actor waiter;
   if (protocol::transition::is_rendezvous(cur))
-    waiter = spawn_join_waiter(self->system(), *ctx, d.tag, std::move(cur));
+    waiter = spawn_join_waiter(self->system(), *ctx, st.tag, std::move(cur));
   else if (st.s && st.s->role == protocol::step_role::reduce && cur.reduce)
-    waiter = spawn_reduce_waiter(self->system(), *ctx, d.tag, std::move(cur));
+    waiter = spawn_reduce_waiter(self->system(), *ctx, st.tag, std::move(cur));
   if (waiter) {
     self->send(st.dispatcher, waiting_atom::value, waiter);
     return next(self);

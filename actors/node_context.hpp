@@ -72,6 +72,10 @@ struct node_context {
   delivery_claims* claims = nullptr;
   /// Steps running and counters, for heartbeats (may be null).
   node_activity* activity = nullptr;
+  /// The node's cluster-state aggregator when it runs from the start (`cluster-aware`): a job
+  /// state the broker delivers again is checked against it, so that the attempt a silent node
+  /// had started is kept in the history with that node (may be null).
+  caf::actor cluster_view;
   /// A reduce checkpoints its progress after folding this many sub-jobs.
   std::uint32_t reduce_checkpoint_every = 16;
   /// Deliveries the dispatcher holds at once (running or waiting for a worker).

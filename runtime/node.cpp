@@ -109,6 +109,16 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& system, bus::bus&
   ctx.max_in_flight = options.max_in_flight != 0
                           ? options.max_in_flight
                           : static_cast<std::uint32_t>(std::max<std::size_t>(16, workers * 4));
+  auto& cluster = n->cluster_settings_;
+  cluster.view = options.cluster;
+  cluster.check_interval =
+      options.heartbeat_interval.count() > 0 ? options.heartbeat_interval : std::chrono::seconds(1);
+  cluster.eviction_interval = options.cluster_eviction_interval;
+  cluster.on_change =
+      options.on_cluster_change ? std::move(options.on_cluster_change) : log_cluster_change;
+  // Before the runners start, which read ctx.cluster_view.
+  if (options.cluster_aware)
+    ctx.cluster_view = n->cluster_view();
   ctx.executor = executor;
   ctx.worker_pool = actors::spawn_worker_pool(system, std::move(executor), workers);
   n->dispatcher_ = actors::spawn_job_dispatcher(system, ctx);
@@ -126,15 +136,6 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& system, bus::bus&
     beat.workers = static_cast<std::int64_t>(workers);
     n->heartbeat_ = actors::spawn_heartbeat_emitter(system, ctx, std::move(beat));
   }
-  auto& cluster = n->cluster_settings_;
-  cluster.view = options.cluster;
-  cluster.check_interval =
-      options.heartbeat_interval.count() > 0 ? options.heartbeat_interval : std::chrono::seconds(1);
-  cluster.eviction_interval = options.cluster_eviction_interval;
-  cluster.on_change =
-      options.on_cluster_change ? std::move(options.on_cluster_change) : log_cluster_change;
-  if (options.cluster_aware)
-    n->cluster_view();
   if (options.serve_requests)
     n->requests_ = actors::spawn_request_handler(
         system, ctx,

@@ -163,6 +163,7 @@ public:
 
   runtime::cpp_step_registry& functions() { return *functions_; }
   bus::local_bus& bus() { return bus_; }
+  caf::actor_system& system() { return system_; }
   runtime::node& node() { return *node_; }
   const std::filesystem::path& data_dir() const { return data_.path(); }
 

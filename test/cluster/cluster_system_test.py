@@ -333,8 +333,8 @@ class Failover(ClusterTest):
 
     def test_kill_9_mid_step_another_node_runs_it_and_the_job_ends_once(self):
         c = self.cluster
-        for i in range(3):
-            c.node(f"k{i}", "--workers", "2")
+        for i in range(3):  # cluster-aware: they name the node of an interrupted attempt
+            c.node(f"k{i}", "--workers", "2", "--cluster-aware")
         events = self.follow_events()
         marker = os.path.join(c.dir, "slow-started")
         [job] = self.ids("kill9", 1)
@@ -342,12 +342,15 @@ class Failover(ClusterTest):
         c.start_jobs(self.slow_marked_step("kill9", marker, 2), [job])
         c.start_jobs(sleeping_chain("bg", 4, 20), background)
         victim = self.node_with_pid(self.running_step_pid(marker))
+        time.sleep(3 * BEAT_S)  # a heartbeat has shown the step running there
         victim.kill9()
         c.wait_all_ended([job, *background])
         c.assert_each_ended_once(self, [job, *background])
         slow = [e for e in events.steps(job) if e["step"] == "slow"]
         self.assertTrue(slow, "the slow step finished somewhere")
         self.assertNotIn(victim.node_id, {e["node"] for e in slow})
+        # The killed node's attempt is in the history: the next one is attempt 2.
+        self.assertEqual([e["attempt"] for e in slow], [2], slow)
         self.assertGreaterEqual(started_count(marker), 2, "the step ran again")
 
     def test_hung_node_loses_its_step_to_another_within_the_bound(self):
