@@ -6,6 +6,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <utility>
 
@@ -56,9 +57,24 @@ void read_text(json_reader& r, const boost::json::object& o, const json_path& at
       into = std::string(*s);
 }
 
-/// The members of a request of kind `what` (the header is read already).
-void read_request(json_reader& r, const boost::json::object& o, const json_path& root,
-                  client_request& c) {
+/// Records an unknown-key problem for every member of `o` that is neither a header member
+/// (`v`, `type`, `header_key` if not empty) nor in `known`.
+void reject_unknown_members(json_reader& r, const boost::json::object& o, const json_path& root,
+                            std::string_view header_key,
+                            std::initializer_list<std::string_view> known) {
+  for (const auto& member : o) {
+    const std::string_view key = member.key();
+    if (key == "v" || key == "type" || (!header_key.empty() && key == header_key))
+      continue;
+    if (std::find(known.begin(), known.end(), key) == known.end())
+      r.unknown_key(key, root, known);
+  }
+}
+
+} // namespace
+
+void read_request_members(json_reader& r, const boost::json::object& o, const json_path& root,
+                          client_request& c, std::string_view header_key) {
   using kind = client_request::kind;
   switch (c.what) {
   case kind::list_jobs: {
@@ -76,14 +92,14 @@ void read_request(json_reader& r, const boost::json::object& o, const json_path&
     if (const auto* v = r.member(o, root, "limit"))
       if (auto n = r.integer(*v, limit_at, 1, max_list_limit))
         c.limit = *n;
-    r.reject_unknown_keys(o, root, {"v", "type", "state", "limit"});
+    reject_unknown_members(r, o, root, header_key, {"state", "limit"});
     break;
   }
   case kind::show_job: {
     const json_path at = root / "job_id";
     if (const auto* v = r.member(o, root, "job_id", true))
       read_job_id(r, *v, at, c.job_id);
-    r.reject_unknown_keys(o, root, {"v", "type", "job_id"});
+    reject_unknown_members(r, o, root, header_key, {"job_id"});
     break;
   }
   case kind::push_workflow: {
@@ -93,24 +109,22 @@ void read_request(json_reader& r, const boost::json::object& o, const json_path&
         c.definition = *d;
     read_text(r, o, root, "notes", c.notes);
     read_text(r, o, root, "pushed_by", c.pushed_by);
-    r.reject_unknown_keys(o, root, {"v", "type", "definition", "notes", "pushed_by"});
+    reject_unknown_members(r, o, root, header_key, {"definition", "notes", "pushed_by"});
     break;
   }
   case kind::list_workflows:
     read_text(r, o, root, "name", c.workflow);
-    r.reject_unknown_keys(o, root, {"v", "type", "name"});
+    reject_unknown_members(r, o, root, header_key, {"name"});
     break;
   case kind::show_workflow: {
     const json_path at = root / "workflow";
     if (const auto* v = r.member(o, root, "workflow", true))
       read_workflow_ref(r, *v, at, c.workflow);
-    r.reject_unknown_keys(o, root, {"v", "type", "workflow"});
+    reject_unknown_members(r, o, root, header_key, {"workflow"});
     break;
   }
   }
 }
-
-} // namespace
 
 expected<void> validate_workflow_ref(std::string_view ref) {
   auto bad = [&](const std::string& why) {
@@ -271,7 +285,7 @@ expected<client_request> parse_request(std::string_view text) {
     check_message_header(r, *o, root, type_text);
     if (auto what = request_kind_from_string(type_text)) {
       out.what = *what;
-      read_request(r, *o, root, out);
+      read_request_members(r, *o, root, out, {});
     } else if (type && type->is_string()) {
       r.error(root / "type", "unknown request type '" + std::string(type_text) +
                                  "' (known: list-jobs, show-job, push-workflow, list-workflows, "
@@ -328,11 +342,7 @@ client_reply error_reply(const error& e) {
   return reply;
 }
 
-std::string serialize_reply(const client_reply& reply) {
-  std::string out;
-  text_writer w(out);
-  w.begin_object();
-  write_header(w, reply_type);
+void write_reply_members(text_writer& w, const client_reply& reply) {
   w.key("ok");
   w.boolean(reply.ok);
   if (reply.ok) {
@@ -347,8 +357,46 @@ std::string serialize_reply(const client_reply& reply) {
     w.value(reply.error_message);
     w.end_object();
   }
+}
+
+std::string serialize_reply(const client_reply& reply) {
+  std::string out;
+  text_writer w(out);
+  w.begin_object();
+  write_header(w, reply_type);
+  write_reply_members(w, reply);
   w.end_object();
   return out;
+}
+
+void read_reply_members(json_reader& r, const boost::json::object& o, const json_path& root,
+                        client_reply& out) {
+  const json_path ok_at = root / "ok";
+  if (const auto* v = r.member(o, root, "ok", true))
+    if (auto b = r.boolean(*v, ok_at))
+      out.ok = *b;
+  if (out.ok) {
+    if (const auto* v = o.if_contains("data"))
+      out.data = *v;
+    return;
+  }
+  const json_path error_at = root / "error";
+  const auto* v = r.member(o, root, "error", true);
+  const auto* e = v ? r.object(*v, error_at) : nullptr;
+  if (!e)
+    return;
+  const json_path code_at = error_at / "code";
+  if (const auto* c = r.member(*e, error_at, "code", true))
+    if (auto s = r.string(*c, code_at)) {
+      if (auto code = errc_from_wire_name(*s))
+        out.error_code = *code;
+      else
+        r.error(code_at, "unknown error code '" + std::string(*s) + "'");
+    }
+  const json_path message_at = error_at / "message";
+  if (const auto* m = r.member(*e, error_at, "message", true))
+    if (auto s = r.string(*m, message_at))
+      out.error_message = std::string(*s);
 }
 
 expected<client_reply> parse_reply(std::string_view text) {
@@ -362,31 +410,7 @@ expected<client_reply> parse_reply(std::string_view text) {
   client_reply out;
   if (const auto* o = r.object(*parsed, root)) {
     check_message_header(r, *o, root, reply_type);
-    const json_path ok_at = root / "ok";
-    if (const auto* v = r.member(*o, root, "ok", true))
-      if (auto b = r.boolean(*v, ok_at))
-        out.ok = *b;
-    if (out.ok) {
-      if (const auto* v = o->if_contains("data"))
-        out.data = *v;
-    } else {
-      const json_path error_at = root / "error";
-      if (const auto* v = r.member(*o, root, "error", true))
-        if (const auto* e = r.object(*v, error_at)) {
-          const json_path code_at = error_at / "code";
-          if (const auto* c = r.member(*e, error_at, "code", true))
-            if (auto s = r.string(*c, code_at)) {
-              if (auto code = errc_from_wire_name(*s))
-                out.error_code = *code;
-              else
-                r.error(code_at, "unknown error code '" + std::string(*s) + "'");
-            }
-          const json_path message_at = error_at / "message";
-          if (const auto* m = r.member(*e, error_at, "message", true))
-            if (auto s = r.string(*m, message_at))
-              out.error_message = std::string(*s);
-        }
-    }
+    read_reply_members(r, *o, root, out);
     // Readers accept replies from newer writers: unknown members are ignored, not refused.
   }
   if (auto failed = every_error(problems, subject))
