@@ -27,6 +27,16 @@ using waiting_atom = caf::atom_constant<caf::atom("waiting")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 /// Stop taking deliveries; finish the one in hand, then leave (graceful shutdown).
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
+/// Grows the worker pool by N workers: `(workers_add_atom, n)` -> `(true, total, "")`.
+using workers_add_atom = caf::atom_constant<caf::atom("wrkadd")>;
+/// Retires N workers of the pool (idle ones at once, busy ones after their step), never the last:
+/// `(workers_remove_atom, n)` -> `(ok, total, why-not)`.
+using workers_remove_atom = caf::atom_constant<caf::atom("wrkremove")>;
+/// Stops the job dispatcher taking jobs (running steps finish; held deliveries go back):
+/// `(pause_atom)` -> `(ok, why-not)`.
+using pause_atom = caf::atom_constant<caf::atom("pause")>;
+/// Makes a paused job dispatcher take jobs again: `(resume_atom)` -> `(ok, why-not)`.
+using resume_atom = caf::atom_constant<caf::atom("resume")>;
 
 } // namespace boa::actors
 

@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <thread>
@@ -238,6 +239,12 @@ int serve(const config::node_config& cfg) {
   opts.job_folders = cfg.job_folders;
   opts.heartbeat_interval = cfg.heartbeat_interval;
   opts.broker_url = link.url;
+  // A shutdown command takes the path of a signal: the same drain, stop and exit code.
+  auto shutdown_requested = std::make_shared<std::atomic<bool>>(false);
+  opts.on_shutdown_requested = [shutdown_requested] {
+    if (!shutdown_requested->exchange(true))
+      ::kill(::getpid(), SIGTERM);
+  };
   auto n = node::start(system, *bridge, executors, opts);
   if (!n) {
     spdlog::critical("cannot start the node: {}", n.error().message);
@@ -247,7 +254,10 @@ int serve(const config::node_config& cfg) {
                opts.workers, cfg.data_dir.string(), cfg.repository.string());
 
   auto sig = wait_for_signal(stop_signals);
-  spdlog::info("{}: stopping (a second signal stops at once)", strsignal(sig));
+  if (shutdown_requested->load())
+    spdlog::info("a shutdown command came: stopping (a signal stops at once)");
+  else
+    spdlog::info("{}: stopping (a second signal stops at once)", strsignal(sig));
   std::thread([stop_signals] {
     auto again = wait_for_signal(stop_signals);
     spdlog::warn("{}: stopping at once", strsignal(again));
