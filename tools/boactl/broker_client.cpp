@@ -142,13 +142,16 @@ expected<node_answers> broker_client::command_nodes(const std::string& node,
   if (sent) {
     if (!all)
       await(deadline, [&] { return answered(node); });
-    else
+    else {
+      // Nodes are heard for a while first (their heartbeats say who should answer), then the
+      // wait ends as soon as every node heard has answered.
+      await(std::min(deadline, start + options_.node_listen), [] { return false; });
       await(deadline, [&] {
-        if (node_replies_.empty() || clock::now() - start < options_.node_listen)
-          return false;
-        return std::all_of(beats_.begin(), beats_.end(),
+        return !node_replies_.empty() &&
+               std::all_of(beats_.begin(), beats_.end(),
                            [&](const observed_beat& b) { return answered(b.beat.node); });
       });
+    }
   }
   awaited_id_.clear();
   collecting_nodes_ = false;
