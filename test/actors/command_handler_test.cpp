@@ -157,6 +157,30 @@ BOOST_AUTO_TEST_CASE(workers_grow_and_shrink_but_never_below_one) {
   BOOST_TEST(done.state == protocol::job_state::finished);
 }
 
+BOOST_AUTO_TEST_CASE(a_busy_worker_removed_finishes_its_step_first) {
+  engine::options opts;
+  opts.workers = 2;
+  engine e(opts);
+  commander c(e);
+  const char* long_nap = R"({"name": "long-nap", "steps": [
+      {"id": "nap", "run": {"kind": "sleep", "ms": 300}}]})";
+  auto first = e.start(long_nap);
+  auto second = e.start(long_nap);
+  BOOST_TEST(e.eventually([&] {
+    auto r = c.ask(command(kind::status));
+    return r.reply.ok && workers_of(r).at("busy").as_int64() == 2;
+  }));
+  auto shrunk = c.ask(command(kind::workers_remove, "workers", 1));
+  BOOST_TEST_REQUIRE(shrunk.reply.ok, describe(shrunk));
+  BOOST_TEST(workers_of(shrunk).at("total").as_int64() == 1);
+  // Both steps run to their end; the one worker left takes the next job.
+  BOOST_TEST(e.wait(first).state == protocol::job_state::finished);
+  BOOST_TEST(e.wait(second).state == protocol::job_state::finished);
+  BOOST_TEST(e.run(nap).state == protocol::job_state::finished);
+  auto status = c.ask(command(kind::status));
+  BOOST_TEST(workers_of(status).at("total").as_int64() == 1);
+}
+
 BOOST_AUTO_TEST_CASE(an_unknown_system_is_refused_naming_the_known_ones) {
   engine e;
   commander c(e);
