@@ -117,14 +117,9 @@ expected<node_answers> broker_client::command_nodes(const std::string& node,
   const auto start = clock::now();
   const auto deadline = start + options_.timeout;
   beats_.clear();
-  if (all) {
-    auto sub = bus_->subscribe(protocol::addresses::heartbeat, me(), 256);
-    if (!sub)
-      return error{errc::io, fmt::format("cannot listen to {} at the broker at {}: {}",
-                                         protocol::addresses::heartbeat, options_.broker_url,
-                                         sub.error().message)};
-    heartbeat_subscription_ = *sub;
-  }
+  if (all)
+    if (auto listening = start_heartbeats(); !listening)
+      return listening.error();
   protocol::envelope message;
   message.address = all ? protocol::all_nodes_address : protocol::node_address(node);
   message.subject = protocol::node_command_type;
@@ -155,10 +150,7 @@ expected<node_answers> broker_client::command_nodes(const std::string& node,
   }
   awaited_id_.clear();
   collecting_nodes_ = false;
-  if (heartbeat_subscription_) {
-    bus_->unsubscribe(*heartbeat_subscription_);
-    heartbeat_subscription_.reset();
-  }
+  stop_heartbeats();
   if (!sent)
     return sent.error();
   node_answers out;
@@ -378,8 +370,7 @@ void broker_client::take_heartbeat(bus::delivery& d) {
   beats_.push_back({std::move(*beat), now});
 }
 
-expected<std::vector<broker_client::observed_beat>>
-broker_client::listen_heartbeats(std::chrono::milliseconds span) {
+expected<void> broker_client::start_heartbeats() {
   beats_.clear();
   auto sub = bus_->subscribe(protocol::addresses::heartbeat, me(), 256);
   if (!sub)
@@ -387,9 +378,22 @@ broker_client::listen_heartbeats(std::chrono::milliseconds span) {
                                        protocol::addresses::heartbeat, options_.broker_url,
                                        sub.error().message)};
   heartbeat_subscription_ = *sub;
-  await(clock::now() + span, [] { return false; });
+  return {};
+}
+
+void broker_client::stop_heartbeats() {
+  if (!heartbeat_subscription_)
+    return;
   bus_->unsubscribe(*heartbeat_subscription_);
   heartbeat_subscription_.reset();
+}
+
+expected<std::vector<broker_client::observed_beat>>
+broker_client::listen_heartbeats(std::chrono::milliseconds span) {
+  if (auto listening = start_heartbeats(); !listening)
+    return listening.error();
+  await(clock::now() + span, [] { return false; });
+  stop_heartbeats();
   return std::move(beats_);
 }
 

@@ -147,6 +147,9 @@ private:
   void take_reply(bus::delivery& d);
   void take_event(bus::delivery& d);
   void take_heartbeat(bus::delivery& d);
+  /// Starts collecting heartbeats into `beats_` (emptied first).
+  expected<void> start_heartbeats();
+  void stop_heartbeats();
   /// One show-job: the end when the job has ended, nothing while it runs or when no node gave
   /// a usable answer; an error only when the broker refused the request.
   expected<std::optional<job_end>> poll(const std::string& job_id,
