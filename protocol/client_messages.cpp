@@ -18,13 +18,6 @@ constexpr const char* request_names[] = {"list-jobs", "show-job", "push-workflow
                                          "show-workflow"};
 constexpr std::int64_t max_list_limit = 10000;
 
-void write_header(text_writer& w, std::string_view type) {
-  w.key("v");
-  w.value(std::int64_t{1});
-  w.key("type");
-  w.value(type);
-}
-
 /// A member that must be a valid job id; problems at `at`.
 void read_job_id(json_reader& r, const boost::json::value& v, const json_path& at,
                  std::string& into) {
@@ -151,7 +144,7 @@ std::string serialize_start_job(const start_job_request& request) {
   std::string out;
   text_writer w(out);
   w.begin_object();
-  write_header(w, start_job_type);
+  w.message_header(start_job_type);
   if (!request.job_id.empty()) {
     w.key("job_id");
     w.value(request.job_id);
@@ -172,42 +165,36 @@ std::string serialize_start_job(const start_job_request& request) {
 }
 
 expected<start_job_request> parse_start_job(std::string_view text) {
-  constexpr std::string_view subject = "start-job";
-  auto parsed = parse_json(text);
-  if (!parsed)
-    return error{errc::invalid_input, std::string(subject) + ": " + to_string(parsed.error())};
-  std::vector<problem> problems;
-  json_reader r(problems);
-  const json_path root;
-  start_job_request out;
-  if (const auto* o = r.object(*parsed, root)) {
-    check_message_header(r, *o, root, start_job_type);
-    const json_path id_at = root / "job_id";
-    if (const auto* v = r.member(*o, root, "job_id"))
-      read_job_id(r, *v, id_at, out.job_id);
-    const auto* ref = r.member(*o, root, "workflow");
-    const auto* def = r.member(*o, root, "definition");
-    const json_path ref_at = root / "workflow";
-    const json_path def_at = root / "definition";
-    if (ref && def)
-      r.error(def_at, "give either 'workflow' or 'definition', not both");
-    else if (!ref && !def)
-      r.error(root, "needs 'workflow' (NAME or NAME@REV) or an inline 'definition'");
-    if (ref)
-      read_workflow_ref(r, *ref, ref_at, out.workflow_ref);
-    if (def)
-      if (const auto* d = r.object(*def, def_at))
-        out.definition = *d;
-    const json_path props_at = root / "properties";
-    if (const auto* v = r.member(*o, root, "properties"))
-      if (const auto* p = r.object(*v, props_at))
-        out.props = *p;
-    r.reject_unknown_keys(*o, root,
-                          {"v", "type", "job_id", "workflow", "definition", "properties"});
-  }
-  if (auto failed = every_error(problems, subject))
-    return std::move(*failed);
-  return out;
+  return decode_message<start_job_request>(
+      text, "start-job",
+      [](json_reader& r, const boost::json::value& v, const json_path& root,
+         start_job_request& out) {
+        if (const auto* o = r.object(v, root)) {
+          check_message_header(r, *o, root, start_job_type);
+          const json_path id_at = root / "job_id";
+          if (const auto* v = r.member(*o, root, "job_id"))
+            read_job_id(r, *v, id_at, out.job_id);
+          const auto* ref = r.member(*o, root, "workflow");
+          const auto* def = r.member(*o, root, "definition");
+          const json_path ref_at = root / "workflow";
+          const json_path def_at = root / "definition";
+          if (ref && def)
+            r.error(def_at, "give either 'workflow' or 'definition', not both");
+          else if (!ref && !def)
+            r.error(root, "needs 'workflow' (NAME or NAME@REV) or an inline 'definition'");
+          if (ref)
+            read_workflow_ref(r, *ref, ref_at, out.workflow_ref);
+          if (def)
+            if (const auto* d = r.object(*def, def_at))
+              out.definition = *d;
+          const json_path props_at = root / "properties";
+          if (const auto* v = r.member(*o, root, "properties"))
+            if (const auto* p = r.object(*v, props_at))
+              out.props = *p;
+          r.reject_unknown_keys(*o, root,
+                                {"v", "type", "job_id", "workflow", "definition", "properties"});
+        }
+      });
 }
 
 const char* to_string(client_request::kind k) {
@@ -226,7 +213,7 @@ std::string serialize_request(const client_request& request) {
   std::string out;
   text_writer w(out);
   w.begin_object();
-  write_header(w, to_string(request.what));
+  w.message_header(to_string(request.what));
   switch (request.what) {
   case kind::list_jobs:
     if (request.state) {
@@ -268,33 +255,27 @@ std::string serialize_request(const client_request& request) {
 }
 
 expected<client_request> parse_request(std::string_view text) {
-  constexpr std::string_view subject = "request";
-  auto parsed = parse_json(text);
-  if (!parsed)
-    return error{errc::invalid_input, std::string(subject) + ": " + to_string(parsed.error())};
-  std::vector<problem> problems;
-  json_reader r(problems);
-  const json_path root;
-  client_request out;
-  if (const auto* o = r.object(*parsed, root)) {
-    // The header check reports a missing or non-string type; an unknown one is reported here.
-    const auto* type = o->if_contains("type");
-    std::string_view type_text;
-    if (type && type->is_string())
-      type_text = type->get_string();
-    check_message_header(r, *o, root, type_text);
-    if (auto what = request_kind_from_string(type_text)) {
-      out.what = *what;
-      read_request_members(r, *o, root, out, {});
-    } else if (type && type->is_string()) {
-      r.error(root / "type", "unknown request type '" + std::string(type_text) +
-                                 "' (known: list-jobs, show-job, push-workflow, list-workflows, "
-                                 "show-workflow)");
-    }
-  }
-  if (auto failed = every_error(problems, subject))
-    return std::move(*failed);
-  return out;
+  return decode_message<client_request>(
+      text, "request",
+      [](json_reader& r, const boost::json::value& v, const json_path& root, client_request& out) {
+        if (const auto* o = r.object(v, root)) {
+          // The header check reports a missing or non-string type; an unknown one is reported here.
+          const auto* type = o->if_contains("type");
+          std::string_view type_text;
+          if (type && type->is_string())
+            type_text = type->get_string();
+          check_message_header(r, *o, root, type_text);
+          if (auto what = request_kind_from_string(type_text)) {
+            out.what = *what;
+            read_request_members(r, *o, root, out, {});
+          } else if (type && type->is_string()) {
+            r.error(root / "type",
+                    "unknown request type '" + std::string(type_text) +
+                        "' (known: list-jobs, show-job, push-workflow, list-workflows, "
+                        "show-workflow)");
+          }
+        }
+      });
 }
 
 const char* wire_name(errc code) {
@@ -363,7 +344,7 @@ std::string serialize_reply(const client_reply& reply) {
   std::string out;
   text_writer w(out);
   w.begin_object();
-  write_header(w, reply_type);
+  w.message_header(reply_type);
   write_reply_members(w, reply);
   w.end_object();
   return out;
@@ -400,22 +381,15 @@ void read_reply_members(json_reader& r, const boost::json::object& o, const json
 }
 
 expected<client_reply> parse_reply(std::string_view text) {
-  constexpr std::string_view subject = "reply";
-  auto parsed = parse_json(text);
-  if (!parsed)
-    return error{errc::invalid_input, std::string(subject) + ": " + to_string(parsed.error())};
-  std::vector<problem> problems;
-  json_reader r(problems);
-  const json_path root;
-  client_reply out;
-  if (const auto* o = r.object(*parsed, root)) {
-    check_message_header(r, *o, root, reply_type);
-    read_reply_members(r, *o, root, out);
-    // Readers accept replies from newer writers: unknown members are ignored, not refused.
-  }
-  if (auto failed = every_error(problems, subject))
-    return std::move(*failed);
-  return out;
+  return decode_message<client_reply>(
+      text, "reply",
+      [](json_reader& r, const boost::json::value& v, const json_path& root, client_reply& out) {
+        if (const auto* o = r.object(v, root)) {
+          check_message_header(r, *o, root, reply_type);
+          read_reply_members(r, *o, root, out);
+          // Readers accept replies from newer writers: unknown members are ignored, not refused.
+        }
+      });
 }
 
 envelope reply_envelope(const envelope& request, const client_reply& reply) {

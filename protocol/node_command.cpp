@@ -15,13 +15,6 @@ constexpr const char* command_names[] = {
     "system-restart", "drain",       "shutdown",       "list-jobs",    "show-job"};
 constexpr std::int64_t max_worker_change = 1000;
 
-void write_header(text_writer& w, std::string_view type) {
-  w.key("v");
-  w.value(std::int64_t{1});
-  w.key("type");
-  w.value(type);
-}
-
 bool names_system(node_command::kind k) {
   using kind = node_command::kind;
   return k == kind::workers_add || k == kind::workers_remove || k == kind::system_start ||
@@ -89,7 +82,7 @@ std::string serialize_node_command(const node_command& command) {
   std::string out;
   text_writer w(out);
   w.begin_object();
-  write_header(w, node_command_type);
+  w.message_header(node_command_type);
   w.key("command");
   w.value(std::string_view(to_string(command.what)));
   if (names_system(command.what)) {
@@ -116,38 +109,31 @@ std::string serialize_node_command(const node_command& command) {
 }
 
 expected<node_command> parse_node_command(std::string_view text) {
-  constexpr std::string_view subject = node_command_type;
-  auto parsed = parse_json(text);
-  if (!parsed)
-    return error{errc::invalid_input, std::string(subject) + ": " + to_string(parsed.error())};
-  std::vector<problem> problems;
-  json_reader r(problems);
-  const json_path root;
-  node_command out;
-  if (const auto* o = r.object(*parsed, root)) {
-    check_message_header(r, *o, root, node_command_type);
-    const json_path command_at = root / "command";
-    if (const auto* v = r.member(*o, root, "command", true))
-      if (auto s = r.string(*v, command_at)) {
-        if (auto what = node_command_kind_from_string(*s)) {
-          out.what = *what;
-          read_command(r, *o, root, out);
-        } else {
-          r.error(command_at, "unknown command '" + std::string(*s) +
-                                  "' (known: " + known_node_commands() + ")");
+  return decode_message<node_command>(
+      text, node_command_type,
+      [](json_reader& r, const boost::json::value& v, const json_path& root, node_command& out) {
+        if (const auto* o = r.object(v, root)) {
+          check_message_header(r, *o, root, node_command_type);
+          const json_path command_at = root / "command";
+          if (const auto* v = r.member(*o, root, "command", true))
+            if (auto s = r.string(*v, command_at)) {
+              if (auto what = node_command_kind_from_string(*s)) {
+                out.what = *what;
+                read_command(r, *o, root, out);
+              } else {
+                r.error(command_at, "unknown command '" + std::string(*s) +
+                                        "' (known: " + known_node_commands() + ")");
+              }
+            }
         }
-      }
-  }
-  if (auto failed = every_error(problems, subject))
-    return std::move(*failed);
-  return out;
+      });
 }
 
 std::string serialize_node_reply(const node_reply& reply) {
   std::string out;
   text_writer w(out);
   w.begin_object();
-  write_header(w, node_reply_type);
+  w.message_header(node_reply_type);
   w.key("node");
   w.value(reply.node);
   write_reply_members(w, reply.reply);
@@ -156,26 +142,19 @@ std::string serialize_node_reply(const node_reply& reply) {
 }
 
 expected<node_reply> parse_node_reply(std::string_view text) {
-  constexpr std::string_view subject = node_reply_type;
-  auto parsed = parse_json(text);
-  if (!parsed)
-    return error{errc::invalid_input, std::string(subject) + ": " + to_string(parsed.error())};
-  std::vector<problem> problems;
-  json_reader r(problems);
-  const json_path root;
-  node_reply out;
-  if (const auto* o = r.object(*parsed, root)) {
-    check_message_header(r, *o, root, node_reply_type);
-    const json_path node_at = root / "node";
-    if (const auto* v = r.member(*o, root, "node", true))
-      if (auto s = r.non_empty_string(*v, node_at))
-        out.node = std::string(*s);
-    read_reply_members(r, *o, root, out.reply);
-    // Readers accept replies from newer writers: unknown members are ignored, not refused.
-  }
-  if (auto failed = every_error(problems, subject))
-    return std::move(*failed);
-  return out;
+  return decode_message<node_reply>(
+      text, node_reply_type,
+      [](json_reader& r, const boost::json::value& v, const json_path& root, node_reply& out) {
+        if (const auto* o = r.object(v, root)) {
+          check_message_header(r, *o, root, node_reply_type);
+          const json_path node_at = root / "node";
+          if (const auto* v = r.member(*o, root, "node", true))
+            if (auto s = r.non_empty_string(*v, node_at))
+              out.node = std::string(*s);
+          read_reply_members(r, *o, root, out.reply);
+          // Readers accept replies from newer writers: unknown members are ignored, not refused.
+        }
+      });
 }
 
 envelope node_reply_envelope(const envelope& command, const node_reply& reply) {
