@@ -74,7 +74,8 @@ expected<node_command> parse_node_command(std::string_view text);
 ///      "error": {"code": "invalid_input", "message": "…"}}
 ///
 /// `data` for status, workers-*, system-*, drain and shutdown: the node's state after the
-/// command, `{"state": "running" | "draining", "heartbeat": {…a heartbeat…}}` (see heartbeat.hpp);
+/// command, `{"state": "running" | "draining", "heartbeat": {…}}`, the heartbeat's members as
+/// the node would beat them now (see heartbeat.hpp) except `seq`, which is 0: it is not a beat;
 /// for list-jobs and show-job: what the client request answers (client_messages.hpp). Readers
 /// ignore members they do not know.
 struct node_reply {
