@@ -35,8 +35,10 @@ std::int64_t resident_bytes() {
   return read == 2 ? static_cast<std::int64_t>(pages_resident) * ::sysconf(_SC_PAGESIZE) : 0;
 }
 
-protocol::heartbeat make_beat(const node_context& ctx, const heartbeat_settings& settings,
-                              std::int64_t seq) {
+} // namespace
+
+protocol::heartbeat current_state(const node_context& ctx, const heartbeat_settings& settings,
+                                  std::int64_t seq) {
   protocol::heartbeat b;
   b.node = ctx.node_id;
   b.host = settings.host;
@@ -47,9 +49,9 @@ protocol::heartbeat make_beat(const node_context& ctx, const heartbeat_settings&
   b.seq = seq;
   b.interval_ms = settings.interval.count();
   auto activity = ctx.activity ? ctx.activity->take() : node_activity::snapshot{};
-  auto busy =
-      std::min<std::int64_t>(settings.workers, static_cast<std::int64_t>(activity.running.size()));
-  b.systems.push_back({"workers", settings.workers, busy, true});
+  auto workers = activity.workers >= 0 ? activity.workers : settings.workers;
+  auto busy = std::min<std::int64_t>(workers, static_cast<std::int64_t>(activity.running.size()));
+  b.systems.push_back({"workers", workers, busy, activity.workers_running});
   b.jobs = std::move(activity.running);
   double load[3];
   if (::getloadavg(load, 3) == 3)
@@ -61,6 +63,8 @@ protocol::heartbeat make_beat(const node_context& ctx, const heartbeat_settings&
   return b;
 }
 
+namespace {
+
 caf::behavior emitter(caf::stateful_actor<emitter_state>* self, node_context* ctx,
                       heartbeat_settings settings) {
   self->send(self, beat_atom::value);
@@ -69,7 +73,7 @@ caf::behavior emitter(caf::stateful_actor<emitter_state>* self, node_context* ct
         protocol::envelope env;
         env.address = protocol::addresses::heartbeat;
         env.subject = protocol::heartbeat_type;
-        env.body = protocol::serialize_heartbeat(make_beat(*ctx, settings, ++self->state.seq));
+        env.body = protocol::serialize_heartbeat(current_state(*ctx, settings, ++self->state.seq));
         // A beat three intervals old tells a listener nothing the next ones do not: the broker
         // drops it rather than let it pile up for a slow listener.
         env.ttl_ms = static_cast<std::uint32_t>(std::min<std::int64_t>(

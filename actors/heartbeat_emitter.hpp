@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/node_context.hpp"
+#include "protocol/heartbeat.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
@@ -17,8 +18,15 @@ struct heartbeat_settings {
   std::int64_t pid = 0;
   std::string broker; ///< the broker URL the node is connected to
   std::int64_t started_ms = 0;
-  std::int64_t workers = 0; ///< size of the step worker pool
+  std::int64_t workers = 0; ///< size of the step worker pool at start (it may be resized)
 };
+
+/// The node's state as a heartbeat reports it: identity, the worker pool (its current size from
+/// `ctx.activity`, busy: steps running now, running: taking jobs), the steps running, load
+/// average, resident memory and counters. `seq` is the beat's sequence number (0: not a beat).
+/// Shared by the heartbeat emitter and the answer to a `status` command.
+protocol::heartbeat current_state(const node_context& ctx, const heartbeat_settings& settings,
+                                  std::int64_t seq);
 
 /// Publishes the node's state to `topic:boa.heartbeat` at once and then every interval (nobody has
 /// to listen): identity, start time, a sequence number from 1, the worker pool (busy: steps

@@ -2,6 +2,7 @@
 
 #include "actors/job_runner.hpp"
 #include "actors/messages.hpp"
+#include "actors/node_activity.hpp"
 #include "protocol/job_codec.hpp"
 #include "protocol/job_command.hpp"
 #include "protocol/transition.hpp"
@@ -32,9 +33,14 @@ struct dispatcher_state {
   /// join and reduce waiters alive, stopped with the dispatcher so that a node can shut down
   std::unordered_map<caf::actor_addr, caf::actor> waiters;
   std::vector<caf::actor> runners;
-  /// Set by a drain request: runners leave once their delivery is settled, and are not replaced.
+  /// Runners told to leave once their delivery is settled (drain, pause), not to be replaced.
+  std::vector<caf::actor> retiring;
+  /// Set by a drain request: no runner is started again.
   bool draining = false;
-  caf::response_promise drained;
+  /// Set by a pause (the workers system stopped): no runner until a resume.
+  bool paused = false;
+  /// Drain requests waiting for every runner to leave.
+  std::vector<caf::response_promise> drained;
   static inline const char* name = "boa.job_dispatcher";
 };
 
@@ -52,6 +58,32 @@ void add_runner(dispatcher* self) {
       spawn_job_runner(self->system(), *st.ctx, caf::actor_cast<caf::actor>(self), takes_new_jobs);
   self->monitor(runner);
   st.runners.push_back(std::move(runner));
+}
+
+void add_runners(dispatcher* self) {
+  auto in_flight = std::max<std::uint32_t>(self->state.ctx->max_in_flight, 2);
+  for (std::uint32_t i = 0; i < in_flight; ++i)
+    add_runner(self);
+}
+
+/// Every runner leaves once the delivery in hand is settled (idle ones at once, so what their
+/// credit would bring stays with the broker).
+void retire_runners(dispatcher* self) {
+  auto& st = self->state;
+  for (auto& runner : st.runners) {
+    self->send(runner, drain_atom::value);
+    st.retiring.push_back(std::move(runner));
+  }
+  st.runners.clear();
+}
+
+void deliver_drained_if_done(dispatcher* self) {
+  auto& st = self->state;
+  if (!st.draining || !st.runners.empty() || !st.retiring.empty())
+    return;
+  for (auto& promise : st.drained)
+    promise.deliver(caf::unit);
+  st.drained.clear();
 }
 
 void on_command(dispatcher* self, const bus::delivery& d) {
@@ -106,7 +138,6 @@ caf::behavior job_dispatcher(dispatcher* self, node_context* ctx) {
   auto& st = self->state;
   st.ctx = ctx;
   auto me = caf::actor_cast<caf::actor>(self);
-  auto in_flight = std::max<std::uint32_t>(ctx->max_in_flight, 2);
   auto subscribe = [&](const char* address, std::uint32_t credit) -> std::uint64_t {
     auto sub = ctx->bus->subscribe(address, me, credit);
     if (!sub) {
@@ -118,8 +149,7 @@ caf::behavior job_dispatcher(dispatcher* self, node_context* ctx) {
   // Commands first: a runner may start a job at once, and a command about it must not find the
   // topic without this node's subscription.
   st.commands_sub = subscribe(protocol::addresses::commands, 64);
-  for (std::uint32_t i = 0; i < in_flight; ++i)
-    add_runner(self);
+  add_runners(self);
   self->set_exit_handler([self](caf::exit_msg& msg) {
     // Held deliveries go back to their queues for another node (or this one, restarted).
     auto& st = self->state;
@@ -131,23 +161,27 @@ caf::behavior job_dispatcher(dispatcher* self, node_context* ctx) {
       caf::anon_send_exit(waiter, caf::exit_reason::user_shutdown);
     for (auto& runner : st.runners)
       caf::anon_send_exit(runner, caf::exit_reason::user_shutdown);
+    for (auto& runner : st.retiring)
+      caf::anon_send_exit(runner, caf::exit_reason::user_shutdown);
     self->quit(msg.reason);
   });
   self->set_down_handler([self](caf::down_msg& down) {
     auto& st = self->state;
     if (st.waiters.erase(down.source) != 0)
       return;
+    auto is_gone = [&](const caf::actor& r) { return r.address() == down.source; };
+    auto& retiring = st.retiring;
+    if (auto gone = std::remove_if(retiring.begin(), retiring.end(), is_gone);
+        gone != retiring.end()) {
+      retiring.erase(gone, retiring.end());
+      deliver_drained_if_done(self);
+      return;
+    }
     auto& all = st.runners;
-    auto gone = std::remove_if(all.begin(), all.end(),
-                               [&](const caf::actor& r) { return r.address() == down.source; });
+    auto gone = std::remove_if(all.begin(), all.end(), is_gone);
     if (gone == all.end())
       return;
     all.erase(gone, all.end());
-    if (st.draining) {
-      if (all.empty())
-        st.drained.deliver(caf::unit);
-      return;
-    }
     // Its deliveries went back to the bus when it unsubscribed; keep the node's capacity.
     spdlog::error("job runner failed ({}); starting another", self->system().render(down.reason));
     add_runner(self);
@@ -181,15 +215,42 @@ caf::behavior job_dispatcher(dispatcher* self, node_context* ctx) {
       [self](drain_atom) -> caf::result<caf::unit_t> {
         auto& st = self->state;
         st.draining = true;
-        st.drained = self->make_response_promise();
+        if (st.ctx->activity)
+          st.ctx->activity->drain_started();
+        auto promise = self->make_response_promise();
+        st.drained.push_back(promise);
         // Waiters hold no worker, only deliveries: those go back at once for whoever runs next.
         for (auto& [addr, waiter] : st.waiters)
           caf::anon_send_exit(waiter, caf::exit_reason::user_shutdown);
-        for (auto& runner : st.runners)
-          self->send(runner, drain_atom::value);
-        if (st.runners.empty())
-          st.drained.deliver(caf::unit);
-        return st.drained;
+        st.waiters.clear();
+        retire_runners(self);
+        deliver_drained_if_done(self);
+        return promise;
+      },
+      [self](pause_atom) {
+        auto& st = self->state;
+        if (st.draining)
+          return caf::make_message(false, std::string("the node is draining: it takes no jobs"));
+        if (!st.paused) {
+          st.paused = true;
+          retire_runners(self);
+          if (st.ctx->activity)
+            st.ctx->activity->workers_running(false);
+        }
+        return caf::make_message(true, std::string{});
+      },
+      [self](resume_atom) {
+        auto& st = self->state;
+        if (st.draining)
+          return caf::make_message(
+              false, std::string("the node is draining: it takes no jobs until it restarts"));
+        if (st.paused) {
+          st.paused = false;
+          add_runners(self);
+          if (st.ctx->activity)
+            st.ctx->activity->workers_running(true);
+        }
+        return caf::make_message(true, std::string{});
       },
   };
 }

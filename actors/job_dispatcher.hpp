@@ -12,6 +12,9 @@ namespace boa::actors {
 /// finish before many new ones start) and replaces one that fails; it takes job commands from
 /// `topic:boa.commands` into the node's job controls, resumes suspended jobs, and stops runners
 /// and join/reduce waiters when the node stops, so that what they hold goes back to the bus.
+/// `pause_atom` retires every runner (each settles the delivery in hand first) and starts none
+/// until `resume_atom`; `drain_atom` does the same for good and answers once every runner has
+/// left (see messages.hpp). Both tell `ctx.activity` whether the node takes jobs.
 caf::actor spawn_job_dispatcher(caf::actor_system& system, node_context& ctx);
 
 } // namespace boa::actors

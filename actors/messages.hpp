@@ -34,6 +34,16 @@ using cluster_view_atom = caf::atom_constant<caf::atom("clview")>;
 using check_atom = caf::atom_constant<caf::atom("clcheck")>;
 /// Tells a cluster-state aggregator to evict silent nodes now.
 using evict_atom = caf::atom_constant<caf::atom("clevict")>;
+/// Grows the worker pool by N workers: `(workers_add_atom, n)` -> `(true, total, "")`.
+using workers_add_atom = caf::atom_constant<caf::atom("wrkadd")>;
+/// Retires N workers of the pool (idle ones at once, busy ones after their step), never the last:
+/// `(workers_remove_atom, n)` -> `(ok, total, why-not)`.
+using workers_remove_atom = caf::atom_constant<caf::atom("wrkremove")>;
+/// Stops the job dispatcher taking jobs (running steps finish; held deliveries go back):
+/// `(pause_atom)` -> `(ok, why-not)`.
+using pause_atom = caf::atom_constant<caf::atom("pause")>;
+/// Makes a paused job dispatcher take jobs again: `(resume_atom)` -> `(ok, why-not)`.
+using resume_atom = caf::atom_constant<caf::atom("resume")>;
 
 } // namespace boa::actors
 

@@ -51,14 +51,18 @@ json::value or_null(const std::optional<std::int64_t>& n) {
   return n ? json::value(*n) : json::value(nullptr);
 }
 
-/// The `error` member of a stored job body ("" when it has none or cannot be read).
-std::string error_of(const std::string& body) {
+/// The `error` and `version` members of a stored job body ("" and 0 when it has none or cannot
+/// be read).
+std::pair<std::string, std::int64_t> error_and_version_of(const std::string& body) {
   boost::system::error_code ec;
   auto parsed = json::parse(body, ec);
   if (ec || !parsed.is_object())
     return {};
-  const auto* e = parsed.get_object().if_contains("error");
-  return e && e->is_string() ? std::string(e->get_string()) : std::string();
+  const auto& o = parsed.get_object();
+  const auto* e = o.if_contains("error");
+  const auto* v = o.if_contains("version");
+  return {e && e->is_string() ? std::string(e->get_string()) : std::string(),
+          v && v->is_int64() ? v->get_int64() : 0};
 }
 
 client_reply list_jobs(const node_context& ctx, storage::job_store* jobs,
@@ -76,7 +80,8 @@ client_reply list_jobs(const node_context& ctx, storage::job_store* jobs,
     return error_reply(counts.error());
   json::array list;
   list.reserve(records->size());
-  for (const auto& r : *records)
+  for (const auto& r : *records) {
+    auto [error, version] = error_and_version_of(r.body);
     list.push_back(json::object{{"id", r.id},
                                 {"workflow", r.workflow},
                                 {"state", r.state},
@@ -84,7 +89,9 @@ client_reply list_jobs(const node_context& ctx, storage::job_store* jobs,
                                 {"created_ms", r.created_ms},
                                 {"updated_ms", r.updated_ms},
                                 {"ended_ms", r.ended_ms},
-                                {"error", error_of(r.body)}});
+                                {"version", version},
+                                {"error", std::move(error)}});
+  }
   json::object by_state;
   for (const auto& [name, n] : *counts)
     by_state[name] = n;

@@ -1,8 +1,10 @@
 #include "actors/worker_pool.hpp"
 
 #include "actors/messages.hpp"
+#include "actors/node_activity.hpp"
 
 #include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include <deque>
@@ -28,23 +30,57 @@ struct pool_state {
   };
   std::vector<caf::actor> idle;
   std::deque<pending> waiting;
+  std::int64_t alive = 0;    ///< workers spawned and not yet retired
+  std::int64_t retiring = 0; ///< busy workers to retire once their step is done
+  step_executor_ptr executor;
+  node_activity* activity = nullptr;
   static inline const char* name = "boa.worker_pool";
 };
 
-void dispatch(caf::stateful_actor<pool_state>* self, caf::actor worker,
-              protocol::step_request request, caf::response_promise promise) {
+using pool = caf::stateful_actor<pool_state>;
+
+std::int64_t total(const pool_state& st) {
+  return st.alive - st.retiring;
+}
+
+void report_size(pool* self) {
+  if (self->state.activity)
+    self->state.activity->workers_resized(total(self->state));
+}
+
+void retire(pool* self, const caf::actor& worker) {
+  // Unlinked first: a worker leaving on purpose must not take the pool with it.
+  self->unlink_from(worker);
+  caf::anon_send_exit(worker, caf::exit_reason::user_shutdown);
+  --self->state.alive;
+}
+
+void dispatch(pool* self, caf::actor worker, protocol::step_request request,
+              caf::response_promise promise);
+
+/// `worker` is free: it retires if the pool shrank, else takes the next waiting step or idles.
+void worker_free(pool* self, caf::actor worker) {
+  auto& st = self->state;
+  if (st.retiring > 0) {
+    --st.retiring;
+    retire(self, worker);
+    report_size(self);
+  } else if (!st.waiting.empty()) {
+    auto next = std::move(st.waiting.front());
+    st.waiting.pop_front();
+    dispatch(self, worker, std::move(next.request), std::move(next.promise));
+  } else {
+    st.idle.push_back(worker);
+  }
+}
+
+void dispatch(pool* self, caf::actor worker, protocol::step_request request,
+              caf::response_promise promise) {
   self->request(worker, caf::infinite, run_step_atom::value, std::move(request))
       .then(
           [self, worker, promise](protocol::step_outcome& outcome, std::string& name) mutable {
             promise.deliver(std::move(outcome), std::move(name));
-            auto& st = self->state;
-            if (!st.waiting.empty()) {
-              auto next = std::move(st.waiting.front());
-              st.waiting.pop_front();
-              dispatch(self, worker, std::move(next.request), std::move(next.promise));
-            } else {
-              st.idle.push_back(worker);
-            }
+            worker_free(self, worker);
           },
           [self, worker, promise](caf::error& err) mutable {
             promise.deliver(protocol::step_outcome::failure("step worker failed: " +
@@ -53,12 +89,22 @@ void dispatch(caf::stateful_actor<pool_state>* self, caf::actor worker,
           });
 }
 
-caf::behavior worker_pool(caf::stateful_actor<pool_state>* self, step_executor_ptr executor,
-                          std::size_t size) {
-  for (std::size_t i = 0; i < size; ++i) {
-    auto worker = self->spawn<caf::detached + caf::linked>(step_worker, executor);
-    self->state.idle.push_back(worker);
+void add_workers(pool* self, std::int64_t n) {
+  auto& st = self->state;
+  for (std::int64_t i = 0; i < n; ++i) {
+    auto worker = self->spawn<caf::detached + caf::linked>(step_worker, st.executor);
+    ++st.alive;
+    worker_free(self, worker);
   }
+}
+
+caf::behavior worker_pool(pool* self, step_executor_ptr executor, std::size_t size,
+                          node_activity* activity) {
+  auto& st = self->state;
+  st.executor = std::move(executor);
+  st.activity = activity;
+  add_workers(self, static_cast<std::int64_t>(size));
+  report_size(self);
   return {
       [self](run_step_atom, protocol::step_request& request) {
         auto promise = self->make_response_promise();
@@ -71,14 +117,38 @@ caf::behavior worker_pool(caf::stateful_actor<pool_state>* self, step_executor_p
           dispatch(self, worker, std::move(request), promise);
         }
       },
+      [self](workers_add_atom, std::int64_t n) {
+        auto& st = self->state;
+        // Workers retiring after their step stay instead, before any new one is spawned.
+        auto kept = std::min(st.retiring, std::max<std::int64_t>(n, 0));
+        st.retiring -= kept;
+        add_workers(self, std::max<std::int64_t>(n, 0) - kept);
+        report_size(self);
+        return caf::make_message(true, total(st), std::string{});
+      },
+      [self](workers_remove_atom, std::int64_t n) {
+        auto& st = self->state;
+        if (n < 1 || total(st) - n < 1)
+          return caf::make_message(false, total(st),
+                                   "the pool has " + std::to_string(total(st)) +
+                                       " workers: removing " + std::to_string(n) +
+                                       " would leave none (at least 1 must stay)");
+        for (; n > 0 && !st.idle.empty(); --n) {
+          retire(self, st.idle.back());
+          st.idle.pop_back();
+        }
+        st.retiring += n; // the rest are busy: each leaves once its step is done
+        report_size(self);
+        return caf::make_message(true, total(st), std::string{});
+      },
   };
 }
 
 } // namespace
 
 caf::actor spawn_worker_pool(caf::actor_system& system, step_executor_ptr executor,
-                             std::size_t size) {
-  return system.spawn(worker_pool, std::move(executor), size == 0 ? 1 : size);
+                             std::size_t size, node_activity* activity) {
+  return system.spawn(worker_pool, std::move(executor), size == 0 ? 1 : size, activity);
 }
 
 } // namespace boa::actors

@@ -9,10 +9,14 @@
 
 namespace boa::actors {
 
+class node_activity;
+
 /// Spawns a pool of `size` step workers, each a detached actor (its own thread, since steps may
 /// block: processes, sleeps, C++ functions). The pool answers `(run_step_atom, step_request)` with
-/// `(step_outcome, worker name)`; requests wait in FIFO order while every worker is busy.
+/// `(step_outcome, worker name)`; requests wait in FIFO order while every worker is busy. It grows
+/// and shrinks on `workers_add_atom` / `workers_remove_atom` (see messages.hpp) and reports its
+/// size to `activity` (may be null).
 caf::actor spawn_worker_pool(caf::actor_system& system, step_executor_ptr executor,
-                             std::size_t size);
+                             std::size_t size, node_activity* activity = nullptr);
 
 } // namespace boa::actors

@@ -6,6 +6,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <iterator>
 #include <utility>
@@ -18,13 +19,6 @@ constexpr const char* request_names[] = {"list-jobs",      "show-job",      "pus
                                          "list-workflows", "show-workflow", "cluster-nodes",
                                          "cluster-jobs"};
 constexpr std::int64_t max_list_limit = 10000;
-
-void write_header(text_writer& w, std::string_view type) {
-  w.key("v");
-  w.value(std::int64_t{1});
-  w.key("type");
-  w.value(type);
-}
 
 /// A member that must be a valid job id; problems at `at`.
 void read_job_id(json_reader& r, const boost::json::value& v, const json_path& at,
@@ -58,9 +52,24 @@ void read_text(json_reader& r, const boost::json::object& o, const json_path& at
       into = std::string(*s);
 }
 
-/// The members of a request of kind `what` (the header is read already).
-void read_request(json_reader& r, const boost::json::object& o, const json_path& root,
-                  client_request& c) {
+/// Records an unknown-key problem for every member of `o` that is neither a header member
+/// (`v`, `type`, `header_key` if not empty) nor in `known`.
+void reject_unknown_members(json_reader& r, const boost::json::object& o, const json_path& root,
+                            std::string_view header_key,
+                            std::initializer_list<std::string_view> known) {
+  for (const auto& member : o) {
+    const std::string_view key = member.key();
+    if (key == "v" || key == "type" || (!header_key.empty() && key == header_key))
+      continue;
+    if (std::find(known.begin(), known.end(), key) == known.end())
+      r.unknown_key(key, root, known);
+  }
+}
+
+} // namespace
+
+void read_request_members(json_reader& r, const boost::json::object& o, const json_path& root,
+                          client_request& c, std::string_view header_key) {
   using kind = client_request::kind;
   switch (c.what) {
   case kind::list_jobs: {
@@ -78,14 +87,14 @@ void read_request(json_reader& r, const boost::json::object& o, const json_path&
     if (const auto* v = r.member(o, root, "limit"))
       if (auto n = r.integer(*v, limit_at, 1, max_list_limit))
         c.limit = *n;
-    r.reject_unknown_keys(o, root, {"v", "type", "state", "limit"});
+    reject_unknown_members(r, o, root, header_key, {"state", "limit"});
     break;
   }
   case kind::show_job: {
     const json_path at = root / "job_id";
     if (const auto* v = r.member(o, root, "job_id", true))
       read_job_id(r, *v, at, c.job_id);
-    r.reject_unknown_keys(o, root, {"v", "type", "job_id"});
+    reject_unknown_members(r, o, root, header_key, {"job_id"});
     break;
   }
   case kind::push_workflow: {
@@ -95,28 +104,26 @@ void read_request(json_reader& r, const boost::json::object& o, const json_path&
         c.definition = *d;
     read_text(r, o, root, "notes", c.notes);
     read_text(r, o, root, "pushed_by", c.pushed_by);
-    r.reject_unknown_keys(o, root, {"v", "type", "definition", "notes", "pushed_by"});
+    reject_unknown_members(r, o, root, header_key, {"definition", "notes", "pushed_by"});
     break;
   }
   case kind::list_workflows:
     read_text(r, o, root, "name", c.workflow);
-    r.reject_unknown_keys(o, root, {"v", "type", "name"});
+    reject_unknown_members(r, o, root, header_key, {"name"});
     break;
   case kind::show_workflow: {
     const json_path at = root / "workflow";
     if (const auto* v = r.member(o, root, "workflow", true))
       read_workflow_ref(r, *v, at, c.workflow);
-    r.reject_unknown_keys(o, root, {"v", "type", "workflow"});
+    reject_unknown_members(r, o, root, header_key, {"workflow"});
     break;
   }
   case kind::cluster_nodes:
   case kind::cluster_jobs:
-    r.reject_unknown_keys(o, root, {"v", "type"});
+    reject_unknown_members(r, o, root, header_key, {});
     break;
   }
 }
-
-} // namespace
 
 expected<void> validate_workflow_ref(std::string_view ref) {
   auto bad = [&](const std::string& why) {
@@ -143,7 +150,7 @@ std::string serialize_start_job(const start_job_request& request) {
   std::string out;
   text_writer w(out);
   w.begin_object();
-  write_header(w, start_job_type);
+  w.message_header(start_job_type);
   if (!request.job_id.empty()) {
     w.key("job_id");
     w.value(request.job_id);
@@ -164,42 +171,36 @@ std::string serialize_start_job(const start_job_request& request) {
 }
 
 expected<start_job_request> parse_start_job(std::string_view text) {
-  constexpr std::string_view subject = "start-job";
-  auto parsed = parse_json(text);
-  if (!parsed)
-    return error{errc::invalid_input, std::string(subject) + ": " + to_string(parsed.error())};
-  std::vector<problem> problems;
-  json_reader r(problems);
-  const json_path root;
-  start_job_request out;
-  if (const auto* o = r.object(*parsed, root)) {
-    check_message_header(r, *o, root, start_job_type);
-    const json_path id_at = root / "job_id";
-    if (const auto* v = r.member(*o, root, "job_id"))
-      read_job_id(r, *v, id_at, out.job_id);
-    const auto* ref = r.member(*o, root, "workflow");
-    const auto* def = r.member(*o, root, "definition");
-    const json_path ref_at = root / "workflow";
-    const json_path def_at = root / "definition";
-    if (ref && def)
-      r.error(def_at, "give either 'workflow' or 'definition', not both");
-    else if (!ref && !def)
-      r.error(root, "needs 'workflow' (NAME or NAME@REV) or an inline 'definition'");
-    if (ref)
-      read_workflow_ref(r, *ref, ref_at, out.workflow_ref);
-    if (def)
-      if (const auto* d = r.object(*def, def_at))
-        out.definition = *d;
-    const json_path props_at = root / "properties";
-    if (const auto* v = r.member(*o, root, "properties"))
-      if (const auto* p = r.object(*v, props_at))
-        out.props = *p;
-    r.reject_unknown_keys(*o, root,
-                          {"v", "type", "job_id", "workflow", "definition", "properties"});
-  }
-  if (auto failed = every_error(problems, subject))
-    return std::move(*failed);
-  return out;
+  return decode_message<start_job_request>(
+      text, "start-job",
+      [](json_reader& r, const boost::json::value& v, const json_path& root,
+         start_job_request& out) {
+        if (const auto* o = r.object(v, root)) {
+          check_message_header(r, *o, root, start_job_type);
+          const json_path id_at = root / "job_id";
+          if (const auto* v = r.member(*o, root, "job_id"))
+            read_job_id(r, *v, id_at, out.job_id);
+          const auto* ref = r.member(*o, root, "workflow");
+          const auto* def = r.member(*o, root, "definition");
+          const json_path ref_at = root / "workflow";
+          const json_path def_at = root / "definition";
+          if (ref && def)
+            r.error(def_at, "give either 'workflow' or 'definition', not both");
+          else if (!ref && !def)
+            r.error(root, "needs 'workflow' (NAME or NAME@REV) or an inline 'definition'");
+          if (ref)
+            read_workflow_ref(r, *ref, ref_at, out.workflow_ref);
+          if (def)
+            if (const auto* d = r.object(*def, def_at))
+              out.definition = *d;
+          const json_path props_at = root / "properties";
+          if (const auto* v = r.member(*o, root, "properties"))
+            if (const auto* p = r.object(*v, props_at))
+              out.props = *p;
+          r.reject_unknown_keys(*o, root,
+                                {"v", "type", "job_id", "workflow", "definition", "properties"});
+        }
+      });
 }
 
 const char* to_string(client_request::kind k) {
@@ -218,7 +219,7 @@ std::string serialize_request(const client_request& request) {
   std::string out;
   text_writer w(out);
   w.begin_object();
-  write_header(w, to_string(request.what));
+  w.message_header(to_string(request.what));
   switch (request.what) {
   case kind::list_jobs:
     if (request.state) {
@@ -263,33 +264,27 @@ std::string serialize_request(const client_request& request) {
 }
 
 expected<client_request> parse_request(std::string_view text) {
-  constexpr std::string_view subject = "request";
-  auto parsed = parse_json(text);
-  if (!parsed)
-    return error{errc::invalid_input, std::string(subject) + ": " + to_string(parsed.error())};
-  std::vector<problem> problems;
-  json_reader r(problems);
-  const json_path root;
-  client_request out;
-  if (const auto* o = r.object(*parsed, root)) {
-    // The header check reports a missing or non-string type; an unknown one is reported here.
-    const auto* type = o->if_contains("type");
-    std::string_view type_text;
-    if (type && type->is_string())
-      type_text = type->get_string();
-    check_message_header(r, *o, root, type_text);
-    if (auto what = request_kind_from_string(type_text)) {
-      out.what = *what;
-      read_request(r, *o, root, out);
-    } else if (type && type->is_string()) {
-      r.error(root / "type", "unknown request type '" + std::string(type_text) +
-                                 "' (known: list-jobs, show-job, push-workflow, list-workflows, "
-                                 "show-workflow, cluster-nodes, cluster-jobs)");
-    }
-  }
-  if (auto failed = every_error(problems, subject))
-    return std::move(*failed);
-  return out;
+  return decode_message<client_request>(
+      text, "request",
+      [](json_reader& r, const boost::json::value& v, const json_path& root, client_request& out) {
+        if (const auto* o = r.object(v, root)) {
+          // The header check reports a missing or non-string type; an unknown one is reported here.
+          const auto* type = o->if_contains("type");
+          std::string_view type_text;
+          if (type && type->is_string())
+            type_text = type->get_string();
+          check_message_header(r, *o, root, type_text);
+          if (auto what = request_kind_from_string(type_text)) {
+            out.what = *what;
+            read_request_members(r, *o, root, out, {});
+          } else if (type && type->is_string()) {
+            r.error(root / "type",
+                    "unknown request type '" + std::string(type_text) +
+                        "' (known: list-jobs, show-job, push-workflow, list-workflows, "
+                        "show-workflow, cluster-nodes, cluster-jobs)");
+          }
+        }
+      });
 }
 
 const char* wire_name(errc code) {
@@ -337,11 +332,7 @@ client_reply error_reply(const error& e) {
   return reply;
 }
 
-std::string serialize_reply(const client_reply& reply) {
-  std::string out;
-  text_writer w(out);
-  w.begin_object();
-  write_header(w, reply_type);
+void write_reply_members(text_writer& w, const client_reply& reply) {
   w.key("ok");
   w.boolean(reply.ok);
   if (reply.ok) {
@@ -356,51 +347,58 @@ std::string serialize_reply(const client_reply& reply) {
     w.value(reply.error_message);
     w.end_object();
   }
+}
+
+std::string serialize_reply(const client_reply& reply) {
+  std::string out;
+  text_writer w(out);
+  w.begin_object();
+  w.message_header(reply_type);
+  write_reply_members(w, reply);
   w.end_object();
   return out;
 }
 
-expected<client_reply> parse_reply(std::string_view text) {
-  constexpr std::string_view subject = "reply";
-  auto parsed = parse_json(text);
-  if (!parsed)
-    return error{errc::invalid_input, std::string(subject) + ": " + to_string(parsed.error())};
-  std::vector<problem> problems;
-  json_reader r(problems);
-  const json_path root;
-  client_reply out;
-  if (const auto* o = r.object(*parsed, root)) {
-    check_message_header(r, *o, root, reply_type);
-    const json_path ok_at = root / "ok";
-    if (const auto* v = r.member(*o, root, "ok", true))
-      if (auto b = r.boolean(*v, ok_at))
-        out.ok = *b;
-    if (out.ok) {
-      if (const auto* v = o->if_contains("data"))
-        out.data = *v;
-    } else {
-      const json_path error_at = root / "error";
-      if (const auto* v = r.member(*o, root, "error", true))
-        if (const auto* e = r.object(*v, error_at)) {
-          const json_path code_at = error_at / "code";
-          if (const auto* c = r.member(*e, error_at, "code", true))
-            if (auto s = r.string(*c, code_at)) {
-              if (auto code = errc_from_wire_name(*s))
-                out.error_code = *code;
-              else
-                r.error(code_at, "unknown error code '" + std::string(*s) + "'");
-            }
-          const json_path message_at = error_at / "message";
-          if (const auto* m = r.member(*e, error_at, "message", true))
-            if (auto s = r.string(*m, message_at))
-              out.error_message = std::string(*s);
-        }
-    }
-    // Readers accept replies from newer writers: unknown members are ignored, not refused.
+void read_reply_members(json_reader& r, const boost::json::object& o, const json_path& root,
+                        client_reply& out) {
+  const json_path ok_at = root / "ok";
+  if (const auto* v = r.member(o, root, "ok", true))
+    if (auto b = r.boolean(*v, ok_at))
+      out.ok = *b;
+  if (out.ok) {
+    if (const auto* v = o.if_contains("data"))
+      out.data = *v;
+    return;
   }
-  if (auto failed = every_error(problems, subject))
-    return std::move(*failed);
-  return out;
+  const json_path error_at = root / "error";
+  const auto* v = r.member(o, root, "error", true);
+  const auto* e = v ? r.object(*v, error_at) : nullptr;
+  if (!e)
+    return;
+  const json_path code_at = error_at / "code";
+  if (const auto* c = r.member(*e, error_at, "code", true))
+    if (auto s = r.string(*c, code_at)) {
+      if (auto code = errc_from_wire_name(*s))
+        out.error_code = *code;
+      else
+        r.error(code_at, "unknown error code '" + std::string(*s) + "'");
+    }
+  const json_path message_at = error_at / "message";
+  if (const auto* m = r.member(*e, error_at, "message", true))
+    if (auto s = r.string(*m, message_at))
+      out.error_message = std::string(*s);
+}
+
+expected<client_reply> parse_reply(std::string_view text) {
+  return decode_message<client_reply>(
+      text, "reply",
+      [](json_reader& r, const boost::json::value& v, const json_path& root, client_reply& out) {
+        if (const auto* o = r.object(v, root)) {
+          check_message_header(r, *o, root, reply_type);
+          read_reply_members(r, *o, root, out);
+          // Readers accept replies from newer writers: unknown members are ignored, not refused.
+        }
+      });
 }
 
 envelope reply_envelope(const envelope& request, const client_reply& reply) {

@@ -93,14 +93,23 @@ std::string serialize_request(const client_request& request);
 /// Decodes and validates; every problem one a line, as `request: <path>: <message>`.
 expected<client_request> parse_request(std::string_view text);
 
+class json_reader;
+class json_path;
+/// Reads the members of a request of kind `c.what` from `o` (whose header is read already) into
+/// `c`, recording problems with `r`; members other than `v`, `type`, `header_key` (when not
+/// empty) and those of the kind are refused. For messages that carry a request's members, such as
+/// a node command that asks one node's store (see node_command.hpp).
+void read_request_members(json_reader& r, const boost::json::object& o, const json_path& root,
+                          client_request& c, std::string_view header_key);
+
 /// The answer to a request or to a start-job with reply-to:
 ///
 ///     {"v": 1, "type": "reply", "ok": true,  "data": …}
 ///     {"v": 1, "type": "reply", "ok": false, "error": {"code": "not_found", "message": "…"}}
 ///
 /// `data` per request: list-jobs -> {"jobs": [{"id","workflow","state","step","created_ms",
-/// "updated_ms","ended_ms","error"}…], "counts": {"<state>": n…}} (newest first; counts are
-/// over the answering node's whole store); show-job -> the job as job_codec encodes it;
+/// "updated_ms","ended_ms","version","error"}…], "counts": {"<state>": n…}} (newest first; counts
+/// are over the answering node's whole store); show-job -> the job as job_codec encodes it;
 /// push-workflow -> {"name","revision","warnings":[…]}; list-workflows -> {"names":[…]} or
 /// {"revisions":[{"revision","notes","pushed_by","pushed_ms"}…]}; show-workflow -> {"name",
 /// "revision","definition"}; start-job -> {"job_id","workflow","revision"}; cluster-nodes ->
@@ -121,6 +130,13 @@ struct client_reply {
 std::string serialize_reply(const client_reply& reply);
 /// Decodes and validates; every problem one a line, as `reply: <path>: <message>`.
 expected<client_reply> parse_reply(std::string_view text);
+/// Reads `ok` and `data` or `error` of a reply from `o` (whose header is read already) into
+/// `out`; other members are left alone. For messages that carry a reply's members (node-reply).
+void read_reply_members(json_reader& r, const boost::json::object& o, const json_path& root,
+                        client_reply& out);
+class text_writer;
+/// Writes `ok` and `data` or `error` of `reply` as members of the object `w` is in.
+void write_reply_members(text_writer& w, const client_reply& reply);
 client_reply ok_reply(boost::json::value data);
 client_reply error_reply(const error& e);
 

@@ -44,10 +44,7 @@ std::string serialize_event(const job_event& e) {
   out.reserve(256);
   text_writer w(out);
   w.begin_object();
-  w.key("v");
-  w.value(std::int64_t{1});
-  w.key("type");
-  w.value(e.type == job_event::kind::step_finished ? "step-finished" : "job-ended");
+  w.message_header(e.type == job_event::kind::step_finished ? "step-finished" : "job-ended");
   w.key("job");
   w.value(e.job_id);
   w.key("workflow");

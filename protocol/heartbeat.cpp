@@ -143,10 +143,7 @@ std::string serialize_heartbeat(const heartbeat& beat) {
   out.reserve(384 + 96 * (beat.systems.size() + beat.jobs.size()));
   text_writer w(out);
   w.begin_object();
-  w.key("v");
-  w.value(std::int64_t{1});
-  w.key("type");
-  w.value(std::string_view(heartbeat_type));
+  w.message_header(heartbeat_type);
   w.key("node");
   w.value(beat.node);
   w.key("host");

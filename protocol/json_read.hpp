@@ -131,4 +131,22 @@ private:
 void check_message_header(json_reader& r, const boost::json::object& message, const json_path& at,
                           std::string_view type);
 
+/// Decodes one message of `subject` ("start-job", "node-reply", …) from `text`: parses it, lets
+/// `read(r, value, root, out)` check every member into a fresh `T`, and returns every problem
+/// recorded as one invalid_input error (`<subject>: <path>: <message>`, one a line), or `out`.
+template <class T, class Read>
+expected<T> decode_message(std::string_view text, std::string_view subject, Read&& read) {
+  auto parsed = parse_json(text);
+  if (!parsed)
+    return error{errc::invalid_input, std::string(subject) + ": " + to_string(parsed.error())};
+  std::vector<problem> problems;
+  json_reader r(problems);
+  const json_path root;
+  T out;
+  read(r, *parsed, root, out);
+  if (auto failed = every_error(problems, subject))
+    return std::move(*failed);
+  return out;
+}
+
 } // namespace boa::protocol

@@ -40,6 +40,13 @@ public:
     auto r = std::to_chars(buf, buf + sizeof buf, n);
     out_.append(buf, r.ptr);
   }
+  /// The members every bus message starts with: `"v": 1, "type": "<type>"`.
+  void message_header(std::string_view type) {
+    key("v");
+    value(std::int64_t{1});
+    key("type");
+    value(type);
+  }
   /// Appends a value that is already JSON text.
   void raw(std::string_view json_text) {
     separate();

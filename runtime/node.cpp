@@ -1,6 +1,7 @@
 #include "runtime/node.hpp"
 
 #include "actors/archiver.hpp"
+#include "actors/command_handler.hpp"
 #include "actors/delivery_claims.hpp"
 #include "actors/heartbeat_emitter.hpp"
 #include "actors/job_dispatcher.hpp"
@@ -120,22 +121,27 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& system, bus::bus&
   if (options.cluster_aware)
     ctx.cluster_view = n->cluster_view();
   ctx.executor = executor;
-  ctx.worker_pool = actors::spawn_worker_pool(system, std::move(executor), workers);
+  ctx.worker_pool =
+      actors::spawn_worker_pool(system, std::move(executor), workers, n->activity_.get());
   n->dispatcher_ = actors::spawn_job_dispatcher(system, ctx);
   if (options.archive)
     n->archiver_ = actors::spawn_archiver(system, ctx);
-  if (options.heartbeat_interval.count() > 0) {
-    actors::heartbeat_settings beat;
-    beat.interval = options.heartbeat_interval;
-    char host[256] = {};
-    if (::gethostname(host, sizeof host - 1) == 0)
-      beat.host = host;
-    beat.pid = ::getpid();
-    beat.broker = options.broker_url;
-    beat.started_ms = n->clock_.now_ms();
-    beat.workers = static_cast<std::int64_t>(workers);
-    n->heartbeat_ = actors::spawn_heartbeat_emitter(system, ctx, std::move(beat));
-  }
+  actors::heartbeat_settings beat;
+  beat.interval = options.heartbeat_interval;
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) == 0)
+    beat.host = host;
+  beat.pid = ::getpid();
+  beat.broker = options.broker_url;
+  beat.started_ms = n->clock_.now_ms();
+  beat.workers = static_cast<std::int64_t>(workers);
+  if (options.heartbeat_interval.count() > 0)
+    n->heartbeat_ = actors::spawn_heartbeat_emitter(system, ctx, beat);
+  n->commands_ = actors::spawn_command_handler(system, ctx,
+                                               {n->dispatcher_,
+                                                {n->store_.get(), n->repository_.get(), {}},
+                                                std::move(beat),
+                                                std::move(options.on_shutdown_requested)});
   if (options.serve_requests)
     n->requests_ = actors::spawn_request_handler(
         system, ctx,
@@ -177,6 +183,10 @@ void node::stop() {
       caf::anon_send_exit(cluster_, caf::exit_reason::user_shutdown);
       cluster_ = nullptr;
     }
+  }
+  if (commands_) {
+    caf::anon_send_exit(commands_, caf::exit_reason::user_shutdown);
+    commands_ = nullptr;
   }
   if (heartbeat_) {
     caf::anon_send_exit(heartbeat_, caf::exit_reason::user_shutdown);

@@ -72,10 +72,14 @@ struct node_options {
   std::chrono::milliseconds cluster_eviction_interval{5000};
   /// Told of every node status change the aggregator sees; empty: each is logged at info level.
   std::function<void(const actors::node_change&)> on_cluster_change;
+  /// Called (from an actor's thread) when a `shutdown` node command came: the owner of the node
+  /// drains and stops it as on SIGTERM. Empty: the node refuses `shutdown` commands.
+  std::function<void()> on_shutdown_requested;
 };
 
-/// One node's actors composed over a bus: worker pool, job dispatcher, job store and folders, and
-/// (with `serve_requests`) the request handler. The step kinds start-job and push-workflow
+/// One node's actors composed over a bus: worker pool, job dispatcher, job store and folders, the
+/// command handler (node commands on `topic:boa.node.<id>` and `topic:boa.node.all`), and (with
+/// `serve_requests`) the request handler. The step kinds start-job and push-workflow
 /// requests may use are those of `executor` when it is an `executor_registry` (any otherwise).
 /// Stopping (or destroying) it hands every held delivery back to the bus.
 class node {
@@ -118,6 +122,7 @@ private:
   actors::node_context ctx_;
   caf::actor dispatcher_;
   caf::actor requests_;
+  caf::actor commands_;
   caf::actor archiver_;
   caf::actor heartbeat_;
   std::mutex cluster_mutex_;

@@ -18,6 +18,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <thread>
@@ -243,6 +244,12 @@ int serve(const config::node_config& cfg) {
   opts.cluster.down_after = static_cast<double>(cfg.cluster.down_after);
   opts.cluster.eviction_age_ms = cfg.cluster.eviction_age.count();
   opts.cluster_eviction_interval = cfg.cluster.eviction_interval;
+  // A shutdown command takes the path of a signal: the same drain, stop and exit code.
+  auto shutdown_requested = std::make_shared<std::atomic<bool>>(false);
+  opts.on_shutdown_requested = [shutdown_requested] {
+    if (!shutdown_requested->exchange(true))
+      ::kill(::getpid(), SIGTERM);
+  };
   auto n = node::start(system, *bridge, executors, opts);
   if (!n) {
     spdlog::critical("cannot start the node: {}", n.error().message);
@@ -252,7 +259,10 @@ int serve(const config::node_config& cfg) {
                opts.workers, cfg.data_dir.string(), cfg.repository.string());
 
   auto sig = wait_for_signal(stop_signals);
-  spdlog::info("{}: stopping (a second signal stops at once)", strsignal(sig));
+  if (shutdown_requested->load())
+    spdlog::info("a shutdown command came: stopping (a signal stops at once)");
+  else
+    spdlog::info("{}: stopping (a second signal stops at once)", strsignal(sig));
   std::thread([stop_signals] {
     auto again = wait_for_signal(stop_signals);
     spdlog::warn("{}: stopping at once", strsignal(again));

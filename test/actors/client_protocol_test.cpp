@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "engine_harness.hpp"
+#include "queue_reader.hpp"
 #include "test/support/decode_checks.hpp"
 
 #include "actors/cluster_snapshot_codec.hpp"
@@ -28,6 +29,7 @@ using boa::protocol::client_request;
 using boa::protocol::envelope;
 using boa::protocol::job_state;
 using boa::test::engine;
+using boa::test::queue_reader;
 namespace json = boost::json;
 namespace protocol = boa::protocol;
 namespace storage = boa::storage;
@@ -35,51 +37,6 @@ namespace storage = boa::storage;
 using boa::test::mentions;
 
 namespace {
-
-/// Every message that reaches one queue, taken straight from the broker core (left unsettled: the
-/// test owns the queue).
-class queue_reader {
-public:
-  queue_reader(boa::bus::local_bus& bus, const std::string& address) : core_(bus.core()) {
-    auto sub = core_.subscribe(address, 100000, [this](boa::bus::delivery d) {
-      std::lock_guard guard{mutex_};
-      messages_.push_back(std::move(d.message));
-      changed_.notify_all();
-    });
-    if (!sub)
-      throw std::runtime_error(sub.error().message);
-    subscription_ = *sub;
-  }
-  ~queue_reader() { core_.unsubscribe(subscription_); }
-
-  /// The first message `pred` accepts, waiting for it within a generous bound so that a hang fails.
-  template <class Predicate> envelope wait_for(Predicate pred) {
-    std::unique_lock lock{mutex_};
-    envelope found;
-    bool ok = changed_.wait_for(lock, std::chrono::seconds(60), [&] {
-      auto i = std::find_if(messages_.begin(), messages_.end(), pred);
-      if (i == messages_.end())
-        return false;
-      found = *i;
-      return true;
-    });
-    if (!ok)
-      throw std::runtime_error("no such message arrived within 60 s");
-    return found;
-  }
-
-  std::size_t count() {
-    std::lock_guard guard{mutex_};
-    return messages_.size();
-  }
-
-private:
-  boa::bus::broker_core& core_;
-  std::uint64_t subscription_ = 0;
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::vector<envelope> messages_;
-};
 
 /// A client of the node's wire protocol: publishes with a reply-to of its own and reads the
 /// replies and the dead-letter queue.

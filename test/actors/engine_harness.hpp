@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -38,6 +39,7 @@ public:
     bool serve_requests = false;
     std::chrono::milliseconds heartbeat_interval{0};
     bool cluster_aware = false;
+    std::function<void()> on_shutdown_requested;
   };
 
   engine() : engine(options{}) {}
@@ -54,6 +56,7 @@ public:
     node_opts.serve_requests = opts.serve_requests;
     node_opts.heartbeat_interval = opts.heartbeat_interval;
     node_opts.cluster_aware = opts.cluster_aware;
+    node_opts.on_shutdown_requested = std::move(opts.on_shutdown_requested);
     node_opts_ = node_opts;
     node_ = start_node(node_opts_);
     actors::job_observer_callbacks callbacks;

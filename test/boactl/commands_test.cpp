@@ -191,28 +191,73 @@ BOOST_AUTO_TEST_CASE(watching_a_job_that_has_ended_prints_it_and_exits_with_its_
   BOOST_TEST(contains(o.out, "job j-c was canceled after 3.10 s"), o.out);
 }
 
-BOOST_AUTO_TEST_CASE(showing_an_unknown_job_exits_2_with_the_nodes_message) {
+BOOST_AUTO_TEST_CASE(showing_a_job_no_node_knows_exits_2_naming_the_nodes_asked) {
   fake_cluster cluster;
+  cluster.serve_nodes({});
   cluster.answer_with([](const protocol::envelope& in) {
-    return std::vector{
-        boa::test::failed_answer(in, errc::not_found, "job 'j-nope' is not in the job store")};
+    return std::vector{boa::test::node_answer(
+        in, "n1", protocol::error_reply({errc::not_found, "job 'j-nope' is not known to n1"}))};
   });
   auto o = run(cluster.connect(), {"job", "show", "j-nope"});
   BOOST_TEST(o.code == boactl::exit_bad_input);
-  BOOST_TEST(o.err == "boactl: job 'j-nope' is not in the job store\n");
+  BOOST_TEST(contains(o.err, "boactl: no node knows job 'j-nope' (asked: n1;"), o.err);
 }
 
-BOOST_AUTO_TEST_CASE(global_flags_may_follow_the_command_and_json_prints_the_nodes_data) {
+BOOST_AUTO_TEST_CASE(a_job_is_shown_in_its_most_advanced_state_among_the_nodes) {
   fake_cluster cluster;
-  boost::json::value data = {{"jobs", boost::json::array{}}, {"counts", {{"running", 2}}}};
-  cluster.answer_with(
-      [&](const protocol::envelope& in) { return std::vector{boa::test::ok_answer(in, data)}; });
+  cluster.serve_nodes({});
+  cluster.answer_with([](const protocol::envelope& in) {
+    auto running = boa::test::sample_job_json("j-1", protocol::job_state::running);
+    auto finished = boa::test::sample_job_json("j-1", protocol::job_state::finished);
+    running.as_object()["version"] = 3;
+    finished.as_object()["version"] = 4;
+    return std::vector{boa::test::node_answer(in, "n1", protocol::ok_reply(running)),
+                       boa::test::node_answer(in, "n2", protocol::ok_reply(finished)),
+                       boa::test::node_answer(
+                           in, "n3", protocol::error_reply({errc::not_found, "not known to n3"}))};
+  });
+  auto o = run(cluster.connect(), {"job", "show", "j-1", "--json"});
+  BOOST_TEST(o.code == boactl::exit_ok, o.err);
+  BOOST_TEST(boost::json::parse(o.out).at("state").as_string() == "finished");
+  auto command = protocol::parse_node_command(cluster.received().at(0).body);
+  BOOST_REQUIRE(command);
+  BOOST_TEST((command->what == protocol::node_command::kind::show_job));
+  BOOST_TEST(cluster.received().at(0).address == protocol::all_nodes_address);
+}
+
+BOOST_AUTO_TEST_CASE(job_list_merges_every_nodes_store_one_row_per_job) {
+  fake_cluster cluster;
+  cluster.serve_nodes({});
+  auto row = [](const char* id, const char* state, std::int64_t version, std::int64_t updated) {
+    return boost::json::object{{"id", id},      {"workflow", "greet"}, {"state", state},
+                               {"step", ""},    {"created_ms", 1000},  {"updated_ms", updated},
+                               {"ended_ms", 0}, {"version", version},  {"error", ""}};
+  };
+  cluster.answer_with([&](const protocol::envelope& in) {
+    boost::json::value n1 = {{"jobs", boost::json::array{row("j-a", "running", 2, 2000),
+                                                         row("j-b", "finished", 5, 3000)}},
+                             {"counts", {{"running", 1}, {"finished", 1}}}};
+    boost::json::value n2 = {{"jobs", boost::json::array{row("j-a", "finished", 4, 4000)}},
+                             {"counts", {{"finished", 1}}}};
+    return std::vector{boa::test::node_answer(in, "n1", protocol::ok_reply(n1)),
+                       boa::test::node_answer(in, "n2", protocol::ok_reply(n2))};
+  });
   auto o = run(cluster.connect(), {"job", "list", "--limit", "5", "--json"});
   BOOST_TEST(o.code == boactl::exit_ok, o.err);
-  BOOST_TEST(boost::json::parse(o.out) == data);
-  auto request = protocol::parse_request(cluster.received().at(0).body);
-  BOOST_REQUIRE(request);
-  BOOST_TEST(request->limit == 5);
+  auto doc = boost::json::parse(o.out);
+  const auto& jobs = doc.at("jobs").as_array();
+  BOOST_TEST_REQUIRE(jobs.size() == 2u);
+  BOOST_TEST(jobs[0].at("id").as_string() == "j-a"); // newest first
+  BOOST_TEST(jobs[0].at("state").as_string() == "finished");
+  BOOST_TEST(doc.at("counts").at("finished").as_int64() == 2);
+  BOOST_TEST(doc.at("nodes").as_array().size() == 2u);
+  auto command = protocol::parse_node_command(cluster.received().at(0).body);
+  BOOST_REQUIRE(command);
+  BOOST_TEST(command->query.limit == 5);
+
+  o = run(cluster.connect(), {"job", "list"});
+  BOOST_TEST(o.code == boactl::exit_ok, o.err);
+  BOOST_TEST(contains(o.out, "listed from the stores of n1, n2: 2 finished"), o.out);
 }
 
 BOOST_AUTO_TEST_CASE(a_cancel_checks_the_job_exists_then_broadcasts_the_command) {
@@ -386,6 +431,107 @@ BOOST_AUTO_TEST_CASE(dead_list_shows_each_message_with_its_reason_and_leaves_it)
   BOOST_TEST(contains(o.out, R"(body        {"v": 1, "type": "start-job", "workflow": "nope"})"),
              o.out);
   BOOST_TEST(cluster.bus()->core().stats(protocol::addresses::dead).ready == 1u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(node_commands)
+
+BOOST_AUTO_TEST_CASE(node_status_is_asked_of_the_named_node_and_printed) {
+  fake_cluster cluster;
+  cluster.serve_nodes({"n1"});
+  cluster.answer_with([](const protocol::envelope& in) -> std::vector<protocol::envelope> {
+    return {boa::test::node_answer(in, "n1", protocol::ok_reply(boa::test::status_data("n1", 4)))};
+  });
+  auto o = run(cluster.connect(), {"node", "n1", "status"});
+  BOOST_TEST(o.code == boactl::exit_ok, o.err);
+  BOOST_TEST(contains(o.out, "n1"), o.out);
+  BOOST_TEST(contains(o.out, "running"), o.out);
+  BOOST_TEST(contains(o.out, "1/4 busy"), o.out);
+  auto sent = cluster.received();
+  BOOST_TEST_REQUIRE(sent.size() == 1u);
+  BOOST_TEST(sent[0].address == "topic:boa.node.n1");
+  BOOST_TEST(!sent[0].reply_to.empty());
+  auto c = protocol::parse_node_command(sent[0].body);
+  BOOST_TEST_REQUIRE(c.has_value());
+  BOOST_TEST((c->what == protocol::node_command::kind::status));
+}
+
+BOOST_AUTO_TEST_CASE(workers_and_system_commands_carry_their_system_and_count) {
+  fake_cluster cluster;
+  cluster.serve_nodes({"n1"});
+  cluster.answer_with([](const protocol::envelope& in) -> std::vector<protocol::envelope> {
+    return {boa::test::node_answer(in, "n1", protocol::ok_reply(boa::test::status_data("n1", 6)))};
+  });
+  auto o = run(cluster.connect(), {"node", "n1", "workers", "add", "workers", "2", "--json"});
+  BOOST_TEST(o.code == boactl::exit_ok, o.err);
+  auto doc = boost::json::parse(o.out);
+  BOOST_TEST(doc.at("replies").at(0).at("node").as_string() == "n1");
+  BOOST_TEST(doc.at("replies").at(0).at("ok").as_bool());
+  o = run(cluster.connect(), {"node", "n1", "system", "restart", "workers"});
+  BOOST_TEST(o.code == boactl::exit_ok, o.err);
+  auto sent = cluster.received();
+  BOOST_TEST_REQUIRE(sent.size() == 2u);
+  auto add = protocol::parse_node_command(sent[0].body);
+  BOOST_TEST_REQUIRE(add.has_value());
+  BOOST_TEST((add->what == protocol::node_command::kind::workers_add));
+  BOOST_TEST(add->system == "workers");
+  BOOST_TEST(add->count == 2);
+  auto restart = protocol::parse_node_command(sent[1].body);
+  BOOST_TEST_REQUIRE(restart.has_value());
+  BOOST_TEST((restart->what == protocol::node_command::kind::system_restart));
+}
+
+BOOST_AUTO_TEST_CASE(a_node_refusing_a_command_exits_2_with_its_message) {
+  fake_cluster cluster;
+  cluster.serve_nodes({"n1"});
+  cluster.answer_with([](const protocol::envelope& in) -> std::vector<protocol::envelope> {
+    return {boa::test::node_answer(
+        in, "n1",
+        protocol::error_reply({errc::invalid_input, "node 'n1' has no system 'x' (known: "
+                                                    "workers)"}))};
+  });
+  auto o = run(cluster.connect(), {"node", "n1", "system", "stop", "x"});
+  BOOST_TEST(o.code == boactl::exit_bad_input);
+  BOOST_TEST(contains(o.err, "node n1: node 'n1' has no system 'x' (known: workers)"), o.err);
+}
+
+BOOST_AUTO_TEST_CASE(a_named_node_that_does_not_answer_exits_3_naming_it) {
+  fake_cluster cluster; // no node listens
+  auto o = run(cluster.connect(), {"--timeout", "0.1", "node", "n9", "status"});
+  BOOST_TEST(o.code == boactl::exit_unreachable);
+  BOOST_TEST(contains(o.err, "node n9 did not answer within 0.1 s"), o.err);
+}
+
+BOOST_AUTO_TEST_CASE(a_command_to_all_lists_every_answer_and_the_live_nodes_that_gave_none) {
+  fake_cluster cluster;
+  cluster.serve_nodes({});
+  cluster.answer_with([](const protocol::envelope& in) -> std::vector<protocol::envelope> {
+    if (in.address != protocol::all_nodes_address)
+      return {};
+    return {boa::test::heartbeat_message(boa::test::sample_beat("n1", 4)),
+            boa::test::heartbeat_message(boa::test::sample_beat("n2", 2)),
+            boa::test::heartbeat_message(boa::test::sample_beat("n3", 2)),
+            boa::test::node_answer(in, "n1", protocol::ok_reply(boa::test::status_data("n1", 4))),
+            boa::test::node_answer(
+                in, "n2", protocol::ok_reply(boa::test::status_data("n2", 2, "draining")))};
+  });
+  auto o = run(cluster.connect(), {"--timeout", "0.5", "node", "all", "status"});
+  BOOST_TEST(o.code == boactl::exit_unreachable);
+  BOOST_TEST(contains(o.out, "n1"), o.out);
+  BOOST_TEST(contains(o.out, "draining"), o.out);
+  BOOST_TEST(contains(o.out, "n3"), o.out);
+  BOOST_TEST(contains(o.err, "node n3 did not answer within"), o.err);
+  BOOST_TEST(!contains(o.err, "node n1 did not"), o.err);
+}
+
+BOOST_AUTO_TEST_CASE(bad_node_command_arguments_exit_2_without_sending) {
+  fake_cluster cluster;
+  auto o = run(cluster.connect(), {"node", "n1", "workers", "add", "workers", "0"});
+  BOOST_TEST(o.code == boactl::exit_bad_input);
+  o = run(cluster.connect(), {"node", "n1", "reboot"});
+  BOOST_TEST(o.code == boactl::exit_bad_input);
+  BOOST_TEST(cluster.connects() == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -4,9 +4,13 @@
 #include "actors/messages.hpp"
 #include "protocol/client_messages.hpp"
 #include "protocol/event.hpp"
+#include "protocol/heartbeat.hpp"
 #include "protocol/job_codec.hpp"
+#include "protocol/node_command.hpp"
 #include "protocol/workflow_codec.hpp"
 #include "tools/boactl/session.hpp"
+
+#include <boost/json/parse.hpp>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -17,6 +21,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -45,6 +50,17 @@ public:
       bus_->unsubscribe(sub);
     caf::anon_send_exit(responder_, caf::exit_reason::user_shutdown);
     system_.await_all_actors_done();
+  }
+
+  /// Also takes node commands to each of `nodes` (`topic:boa.node.<id>`) and to every node
+  /// (`topic:boa.node.all`, once, however many nodes the script answers for).
+  void serve_nodes(std::initializer_list<std::string> nodes) {
+    std::vector<std::string> addresses{protocol::all_nodes_address};
+    for (const auto& n : nodes)
+      addresses.push_back(protocol::node_address(n));
+    for (const auto& address : addresses)
+      if (auto sub = bus_->subscribe(address, responder_, 64))
+        subscriptions_.push_back(*sub);
   }
 
   /// What to answer from now on (called on the responder's thread, one message at a time).
@@ -174,6 +190,39 @@ inline protocol::envelope ok_answer(const protocol::envelope& request, boost::js
 inline protocol::envelope failed_answer(const protocol::envelope& request, errc code,
                                         std::string message) {
   return protocol::reply_envelope(request, protocol::error_reply(error{code, std::move(message)}));
+}
+
+/// The answer of node `node` to the node command `command`.
+inline protocol::envelope node_answer(const protocol::envelope& command, const std::string& node,
+                                      protocol::client_reply reply) {
+  return protocol::node_reply_envelope(command, {node, std::move(reply)});
+}
+
+/// A heartbeat of `node` with `workers` workers, as the status of a node shows it.
+inline protocol::heartbeat sample_beat(const std::string& node, std::int64_t workers) {
+  protocol::heartbeat b;
+  b.node = node;
+  b.host = "host-" + node;
+  b.pid = 4242;
+  b.seq = 1;
+  b.systems.push_back({"workers", workers, 1, true});
+  return b;
+}
+
+inline protocol::envelope heartbeat_message(const protocol::heartbeat& b) {
+  protocol::envelope env;
+  env.address = protocol::addresses::heartbeat;
+  env.subject = protocol::heartbeat_type;
+  env.body = protocol::serialize_heartbeat(b);
+  return env;
+}
+
+/// The data of a status reply: the node running (or draining) with `workers` workers.
+inline boost::json::value status_data(const std::string& node, std::int64_t workers,
+                                      const char* state = "running") {
+  return boost::json::object{
+      {"state", state},
+      {"heartbeat", boost::json::parse(protocol::serialize_heartbeat(sample_beat(node, workers)))}};
 }
 
 inline protocol::envelope event_message(const protocol::job_event& e) {

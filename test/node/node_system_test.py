@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A long-lived `boad` node on its embedded broker, driven by `boactl` and by a third-party AMQP
 1.0 client (Python's proton): examples end to end, start-job on the wire, kill -9 durability,
-dead-lettering, configuration errors, graceful shutdown.
+dead-lettering, configuration errors, graceful shutdown, node commands.
 
 Usage: node_system_test.py BOAD BOACTL [unittest args]
 
@@ -145,6 +145,127 @@ class NodeTest(unittest.TestCase):
         n = Node(self.dir, port or free_port(), *extra, env=env)
         self.nodes.append(n)
         return n.start()
+
+
+def node_command(node, *args, timeout=WAIT):
+    """`boactl node ARGS --json`: the exit code and the replies (empty when none came)."""
+    r = boactl(node, "node", *args, "--json", timeout=timeout)
+    replies = json.loads(r.stdout)["replies"] if r.stdout.strip() else []
+    return r, replies
+
+
+def publish_start(node, job_id, example):
+    """Publishes a start-job without a reply-to, as a client that does not wait for a node."""
+    with open(os.path.join(EXAMPLES, example), encoding="utf-8") as f:
+        definition = json.load(f)
+    conn = BlockingConnection(node.url, timeout=WAIT)
+    try:
+        body = json.dumps({"v": 1, "type": "start-job", "job_id": job_id,
+                           "definition": definition})
+        conn.create_sender("/queue/boa.jobs.new").send(
+            Message(body=body, subject="start-job", id=f"start-{job_id}"))
+    finally:
+        conn.close()
+
+
+def workers_system(reply):
+    return reply["data"]["heartbeat"]["systems"][0]
+
+
+def join_node(test, host, node_id, *extra):
+    """A second `boad` on `host`'s embedded broker, stopped by its PID when the test ends."""
+    log = os.path.join(test.dir, f"{node_id}.log")
+    with open(log, "wb") as err:
+        proc = subprocess.Popen(
+            [BOAD, "--broker", host.url, "--data", os.path.join(test.dir, node_id), "--node-id",
+             node_id, *extra], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+
+    def stop():
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+    test.addCleanup(stop)
+
+    def read_log():
+        with open(log, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    wait_until(lambda: "running with" in read_log() or proc.poll() is not None,
+               f"{node_id} to start")
+    return proc, read_log
+
+
+class NodeCommands(NodeTest):
+    def test_status_is_answered_by_the_named_node_and_a_missing_node_exits_3(self):
+        node = self.node("--workers", "2")
+        r, replies = node_command(node, "n1", "status")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual([x["node"] for x in replies], ["n1"])
+        self.assertEqual(replies[0]["data"]["state"], "running")
+        self.assertEqual(workers_system(replies[0])["total"], 2)
+        r = boactl(node, "--timeout", "1", "node", "nobody", "status")
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn("node nobody did not answer within 1 s", r.stderr)
+        r = boactl(node, "node", "all", "status")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("n1", r.stdout)
+
+    def test_added_workers_show_in_the_reply_and_the_heartbeats(self):
+        node = self.node("--workers", "2", "--heartbeat-interval", "200ms")
+        r, replies = node_command(node, "n1", "workers", "add", "workers", "2")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(workers_system(replies[0])["total"], 4)
+
+        def beat_total():
+            r = boactl(node, "--json", "cluster", "nodes", "--listen", "0.5")
+            nodes = json.loads(r.stdout)["nodes"] if r.returncode == 0 else []
+            return nodes[0]["heartbeat"]["systems"][0]["total"] if nodes else None
+
+        wait_until(lambda: beat_total() == 4, "a heartbeat with 4 workers")
+        r, replies = node_command(node, "n1", "workers", "remove", "workers", "3")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(workers_system(replies[0])["total"], 1)
+        r, replies = node_command(node, "n1", "workers", "remove", "workers", "1")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("at least 1 must stay", r.stderr)
+
+    def test_a_stopped_workers_system_holds_a_job_until_it_is_started(self):
+        node = self.node()
+        r, replies = node_command(node, "n1", "system", "stop", "workers")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertFalse(workers_system(replies[0])["running"])
+        publish_start(node, "j-held", "order-routing.json")
+        time.sleep(1)  # long enough for a running node to have finished it
+        self.assertIsNone(job_state(node, "j-held"), "no step of the job ran")
+        r, replies = node_command(node, "n1", "system", "start", "workers")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(workers_system(replies[0])["running"])
+        r = boactl(node, "job", "watch", "j-held")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_a_draining_node_leaves_new_jobs_queued_for_another_node(self):
+        host = self.node()
+        r, replies = node_command(host, "n1", "drain")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(replies[0]["data"]["state"], "draining")
+        publish_start(host, "j-queued", "order-routing.json")
+        time.sleep(1)  # long enough for a running node to have finished it
+        self.assertIsNone(job_state(host, "j-queued"), "no step of the job ran")
+        self.assertIsNone(host.proc.poll(), "the draining node stays up")
+        join_node(self, host, "n2")
+        r = boactl(host, "job", "watch", "j-queued")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r, replies = node_command(host, "n1", "status")
+        self.assertEqual(replies[0]["data"]["state"], "draining")
+
+    def test_shutdown_stops_the_node_process_with_exit_0(self):
+        node = self.node()
+        r, replies = node_command(node, "n1", "shutdown")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(replies[0]["node"], "n1")
+        self.assertEqual(node.proc.wait(WAIT), 0, node.log())
+        self.assertIn("shutdown command", node.log())
 
 
 class Examples(NodeTest):

@@ -109,6 +109,74 @@ expected<protocol::client_reply> broker_client::ask(protocol::envelope message) 
   return reply;
 }
 
+expected<node_answers> broker_client::command_nodes(const std::string& node,
+                                                    const protocol::node_command& command) {
+  if (auto ready = ensure_reply_queue(); !ready)
+    return ready.error();
+  const bool all = node == "all";
+  const auto start = clock::now();
+  const auto deadline = start + options_.timeout;
+  beats_.clear();
+  if (all)
+    if (auto listening = start_heartbeats(); !listening)
+      return listening.error();
+  protocol::envelope message;
+  message.address = all ? protocol::all_nodes_address : protocol::node_address(node);
+  message.subject = protocol::node_command_type;
+  message.message_id = next_message_id();
+  message.reply_to = reply_queue(options_.client_id);
+  message.body = protocol::serialize_node_command(command);
+  awaited_id_ = message.message_id;
+  collecting_nodes_ = true;
+  node_replies_.clear();
+  auto answered = [&](const std::string& id) {
+    return std::any_of(node_replies_.begin(), node_replies_.end(),
+                       [&](const protocol::node_reply& r) { return r.node == id; });
+  };
+  auto sent = publish_confirmed(std::move(message), deadline);
+  if (sent) {
+    if (!all)
+      await(deadline, [&] { return answered(node); });
+    else {
+      // Nodes are heard for a while first (their heartbeats say who should answer), then the
+      // wait ends as soon as every node heard has answered.
+      await(std::min(deadline, start + options_.node_listen), [] { return false; });
+      await(deadline, [&] {
+        return !node_replies_.empty() &&
+               std::all_of(beats_.begin(), beats_.end(),
+                           [&](const observed_beat& b) { return answered(b.beat.node); });
+      });
+    }
+  }
+  awaited_id_.clear();
+  collecting_nodes_ = false;
+  stop_heartbeats();
+  if (!sent)
+    return sent.error();
+  node_answers out;
+  for (const auto& b : beats_)
+    if (!answered(b.beat.node) &&
+        std::find(out.silent.begin(), out.silent.end(), b.beat.node) == out.silent.end())
+      out.silent.push_back(b.beat.node);
+  for (auto& r : node_replies_)
+    if (all || r.node == node)
+      out.replies.push_back(std::move(r));
+  node_replies_.clear();
+  std::sort(out.silent.begin(), out.silent.end());
+  beats_.clear();
+  if (out.replies.empty())
+    return error{errc::timeout,
+                 all ? fmt::format("no node answered within {} (the {} command went through the "
+                                   "broker at {}; is a boa node connected to it?)",
+                                   seconds(options_.timeout), protocol::to_string(command.what),
+                                   options_.broker_url)
+                     : fmt::format("node {} did not answer within {} (is it running and "
+                                   "connected to the broker at {}? `boactl cluster nodes` lists "
+                                   "the nodes)",
+                                   node, seconds(options_.timeout), options_.broker_url)};
+  return out;
+}
+
 expected<void> broker_client::publish_confirmed(protocol::envelope message,
                                                 clock::time_point deadline) {
   const auto token = next_id_++;
@@ -165,6 +233,17 @@ void broker_client::take_reply(bus::delivery& d) {
   if (awaited_id_.empty() || d.message.correlation_id != awaited_id_) {
     // The answer to a request given up on: nobody else wants it (the queue is ours).
     bus_->settle(d.tag, bus::settlement::accept);
+    return;
+  }
+  if (collecting_nodes_) {
+    auto reply = protocol::parse_node_reply(d.message.body);
+    if (!reply) {
+      // Without a node name it cannot be told apart; the node shows as silent.
+      bus_->settle(d.tag, bus::settlement::reject, reply.error().message);
+      return;
+    }
+    bus_->settle(d.tag, bus::settlement::accept);
+    node_replies_.push_back(std::move(*reply));
     return;
   }
   auto reply = protocol::parse_reply(d.message.body);
@@ -291,8 +370,7 @@ void broker_client::take_heartbeat(bus::delivery& d) {
   beats_.push_back({std::move(*beat), now});
 }
 
-expected<std::vector<broker_client::observed_beat>>
-broker_client::listen_heartbeats(std::chrono::milliseconds span) {
+expected<void> broker_client::start_heartbeats() {
   beats_.clear();
   auto sub = bus_->subscribe(protocol::addresses::heartbeat, me(), 256);
   if (!sub)
@@ -300,9 +378,22 @@ broker_client::listen_heartbeats(std::chrono::milliseconds span) {
                                        protocol::addresses::heartbeat, options_.broker_url,
                                        sub.error().message)};
   heartbeat_subscription_ = *sub;
-  await(clock::now() + span, [] { return false; });
+  return {};
+}
+
+void broker_client::stop_heartbeats() {
+  if (!heartbeat_subscription_)
+    return;
   bus_->unsubscribe(*heartbeat_subscription_);
   heartbeat_subscription_.reset();
+}
+
+expected<std::vector<broker_client::observed_beat>>
+broker_client::listen_heartbeats(std::chrono::milliseconds span) {
+  if (auto listening = start_heartbeats(); !listening)
+    return listening.error();
+  await(clock::now() + span, [] { return false; });
+  stop_heartbeats();
   return std::move(beats_);
 }
 

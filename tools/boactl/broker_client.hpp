@@ -6,6 +6,7 @@
 #include "protocol/heartbeat.hpp"
 #include "protocol/job.hpp"
 #include "protocol/job_command.hpp"
+#include "protocol/node_command.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -41,6 +42,19 @@ struct client_options {
   std::chrono::milliseconds end_grace{2000};
   /// How long `browse_dead` waits for the messages it asked for.
   std::chrono::milliseconds browse_wait{500};
+  /// A command to every node listens to the heartbeats at least this long (one heartbeat
+  /// interval and a little) to learn which nodes should answer; it ends sooner than `timeout` once
+  /// every node heard has answered.
+  std::chrono::milliseconds node_listen{1500};
+};
+
+/// What the nodes answered to a node command.
+struct node_answers {
+  /// One reply per node that answered, in arrival order.
+  std::vector<protocol::node_reply> replies;
+  /// Nodes whose heartbeats show them live but that did not answer in time (commands to every
+  /// node only), sorted.
+  std::vector<std::string> silent;
 };
 
 /// What a node said about a job while a client waited for it to end.
@@ -99,6 +113,15 @@ public:
   /// Up to `limit` messages of `queue:boa.dead`, oldest first, left in the queue.
   expected<std::vector<protocol::envelope>> browse_dead(std::size_t limit);
 
+  /// Publishes `command` to the node `node` (`topic:boa.node.<node>`), or to every node when
+  /// `node` is "all" (`topic:boa.node.all`), and gathers the replies correlated with it. One node:
+  /// returns once it answered; errc::timeout ("node X did not answer within T") otherwise. Every
+  /// node: listens to the heartbeats meanwhile and returns once every node heard (after at least
+  /// `node_listen`) has answered, or at `timeout` with the silent ones named; errc::timeout when
+  /// no node answered at all. errc::io when the broker refused the publish.
+  expected<node_answers> command_nodes(const std::string& node,
+                                       const protocol::node_command& command);
+
   /// A heartbeat and when this client received it (wall clock, ms since the epoch).
   struct observed_beat {
     protocol::heartbeat beat;
@@ -124,6 +147,9 @@ private:
   void take_reply(bus::delivery& d);
   void take_event(bus::delivery& d);
   void take_heartbeat(bus::delivery& d);
+  /// Starts collecting heartbeats into `beats_` (emptied first).
+  expected<void> start_heartbeats();
+  void stop_heartbeats();
   /// One show-job: the end when the job has ended, nothing while it runs or when no node gave
   /// a usable answer; an error only when the broker refused the request.
   expected<std::optional<job_end>> poll(const std::string& job_id,
@@ -147,8 +173,10 @@ private:
   std::optional<std::uint64_t> dead_subscription_;
   std::string awaited_id_;                      ///< message id of the request in flight
   std::optional<protocol::client_reply> reply_; ///< its reply, once here
-  std::uint64_t awaited_token_ = 0;             ///< of the publish in flight (tokens start at 1)
-  std::optional<confirmation> confirmed_;       ///< its confirmation, once here
+  bool collecting_nodes_ = false;               ///< replies to awaited_id_ are node-replies
+  std::vector<protocol::node_reply> node_replies_;
+  std::uint64_t awaited_token_ = 0;       ///< of the publish in flight (tokens start at 1)
+  std::optional<confirmation> confirmed_; ///< its confirmation, once here
   std::string followed_job_;
   std::deque<protocol::job_event> events_; ///< of the followed job, not yet handed out
   std::vector<bus::delivery> dead_;        ///< taken by `browse_dead`, unsettled

@@ -3,6 +3,7 @@
 #include "tools/boactl/cluster_commands.hpp"
 #include "tools/boactl/dead_commands.hpp"
 #include "tools/boactl/job_commands.hpp"
+#include "tools/boactl/node_commands.hpp"
 #include "tools/boactl/repo_commands.hpp"
 
 #include <CLI/CLI.hpp>
@@ -25,8 +26,8 @@ constexpr const char* global_help =
 
 constexpr const char* exit_help =
     "Exit codes: 0 ok; 1 the job ended in error or was canceled (--wait, watch); 2 bad input "
-    "(flags, definition file, unknown job or workflow); 3 the broker cannot be reached or no "
-    "node answered in time.";
+    "(flags, definition file, unknown job, workflow or system); 3 the broker cannot be reached or "
+    "no node (or not the named node) answered in time.";
 
 std::string fresh_client_id() {
   std::random_device seed;
@@ -52,6 +53,7 @@ struct arguments {
   bool from_node = false; ///< cluster nodes|jobs
   bool watch = false;     ///< cluster nodes|jobs
   double watch_for_s = 0; ///< cluster nodes|jobs; 0: until a signal
+  node_args node;         ///< node ID …
 
   cluster_view_args cluster() const {
     cluster_view_args out;
@@ -183,6 +185,55 @@ void add_cluster_commands(CLI::App& app, arguments& a, action& chosen) {
       [&] { chosen = [&a](session& s, console& c) { return cluster_jobs(s, c, a.cluster()); }; });
 }
 
+void add_node_commands(CLI::App& app, arguments& a, action& chosen) {
+  auto* node = app.add_subcommand(
+      "node", "Commands to one node by id, or to every node with the id 'all'; each answers");
+  node->add_option("id", a.node.node, "Node id, or 'all'")->required();
+  node->require_subcommand(1);
+  using kind = protocol::node_command::kind;
+  auto choose = [&a, &chosen](kind what) {
+    a.node.command.what = what;
+    chosen = [&a](session& s, console& c) { return node_command(s, c, a.node); };
+  };
+  for (auto [name, what, help] :
+       {std::tuple{"status", kind::status, "The node's state: running or draining, workers, jobs"},
+        std::tuple{"drain", kind::drain,
+                   "Take no new jobs, finish the running ones; the node stays up"},
+        std::tuple{"shutdown", kind::shutdown,
+                   "Drain, then stop the node process (as SIGTERM does)"}}) {
+    node->add_subcommand(name, help)->callback([choose, what = what] { choose(what); });
+  }
+
+  auto* workers = node->add_subcommand("workers", "Grow or shrink a system's worker pool");
+  workers->require_subcommand(1);
+  for (auto [name, what, help] :
+       {std::tuple{"add", kind::workers_add, "Add N workers to SYSTEM"},
+        std::tuple{"remove", kind::workers_remove,
+                   "Retire N workers of SYSTEM (idle ones at once, busy ones after their step; "
+                   "at least one stays)"}}) {
+    auto* cmd = workers->add_subcommand(name, help);
+    cmd->add_option("system", a.node.command.system, "System: workers")->required();
+    cmd->add_option("n", a.node.command.count, "How many")->required()->check(CLI::Range(1, 1000));
+    cmd->callback([choose, what = what] { choose(what); });
+  }
+
+  auto* system = node->add_subcommand("system", "Stop, start or restart a system");
+  system->require_subcommand(1);
+  for (auto [name, what, help] :
+       {std::tuple{"start", kind::system_start, "Start SYSTEM: take jobs again"},
+        std::tuple{"stop", kind::system_stop,
+                   "Stop SYSTEM: take no jobs; running steps finish, nothing is lost"},
+        std::tuple{"restart", kind::system_restart, "Stop, then start SYSTEM"}}) {
+    auto* cmd = system->add_subcommand(name, help);
+    cmd->add_option("system", a.node.command.system, "System: workers")->required();
+    cmd->callback([choose, what = what] { choose(what); });
+  }
+  node->footer(std::string("Examples:\n  boactl node n1 status\n  boactl node all status "
+                           "--json\n  boactl node n1 workers add workers 2\n  boactl node n1 "
+                           "system stop workers\n  boactl node n2 drain\n") +
+               global_help + "\n" + exit_help);
+}
+
 /// Every command's help names the global options, which CLI11 shows only at the top.
 void add_footers(CLI::App& app) {
   for (auto* sub : app.get_subcommands({})) {
@@ -222,6 +273,7 @@ int run_cli(int argc, const char* const* argv, const connect_fn& connect, std::o
   add_repo_commands(app, args, chosen);
   add_dead_commands(app, args, chosen);
   add_cluster_commands(app, args, chosen);
+  add_node_commands(app, args, chosen);
   app.footer(exit_help);
   add_footers(app);
 

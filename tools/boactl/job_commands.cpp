@@ -4,7 +4,9 @@
 #include "protocol/job_id.hpp"
 #include "protocol/property_settings.hpp"
 #include "tools/boactl/definition_file.hpp"
+#include "tools/boactl/job_merge.hpp"
 #include "tools/boactl/job_output.hpp"
+#include "tools/boactl/text_format.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -164,18 +166,67 @@ int job_list(session& s, console& c, const job_list_args& args) {
     return report(
         c, error{errc::invalid_input, fmt::format("--limit {}: expected 1 to 10000", args.limit)});
   request.limit = args.limit;
-  return ask_and_print(s, c, request, print_job_list);
+  auto client = s.client();
+  if (!client)
+    return report(c, client.error());
+  // Every node's store: a job is in the store of each node that ran one of its steps.
+  protocol::node_command command;
+  command.what = protocol::node_command::kind::list_jobs;
+  command.query = request;
+  auto answers = (*client)->command_nodes("all", command);
+  if (!answers)
+    return report(c, answers.error());
+  auto merged = merge_job_lists(*answers, static_cast<std::size_t>(args.limit));
+  const auto& m = merged.as_object();
+  if (m.at("nodes").as_array().empty()) {
+    // Every node that answered failed: say why (the first one's reason stands for all).
+    for (const auto& r : answers->replies)
+      if (!r.reply.ok)
+        return report(c, r.reply);
+  }
+  for (const auto& e : m.at("errors").as_array())
+    c.err << fmt::format("boactl: node {}: {}\n", std::string_view(e.at("node").as_string()),
+                         std::string_view(e.at("message").as_string()));
+  for (const auto& n : answers->silent)
+    c.err << fmt::format("boactl: node {} did not answer within {}: its jobs are not listed\n", n,
+                         format_duration((*client)->options().timeout.count()));
+  print_job_list(c, merged);
+  return exit_ok;
 }
 
 int job_show(session& s, console& c, const std::string& job_id) {
-  auto found = look_up(s, c, job_id);
-  if (!found)
-    return found.error();
-  if (!found->job) {
-    c.err << "boactl: " << found->unknown << '\n';
+  if (auto valid = protocol::validate_job_id(job_id); !valid)
+    return report(c, valid.error());
+  auto client = s.client();
+  if (!client)
+    return report(c, client.error());
+  protocol::node_command command;
+  command.what = protocol::node_command::kind::show_job;
+  command.query.what = protocol::client_request::kind::show_job;
+  command.query.job_id = job_id;
+  auto answers = (*client)->command_nodes("all", command);
+  if (!answers)
+    return report(c, answers.error());
+  auto data = most_advanced_job(*answers);
+  if (data.is_null()) {
+    // No node has the job: a not_found from every node is the user's; another error is a node's.
+    for (const auto& r : answers->replies)
+      if (r.reply.error_code != errc::not_found)
+        return report(c, r.reply);
+    std::string nodes;
+    for (const auto& r : answers->replies)
+      nodes += (nodes.empty() ? "" : ", ") + r.node;
+    c.err << fmt::format("boactl: no node knows job '{}' (asked: {}; a node knows the jobs it "
+                         "ran a step of)\n",
+                         job_id, nodes);
     return exit_bad_input;
   }
-  print_job(c, *found->job, found->data);
+  auto j = protocol::decode_job(data);
+  if (!j) {
+    c.err << "boactl: the node's answer is not a job: " << j.error().message << '\n';
+    return exit_failed;
+  }
+  print_job(c, *j, data);
   return exit_ok;
 }
 

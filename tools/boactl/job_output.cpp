@@ -125,7 +125,15 @@ void print_job_list(console& c, const boost::json::value& data) {
       if (n.is_int64() || n.is_uint64())
         line += fmt::format("{}{} {}", line.empty() ? "" : ", ", int_member(by_state, state),
                             std::string_view(state));
-    c.out << "in the answering node's store: " << line << '\n';
+    std::string where = "in the answering node's store";
+    if (const auto* nodes = o->if_contains("nodes"); nodes && nodes->is_array()) {
+      where.clear();
+      for (const auto& n : nodes->get_array())
+        if (n.is_string())
+          where += std::string(where.empty() ? "" : ", ") + std::string(n.get_string());
+      where = "listed from the stores of " + where;
+    }
+    c.out << where << ": " << line << '\n';
   }
 }
 
