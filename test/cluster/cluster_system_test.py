@@ -349,8 +349,14 @@ class Failover(ClusterTest):
         slow = [e for e in events.steps(job) if e["step"] == "slow"]
         self.assertTrue(slow, "the slow step finished somewhere")
         self.assertNotIn(victim.node_id, {e["node"] for e in slow})
-        # The killed node's attempt is in the history: the next one is attempt 2.
+        # The killed node's attempt is in the history, with its node: the next one is attempt 2.
         self.assertEqual([e["attempt"] for e in slow], [2], slow)
+        r = c.boactl("--json", "job", "show", job)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        history = [(h["step"], h.get("attempt", 1), h["node"], h.get("result", ""))
+                   for h in json.loads(r.stdout)["history"] if h["step"] == "slow"]
+        self.assertEqual(history, [("slow", 1, victim.node_id, "interrupted"),
+                                   ("slow", 2, slow[0]["node"], "")], history)
         self.assertGreaterEqual(started_count(marker), 2, "the step ran again")
 
     def test_hung_node_loses_its_step_to_another_within_the_bound(self):
