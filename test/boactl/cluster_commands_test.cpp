@@ -1,6 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "fake_cluster.hpp"
+#include "run_boactl.hpp"
 
 #include "actors/cluster_snapshot_codec.hpp"
 #include "protocol/heartbeat.hpp"
@@ -19,27 +20,11 @@ using boa::test::fake_cluster;
 
 namespace {
 
-struct outcome {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
+using outcome = boa::test::boactl_outcome;
+using boa::test::contains;
 
 outcome run(const boactl::connect_fn& connect, std::vector<std::string> args) {
-  args.insert(args.begin(), "boactl");
-  std::vector<const char*> argv;
-  for (const auto& a : args)
-    argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  outcome o;
-  o.code = boactl::run_cli(static_cast<int>(argv.size()), argv.data(), connect, out, err);
-  o.out = out.str();
-  o.err = err.str();
-  return o;
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
+  return boa::test::run_boactl(connect, std::move(args));
 }
 
 std::vector<std::string> lines_of(const std::string& text) {

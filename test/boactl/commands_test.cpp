@@ -2,6 +2,7 @@
 
 #include "../support/temp_dir.hpp"
 #include "fake_cluster.hpp"
+#include "run_boactl.hpp"
 
 #include "tools/boactl/cli.hpp"
 #include "tools/boactl/exit_codes.hpp"
@@ -20,27 +21,11 @@ using boa::test::fake_cluster;
 
 namespace {
 
-struct outcome {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
+using outcome = boa::test::boactl_outcome;
+using boa::test::contains;
 
 outcome run(const boactl::connect_fn& connect, std::vector<std::string> args) {
-  args.insert(args.begin(), "boactl");
-  std::vector<const char*> argv;
-  for (const auto& a : args)
-    argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  outcome o;
-  o.code = boactl::run_cli(static_cast<int>(argv.size()), argv.data(), connect, out, err);
-  o.out = out.str();
-  o.err = err.str();
-  return o;
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
+  return boa::test::run_boactl(connect, std::move(args));
 }
 
 std::filesystem::path write_file(const test::temp_dir& dir, const std::string& name,
