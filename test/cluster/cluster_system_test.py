@@ -275,6 +275,20 @@ class Sharing(ClusterTest):
         for n in c.nodes:
             self.assertEqual(n.stop(), 0, n.log())
 
+    def test_every_example_runs_on_three_nodes(self):
+        c = self.cluster
+        for i in range(3):
+            c.node(f"e{i}", "--workers", "2")
+        events = self.follow_events()
+        for name in ("order-routing.json", "fork-join.json", "map-reduce.json",
+                     "retry-then-error-route.json"):
+            r = c.boactl("job", "start", os.path.join(SOURCE_DIR, "examples", name), "--wait",
+                         "--json")
+            self.assertEqual(r.returncode, 0, f"{name}: {r.stdout}{r.stderr}")
+            self.assertEqual(json.loads(r.stdout)["state"], "finished", name)
+        # map-reduce alone has sub-jobs and a reduce: its steps are spread over the nodes.
+        self.assertGreater(len({e["node"] for e in events.steps()}), 1)
+
     def test_node_joins_and_another_leaves_while_jobs_run(self):
         c = self.cluster
         leaver = c.node("leaver", "--workers", "2")
