@@ -59,6 +59,9 @@ void judge(aggregator* self, std::int64_t now) {
       case node_status::down:
         report(self, node_change::kind::down, n);
         break;
+      case node_status::left:
+        report(self, node_change::kind::left, n);
+        break;
       }
     }
     auto id = n.last.node;
@@ -153,6 +156,8 @@ const char* to_string(node_change::kind what) {
     return "live again";
   case node_change::kind::evicted:
     return "evicted";
+  case node_change::kind::left:
+    return "left";
   }
   return "unknown";
 }

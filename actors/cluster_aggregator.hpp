@@ -22,12 +22,13 @@ struct node_change {
     down,       ///< missed more than `down_after` intervals
     live_again, ///< a beat came after it had been suspect or down
     evicted,    ///< silent for longer than the eviction age: forgotten
+    left,       ///< its last beat said it was shutting down on purpose
   };
   kind what = kind::joined;
   node_view node; ///< the node as the view shows it at the change
 };
 
-/// "joined", "restarted", "suspect", "down", "live again", "evicted".
+/// "joined", "restarted", "suspect", "down", "live again", "evicted", "left".
 const char* to_string(node_change::kind what);
 
 struct cluster_aggregator_settings {

@@ -78,7 +78,7 @@ json::object encode_cluster_jobs(const cluster_snapshot& snapshot, std::string_v
 }
 
 std::optional<node_status> node_status_from_string(std::string_view text) {
-  for (auto s : {node_status::live, node_status::suspect, node_status::down})
+  for (auto s : {node_status::live, node_status::suspect, node_status::down, node_status::left})
     if (text == to_string(s))
       return s;
   return std::nullopt;

@@ -30,7 +30,7 @@ boost::json::object encode_cluster_nodes(const cluster_snapshot& snapshot,
 boost::json::object encode_cluster_jobs(const cluster_snapshot& snapshot,
                                         std::string_view observer);
 
-/// "live", "suspect", "down"; nothing for anything else.
+/// "live", "suspect", "down", "left"; nothing for anything else.
 std::optional<node_status> node_status_from_string(std::string_view text);
 
 /// Reads the data of either reply back (members it does not know are ignored; `nodes` and

@@ -14,6 +14,8 @@ const char* to_string(node_status status) {
     return "suspect";
   case node_status::down:
     return "down";
+  case node_status::left:
+    return "left";
   }
   return "unknown";
 }
@@ -36,6 +38,8 @@ void cluster_view::observe(const protocol::heartbeat& beat, std::int64_t now_ms)
 }
 
 node_status cluster_view::status_of(const entry& e, std::int64_t age_ms) const {
+  if (e.last.leaving)
+    return node_status::left;
   const double interval = static_cast<double>(std::max<std::int64_t>(e.last.interval_ms, 1));
   const double missed = static_cast<double>(age_ms) / interval;
   if (missed > options_.down_after)

@@ -16,6 +16,7 @@ enum class node_status {
   live,    ///< its last beat is recent
   suspect, ///< it missed more than `suspect_after` intervals: maybe slow, maybe gone
   down,    ///< it missed more than `down_after` intervals: its work should be recovered
+  left,    ///< its last beat said it was shutting down on purpose
 };
 
 const char* to_string(node_status status);

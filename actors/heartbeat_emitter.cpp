@@ -65,21 +65,32 @@ protocol::heartbeat current_state(const node_context& ctx, const heartbeat_setti
 
 namespace {
 
+void publish_beat(caf::stateful_actor<emitter_state>* self, node_context* ctx,
+                  const heartbeat_settings& settings, bool leaving) {
+  auto beat = current_state(*ctx, settings, ++self->state.seq);
+  beat.leaving = leaving;
+  protocol::envelope env;
+  env.address = protocol::addresses::heartbeat;
+  env.subject = protocol::heartbeat_type;
+  env.body = protocol::serialize_heartbeat(beat);
+  // A beat three intervals old tells a listener nothing the next ones do not: the broker drops
+  // it rather than let it pile up for a slow listener.
+  env.ttl_ms = static_cast<std::uint32_t>(std::min<std::int64_t>(
+      3 * settings.interval.count(), std::numeric_limits<std::uint32_t>::max()));
+  ctx->bus->publish(std::move(env), caf::actor{}, 0);
+}
+
 caf::behavior emitter(caf::stateful_actor<emitter_state>* self, node_context* ctx,
                       heartbeat_settings settings) {
   self->send(self, beat_atom::value);
   return {
       [self, ctx, settings](beat_atom) {
-        protocol::envelope env;
-        env.address = protocol::addresses::heartbeat;
-        env.subject = protocol::heartbeat_type;
-        env.body = protocol::serialize_heartbeat(current_state(*ctx, settings, ++self->state.seq));
-        // A beat three intervals old tells a listener nothing the next ones do not: the broker
-        // drops it rather than let it pile up for a slow listener.
-        env.ttl_ms = static_cast<std::uint32_t>(std::min<std::int64_t>(
-            3 * settings.interval.count(), std::numeric_limits<std::uint32_t>::max()));
-        ctx->bus->publish(std::move(env), caf::actor{}, 0);
+        publish_beat(self, ctx, settings, false);
         self->delayed_send(self, settings.interval, beat_atom::value);
+      },
+      [self, ctx, settings](leaving_atom) {
+        publish_beat(self, ctx, settings, true);
+        self->quit();
       },
   };
 }

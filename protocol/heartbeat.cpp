@@ -186,6 +186,10 @@ std::string serialize_heartbeat(const heartbeat& beat) {
   w.key("jobs_finished");
   w.value(beat.jobs_finished);
   w.end_object();
+  if (beat.leaving) {
+    w.key("leaving");
+    w.boolean(true);
+  }
   w.end_object();
   return out;
 }
@@ -236,9 +240,13 @@ expected<heartbeat> parse_heartbeat(std::string_view text) {
   const json_path counters_at = root / "counters";
   if (const auto* v = r.member(*o, root, "counters"))
     d.counters(*v, counters_at, beat);
+  if (const auto* v = r.member(*o, root, "leaving"))
+    if (auto leaving = r.boolean(*v, root / "leaving"))
+      beat.leaving = *leaving;
   r.reject_unknown_keys(*o, root,
                         {"v", "type", "node", "host", "pid", "broker", "started_ms", "sent_ms",
-                         "seq", "interval_ms", "systems", "jobs", "load", "rss_bytes", "counters"});
+                         "seq", "interval_ms", "systems", "jobs", "load", "rss_bytes", "counters",
+                         "leaving"});
   if (auto failed = first_error(problems, "heartbeat"))
     return std::move(*failed);
   return beat;

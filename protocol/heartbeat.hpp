@@ -63,6 +63,9 @@ struct heartbeat {
   std::int64_t steps_ok = 0;
   std::int64_t steps_failed = 0;
   std::int64_t jobs_finished = 0;
+  /// The node's last beat: it is shutting down on purpose (`"leaving": true` on the wire, absent
+  /// otherwise). A listener can tell a node that left from one that went silent.
+  bool leaving = false;
 
   friend bool operator==(const heartbeat&, const heartbeat&) = default;
 };

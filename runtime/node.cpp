@@ -54,6 +54,9 @@ void log_cluster_change(const actors::node_change& change) {
   case kind::evicted:
     spdlog::info("cluster: node {} evicted: no heartbeat for {:.1f} s", id, seconds);
     break;
+  case kind::left:
+    spdlog::info("cluster: node {} left (it said it was shutting down)", id);
+    break;
   }
 }
 
@@ -189,7 +192,8 @@ void node::stop() {
     commands_ = nullptr;
   }
   if (heartbeat_) {
-    caf::anon_send_exit(heartbeat_, caf::exit_reason::user_shutdown);
+    // The last beat says the node is leaving; the emitter stops after it.
+    caf::anon_send(heartbeat_, actors::leaving_atom::value);
     heartbeat_ = nullptr;
   }
   if (archiver_) {

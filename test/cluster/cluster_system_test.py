@@ -448,6 +448,16 @@ class View(ClusterTest):
         # Its threshold: 10 missed beats of 200 ms; the bound leaves room for a slow machine.
         wait_until(lambda: c.view(from_node=True).get("v2") == "down", "v2 down", timeout=10)
 
+    def test_a_node_stopped_on_purpose_is_shown_left_at_once(self):
+        c = self.cluster
+        watcher = c.node("w1", "--cluster-aware")
+        leaver = c.node("w2")
+        wait_until(lambda: c.view(from_node=True).get("w2") == "live", "w2 live")
+        self.assertEqual(leaver.stop(), 0, leaver.log())
+        # Its last beat says it is leaving (silence alone never makes a node "left").
+        wait_until(lambda: c.view(from_node=True).get("w2") == "left", "w2 left", timeout=5)
+        wait_until(lambda: "cluster: node w2 left" in watcher.log(), "the watcher to log it")
+
     def test_twenty_nodes_started_together_are_all_live_within_5_s(self):
         c = self.cluster
         started = time.monotonic()

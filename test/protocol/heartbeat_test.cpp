@@ -138,6 +138,22 @@ BOOST_AUTO_TEST_CASE(a_sequence_number_below_one_is_refused_at_seq) {
   BOOST_TEST(mentions(message, "heartbeat: seq: "), message);
 }
 
+BOOST_AUTO_TEST_CASE(a_last_beat_says_the_node_is_leaving_and_others_do_not_say_so) {
+  auto last = full_beat();
+  last.leaving = true;
+  auto o = json::parse(serialize_heartbeat(last)).as_object();
+  BOOST_TEST(o.at("leaving").as_bool());
+  auto decoded = parse_heartbeat(serialize_heartbeat(last));
+  BOOST_TEST_REQUIRE(decoded.has_value(), why(decoded));
+  BOOST_TEST((*decoded == last));
+  BOOST_TEST(!json::parse(serialize_heartbeat(full_beat())).as_object().contains("leaving"));
+}
+
+BOOST_AUTO_TEST_CASE(a_leaving_member_that_is_not_a_boolean_is_refused_at_its_path) {
+  auto message = refusal(edited([](auto& o) { o["leaving"] = "yes"; }));
+  BOOST_TEST(mentions(message, "heartbeat: leaving: "), message);
+}
+
 BOOST_AUTO_TEST_CASE(a_non_positive_interval_is_refused_at_interval_ms) {
   auto message = refusal(edited([](auto& o) { o["interval_ms"] = 0; }));
   BOOST_TEST(mentions(message, "heartbeat: interval_ms: "), message);

@@ -54,6 +54,20 @@ BOOST_AUTO_TEST_CASE(a_silent_node_goes_from_live_to_suspect_to_down_with_time) 
   BOOST_TEST(view.nodes(25'000)[0].age_ms == 15'000);
 }
 
+BOOST_AUTO_TEST_CASE(a_node_whose_last_beat_says_it_leaves_has_left_at_once) {
+  cluster_view view;
+  view.observe(beat("n1", 100, 1), 0);
+  auto last = beat("n1", 100, 2);
+  last.leaving = true;
+  view.observe(last, 1'000);
+  BOOST_TEST((status_at(view, 1'000) == node_status::left));
+  BOOST_TEST((status_at(view, 20'000) == node_status::left)); // not down: it said goodbye
+  // Started again with the same id: a new process, live.
+  view.observe(beat("n1", 30'000, 1), 30'000);
+  BOOST_TEST((status_at(view, 30'000) == node_status::live));
+  BOOST_TEST(view.nodes(30'000)[0].restarts == 1);
+}
+
 BOOST_AUTO_TEST_CASE(a_new_beat_brings_a_down_node_back_to_live) {
   cluster_view view;
   view.observe(beat("n1", 100, 1), 0);
