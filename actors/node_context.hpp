@@ -80,6 +80,9 @@ struct node_context {
   std::uint32_t reduce_checkpoint_every = 16;
   /// Deliveries the dispatcher holds at once (running or waiting for a worker).
   std::uint32_t max_in_flight = 64;
+  /// Spawn the actors that may block (step workers, archiver, request and command handlers) on
+  /// threads of their own. The simulator turns it off so that its scheduler runs every actor.
+  bool detach_blocking_actors = true;
 };
 
 } // namespace boa::actors

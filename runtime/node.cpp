@@ -100,7 +100,8 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& system, bus::bus&
   if (auto registry = std::dynamic_pointer_cast<actors::executor_registry>(executor))
     ctx.known_kinds = [registry](const std::string& kind) { return registry->has(kind); };
   ctx.job_ids = n->job_ids_.get();
-  ctx.clock = &n->clock_;
+  ctx.clock = options.clock ? options.clock : &n->clock_;
+  ctx.detach_blocking_actors = options.detach_blocking_actors;
   ctx.controls = &n->controls_;
   ctx.claims = n->claims_.get();
   n->activity_ = std::make_unique<actors::node_activity>();
@@ -121,8 +122,8 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& system, bus::bus&
   if (options.cluster_aware)
     ctx.cluster_view = n->cluster_view();
   ctx.executor = executor;
-  ctx.worker_pool =
-      actors::spawn_worker_pool(system, std::move(executor), workers, n->activity_.get());
+  ctx.worker_pool = actors::spawn_worker_pool(system, std::move(executor), workers,
+                                              n->activity_.get(), options.detach_blocking_actors);
   n->dispatcher_ = actors::spawn_job_dispatcher(system, ctx);
   if (options.archive)
     n->archiver_ = actors::spawn_archiver(system, ctx);
@@ -133,7 +134,7 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& system, bus::bus&
     beat.host = host;
   beat.pid = ::getpid();
   beat.broker = options.broker_url;
-  beat.started_ms = n->clock_.now_ms();
+  beat.started_ms = ctx.clock->now_ms();
   beat.workers = static_cast<std::int64_t>(workers);
   if (options.heartbeat_interval.count() > 0)
     n->heartbeat_ = actors::spawn_heartbeat_emitter(system, ctx, beat);

@@ -75,6 +75,12 @@ struct node_options {
   /// Called (from an actor's thread) when a `shutdown` node command came: the owner of the node
   /// drains and stops it as on SIGTERM. Empty: the node refuses `shutdown` commands.
   std::function<void()> on_shutdown_requested;
+  /// Where the node's wire timestamps come from; null: the system clock. Must outlive the node.
+  const actors::wall_clock* clock = nullptr;
+  /// Spawn the step workers, archiver and command and request handlers on threads of their own
+  /// (their work may block). Off only with executors that never block, as in the simulator, where
+  /// one scheduler must run every actor.
+  bool detach_blocking_actors = true;
 };
 
 /// One node's actors composed over a bus: worker pool, job dispatcher, job store and folders, the
