@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdint>
+#include <fstream>
 #include <optional>
 #include <string>
 
@@ -45,17 +46,29 @@ int main(int argc, char** argv) {
   std::string seeds;
   std::optional<std::size_t> nodes;
   std::optional<std::size_t> jobs;
+  std::string trace_file;
   app.add_option("--seed", seed, "the run's seed: every choice the run makes derives from it");
   app.add_option("--seeds", seeds, "run seeds A..B and list the failing ones")->excludes("--seed");
   app.add_option("--nodes", nodes, "nodes to simulate (default: from the seed)")
       ->check(CLI::Range(1, 64));
   app.add_option("--jobs", jobs, "jobs to run (default: from the seed)")
       ->check(CLI::Range(0, 100000));
+  app.add_option("--trace", trace_file, "write the run's trace here, one event a line")
+      ->excludes("--seeds");
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::warn);
 
   if (seeds.empty()) {
     auto options = boa::sim::options_from_seed(seed, nodes, jobs);
+    std::ofstream trace_text;
+    if (!trace_file.empty()) {
+      trace_text.open(trace_file);
+      if (!trace_text) {
+        fmt::print(stderr, "boasim: --trace: cannot write {}\n", trace_file);
+        return 2;
+      }
+      options.trace_text = &trace_text;
+    }
     auto result = boa::sim::run_simulation(options);
     report(options, result);
     return result.passed() ? 0 : 1;

@@ -78,7 +78,7 @@ simulation_result run_simulation(const simulation_options& o) {
   auto& coordinator = dynamic_cast<caf::scheduler::test_coordinator&>(system.scheduler());
   virtual_clock clock{coordinator};
 
-  trace events;
+  trace events{o.trace_text};
   auto core = std::make_shared<bus::broker_core>([&clock] { return clock.elapsed_ms(); });
   safety_checker checker{core};
   auto executor = std::make_shared<simulated_executor>(derive(o.seed, "steps"), o.failure_percent);

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,8 @@ struct simulation_options {
   std::uint64_t crash_after_messages = 0;
   std::int64_t max_virtual_ms = 10 * 60 * 1000; ///< the run ends here if it has not settled
   std::uint64_t max_messages = 5'000'000;
+  /// Writes the trace as text here, one event a line (null: only its hash is kept).
+  std::ostream* trace_text = nullptr;
 };
 
 /// The options of `seed`; `nodes` and `jobs` override what the seed would choose.

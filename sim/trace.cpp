@@ -20,6 +20,14 @@ void trace::record(std::initializer_list<std::string_view> fields) {
   }
   mix("\n");
   ++events_;
+  if (text_) {
+    const char* separator = "";
+    for (auto field : fields) {
+      *text_ << separator << field;
+      separator = "\t";
+    }
+    *text_ << '\n';
+  }
 }
 
 } // namespace boa::sim
