@@ -6,6 +6,7 @@
 #include "actors/heartbeat_emitter.hpp"
 #include "actors/job_dispatcher.hpp"
 #include "actors/job_records.hpp"
+#include "actors/message_ids.hpp"
 #include "actors/messages.hpp"
 #include "actors/node_activity.hpp"
 #include "actors/request_handler.hpp"
@@ -86,6 +87,12 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& system, bus::bus&
     seed = (static_cast<std::uint64_t>(os()) << 32) ^ os();
   }
   n->job_ids_ = std::make_unique<protocol::job_id_generator>(seed);
+  auto prefix = options.message_id_prefix;
+  if (prefix == 0) {
+    std::random_device os;
+    prefix = (static_cast<std::uint64_t>(os()) << 32) ^ os();
+  }
+  n->message_ids_ = std::make_unique<actors::message_id_suffixes>(prefix);
   auto& ctx = n->ctx_;
   ctx.node_id = options.node_id;
   ctx.bus = &bus;
@@ -100,6 +107,7 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& system, bus::bus&
   if (auto registry = std::dynamic_pointer_cast<actors::executor_registry>(executor))
     ctx.known_kinds = [registry](const std::string& kind) { return registry->has(kind); };
   ctx.job_ids = n->job_ids_.get();
+  ctx.message_ids = n->message_ids_.get();
   ctx.clock = options.clock ? options.clock : &n->clock_;
   ctx.detach_blocking_actors = options.detach_blocking_actors;
   ctx.controls = &n->controls_;

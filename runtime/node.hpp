@@ -29,6 +29,7 @@ class workflow_repository;
 
 namespace boa::actors {
 class job_recorder;
+class message_id_suffixes;
 class delivery_claims;
 class node_activity;
 } // namespace boa::actors
@@ -55,6 +56,9 @@ struct node_options {
   bool serve_requests = false;
   /// Seeds the ids made for jobs started without one; 0: seeded from the operating system.
   std::uint64_t job_id_seed = 0;
+  /// The prefix of the node's job message ids (actors/message_ids.hpp); 0: from the operating
+  /// system.
+  std::uint64_t message_id_prefix = 0;
   /// Take ended jobs from `queue:boa.archive` into the job store (actors/archiver.hpp). Off when
   /// someone else consumes the archive (`boad run` waits for its job there).
   bool archive = false;
@@ -125,6 +129,7 @@ private:
   std::unique_ptr<actors::delivery_claims> claims_; ///< declared after claim_store_
   std::shared_ptr<storage::workflow_repository> repository_;
   std::unique_ptr<protocol::job_id_generator> job_ids_;
+  std::unique_ptr<actors::message_id_suffixes> message_ids_;
   actors::node_context ctx_;
   caf::actor dispatcher_;
   caf::actor requests_;
