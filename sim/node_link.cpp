@@ -32,7 +32,8 @@ void node_link::publish(protocol::envelope message, const caf::actor& confirm_to
                         std::uint64_t token) {
   if (cut_)
     return; // lost with the connection: never confirmed
-  trace_.record({"publish", node_, message.address, message.subject, message.body});
+  trace_.record(
+      {"publish", node_, message.address, message.subject, message.message_id, message.body});
   auto done = core_->publish(std::move(message));
   if (confirm_to)
     caf::anon_send(confirm_to, actors::published_atom::value, token, done.has_value(),

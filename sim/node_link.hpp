@@ -12,7 +12,7 @@ namespace boa::sim {
 /// One simulated node's connection to the shared broker core: the bus its actors see. Its
 /// subscriptions form one broker session, so a crash closes them all at once and the broker
 /// releases every delivery the node held unsettled. Every publish, delivery and settlement is
-/// recorded in the run's trace (without message ids, which carry a per-process prefix).
+/// recorded in the run's trace.
 class node_link final : public boa::bus::bus {
 public:
   node_link(std::shared_ptr<boa::bus::broker_core> core, std::string node, std::uint64_t session,

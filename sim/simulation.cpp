@@ -92,6 +92,7 @@ simulation_result run_simulation(const simulation_options& o) {
     options.node_id = name;
     options.workers = o.workers;
     options.job_id_seed = derive(o.seed, "job-ids/" + name) | 1; // 0 would mean "from the OS"
+    options.message_id_prefix = derive(o.seed, "message-ids/" + name) | 1;
     options.clock = &clock;
     options.detach_blocking_actors = false;
     auto n = runtime::node::start(system, *links.back(), executor, std::move(options));
