@@ -81,6 +81,8 @@ caf::behavior archiver(caf::stateful_actor<archiver_state>* self, node_context* 
 
 caf::actor spawn_archiver(caf::actor_system& system, node_context& ctx) {
   // Detached: it waits for the job store before it accepts.
+  if (!ctx.detach_blocking_actors)
+    return system.spawn(archiver, &ctx);
   return system.spawn<caf::detached>(archiver, &ctx);
 }
 

@@ -211,7 +211,9 @@ caf::behavior command_handler(handler* self, node_context* ctx, command_targets 
 caf::actor spawn_command_handler(caf::actor_system& system, node_context& ctx,
                                  command_targets targets) {
   // Detached: list-jobs and show-job read RocksDB, which may block for a while.
-  auto handler = system.spawn<caf::detached>(command_handler, &ctx, std::move(targets));
+  auto handler = ctx.detach_blocking_actors
+                     ? system.spawn<caf::detached>(command_handler, &ctx, std::move(targets))
+                     : system.spawn(command_handler, &ctx, std::move(targets));
   // Subscribed here rather than when its thread starts, so that no command published once this
   // returns passes the node by: what arrives meanwhile waits in the handler's mailbox.
   std::uint64_t subs[2] = {0, 0};

@@ -28,6 +28,7 @@ namespace boa::actors {
 
 class job_recorder;
 class delivery_claims;
+class message_id_suffixes;
 class node_activity;
 
 /// The time seam for timestamps that go on the wire (delays use the actor clock).
@@ -66,6 +67,8 @@ struct node_context {
   protocol::step_kind_filter known_kinds;
   /// Makes the ids of jobs started without one (the randomness seam: seeded in the simulator).
   protocol::job_id_generator* job_ids = nullptr;
+  /// Ends the ids of published job messages (may be null: a random prefix per process).
+  message_id_suffixes* message_ids = nullptr;
   const wall_clock* clock = nullptr;
   job_controls* controls = nullptr; ///< pending cancel/suspend requests
   /// Which copy of a job state runs when a crash made two (may be null: every copy runs).
@@ -80,6 +83,9 @@ struct node_context {
   std::uint32_t reduce_checkpoint_every = 16;
   /// Deliveries the dispatcher holds at once (running or waiting for a worker).
   std::uint32_t max_in_flight = 64;
+  /// Spawn the actors that may block (step workers, archiver, request and command handlers) on
+  /// threads of their own. The simulator turns it off so that its scheduler runs every actor.
+  bool detach_blocking_actors = true;
 };
 
 } // namespace boa::actors

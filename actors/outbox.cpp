@@ -1,6 +1,7 @@
 #include "actors/outbox.hpp"
 
 #include "actors/job_records.hpp"
+#include "actors/message_ids.hpp"
 #include "protocol/job_codec.hpp"
 
 #include <fmt/core.h>
@@ -12,8 +13,8 @@ namespace boa::actors {
 
 namespace {
 
-/// Unique among every message any process publishes: a random process prefix and a counter.
-/// Two copies of one job state made by a step that ran twice differ only here.
+/// For a context without its own suffixes (tests that compose actors by hand): a random process
+/// prefix and a counter.
 std::string next_message_suffix() {
   static const std::uint64_t process = [] {
     std::random_device seed;
@@ -30,10 +31,10 @@ void outbox::send(protocol::outbound_job& out) {
   protocol::envelope env;
   env.address = out.address;
   env.subject = "job";
-  env.message_id = fmt::format("{}/{}/v{}/{}", out.state.id,
-                               out.state.step.empty() ? std::string_view("end")
-                                                      : std::string_view(out.state.step),
-                               out.state.version, next_message_suffix());
+  env.message_id = fmt::format(
+      "{}/{}/v{}/{}", out.state.id,
+      out.state.step.empty() ? std::string_view("end") : std::string_view(out.state.step),
+      out.state.version, ctx_.message_ids ? ctx_.message_ids->next() : next_message_suffix());
   env.body = protocol::serialize_job(out.state);
   record(out.state, env.body);
   ++pending_;

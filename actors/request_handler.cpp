@@ -296,6 +296,8 @@ protocol::client_reply answer_cluster_request(const node_context& ctx,
 caf::actor spawn_request_handler(caf::actor_system& system, node_context& ctx,
                                  request_sources sources) {
   // Detached: answers read RocksDB and the repository's files, which may block for a while.
+  if (!ctx.detach_blocking_actors)
+    return system.spawn(request_handler, &ctx, sources);
   return system.spawn<caf::detached>(request_handler, &ctx, sources);
 }
 

@@ -34,6 +34,7 @@ struct pool_state {
   std::int64_t retiring = 0; ///< busy workers to retire once their step is done
   step_executor_ptr executor;
   node_activity* activity = nullptr;
+  bool detached = true;
   static inline const char* name = "boa.worker_pool";
 };
 
@@ -92,16 +93,18 @@ void dispatch(pool* self, caf::actor worker, protocol::step_request request,
 void add_workers(pool* self, std::int64_t n) {
   auto& st = self->state;
   for (std::int64_t i = 0; i < n; ++i) {
-    auto worker = self->spawn<caf::detached + caf::linked>(step_worker, st.executor);
+    auto worker = st.detached ? self->spawn<caf::detached + caf::linked>(step_worker, st.executor)
+                              : self->spawn<caf::linked>(step_worker, st.executor);
     ++st.alive;
     worker_free(self, worker);
   }
 }
 
 caf::behavior worker_pool(pool* self, step_executor_ptr executor, std::size_t size,
-                          node_activity* activity) {
+                          node_activity* activity, bool detached) {
   auto& st = self->state;
   st.executor = std::move(executor);
+  st.detached = detached;
   st.activity = activity;
   add_workers(self, static_cast<std::int64_t>(size));
   report_size(self);
@@ -147,8 +150,8 @@ caf::behavior worker_pool(pool* self, step_executor_ptr executor, std::size_t si
 } // namespace
 
 caf::actor spawn_worker_pool(caf::actor_system& system, step_executor_ptr executor,
-                             std::size_t size, node_activity* activity) {
-  return system.spawn(worker_pool, std::move(executor), size == 0 ? 1 : size, activity);
+                             std::size_t size, node_activity* activity, bool detached) {
+  return system.spawn(worker_pool, std::move(executor), size == 0 ? 1 : size, activity, detached);
 }
 
 } // namespace boa::actors

@@ -15,8 +15,10 @@ class node_activity;
 /// block: processes, sleeps, C++ functions). The pool answers `(run_step_atom, step_request)` with
 /// `(step_outcome, worker name)`; requests wait in FIFO order while every worker is busy. It grows
 /// and shrinks on `workers_add_atom` / `workers_remove_atom` (see messages.hpp) and reports its
-/// size to `activity` (may be null).
+/// size to `activity` (may be null). `detached == false` spawns the workers as ordinary scheduled
+/// actors, for executors that never block (the simulator's).
 caf::actor spawn_worker_pool(caf::actor_system& system, step_executor_ptr executor,
-                             std::size_t size, node_activity* activity = nullptr);
+                             std::size_t size, node_activity* activity = nullptr,
+                             bool detached = true);
 
 } // namespace boa::actors

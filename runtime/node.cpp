@@ -6,6 +6,7 @@
 #include "actors/heartbeat_emitter.hpp"
 #include "actors/job_dispatcher.hpp"
 #include "actors/job_records.hpp"
+#include "actors/message_ids.hpp"
 #include "actors/messages.hpp"
 #include "actors/node_activity.hpp"
 #include "actors/request_handler.hpp"
@@ -89,6 +90,12 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& system, bus::bus&
     seed = (static_cast<std::uint64_t>(os()) << 32) ^ os();
   }
   n->job_ids_ = std::make_unique<protocol::job_id_generator>(seed);
+  auto prefix = options.message_id_prefix;
+  if (prefix == 0) {
+    std::random_device os;
+    prefix = (static_cast<std::uint64_t>(os()) << 32) ^ os();
+  }
+  n->message_ids_ = std::make_unique<actors::message_id_suffixes>(prefix);
   auto& ctx = n->ctx_;
   ctx.node_id = options.node_id;
   ctx.bus = &bus;
@@ -103,7 +110,9 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& system, bus::bus&
   if (auto registry = std::dynamic_pointer_cast<actors::executor_registry>(executor))
     ctx.known_kinds = [registry](const std::string& kind) { return registry->has(kind); };
   ctx.job_ids = n->job_ids_.get();
-  ctx.clock = &n->clock_;
+  ctx.message_ids = n->message_ids_.get();
+  ctx.clock = options.clock ? options.clock : &n->clock_;
+  ctx.detach_blocking_actors = options.detach_blocking_actors;
   ctx.controls = &n->controls_;
   ctx.claims = n->claims_.get();
   n->activity_ = std::make_unique<actors::node_activity>();
@@ -124,8 +133,8 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& system, bus::bus&
   if (options.cluster_aware)
     ctx.cluster_view = n->cluster_view();
   ctx.executor = executor;
-  ctx.worker_pool =
-      actors::spawn_worker_pool(system, std::move(executor), workers, n->activity_.get());
+  ctx.worker_pool = actors::spawn_worker_pool(system, std::move(executor), workers,
+                                              n->activity_.get(), options.detach_blocking_actors);
   n->dispatcher_ = actors::spawn_job_dispatcher(system, ctx);
   if (options.archive)
     n->archiver_ = actors::spawn_archiver(system, ctx);
@@ -136,7 +145,7 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& system, bus::bus&
     beat.host = host;
   beat.pid = ::getpid();
   beat.broker = options.broker_url;
-  beat.started_ms = n->clock_.now_ms();
+  beat.started_ms = ctx.clock->now_ms();
   beat.workers = static_cast<std::int64_t>(workers);
   if (options.heartbeat_interval.count() > 0)
     n->heartbeat_ = actors::spawn_heartbeat_emitter(system, ctx, beat);

@@ -29,6 +29,7 @@ class workflow_repository;
 
 namespace boa::actors {
 class job_recorder;
+class message_id_suffixes;
 class delivery_claims;
 class node_activity;
 } // namespace boa::actors
@@ -55,6 +56,9 @@ struct node_options {
   bool serve_requests = false;
   /// Seeds the ids made for jobs started without one; 0: seeded from the operating system.
   std::uint64_t job_id_seed = 0;
+  /// The prefix of the node's job message ids (actors/message_ids.hpp); 0: from the operating
+  /// system.
+  std::uint64_t message_id_prefix = 0;
   /// Take ended jobs from `queue:boa.archive` into the job store (actors/archiver.hpp). Off when
   /// someone else consumes the archive (`boad run` waits for its job there).
   bool archive = false;
@@ -75,6 +79,12 @@ struct node_options {
   /// Called (from an actor's thread) when a `shutdown` node command came: the owner of the node
   /// drains and stops it as on SIGTERM. Empty: the node refuses `shutdown` commands.
   std::function<void()> on_shutdown_requested;
+  /// Where the node's wire timestamps come from; null: the system clock. Must outlive the node.
+  const actors::wall_clock* clock = nullptr;
+  /// Spawn the step workers, archiver and command and request handlers on threads of their own
+  /// (their work may block). Off only with executors that never block, as in the simulator, where
+  /// one scheduler must run every actor.
+  bool detach_blocking_actors = true;
 };
 
 /// One node's actors composed over a bus: worker pool, job dispatcher, job store and folders, the
@@ -119,6 +129,7 @@ private:
   std::unique_ptr<actors::delivery_claims> claims_; ///< declared after claim_store_
   std::shared_ptr<storage::workflow_repository> repository_;
   std::unique_ptr<protocol::job_id_generator> job_ids_;
+  std::unique_ptr<actors::message_id_suffixes> message_ids_;
   actors::node_context ctx_;
   caf::actor dispatcher_;
   caf::actor requests_;

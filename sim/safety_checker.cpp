@@ -1,0 +1,68 @@
+#include "sim/safety_checker.hpp"
+
+#include "protocol/envelope.hpp"
+#include "protocol/job_codec.hpp"
+
+#include <fmt/core.h>
+
+namespace boa::sim {
+
+safety_checker::safety_checker(std::shared_ptr<bus::broker_core> core) : core_(std::move(core)) {
+  auto sub = core_->subscribe(protocol::addresses::archive, 1u << 20, [this](bus::delivery d) {
+    to_accept_.push_back(d.tag);
+    auto job = protocol::parse_job(d.message.body, &workflows_);
+    if (!job) {
+      undecodable_.push_back(job.error().message);
+      return;
+    }
+    auto& states = ends_[job->id];
+    if (!states.empty())
+      ++duplicates_;
+    states.insert(job->state);
+  });
+  if (!sub)
+    undecodable_.push_back("cannot subscribe to the archive: " + sub.error().message);
+}
+
+void safety_checker::expect(const std::string& job_id) {
+  expected_.insert(job_id);
+}
+
+void safety_checker::settle() {
+  auto tags = std::move(to_accept_);
+  to_accept_.clear();
+  for (auto tag : tags)
+    core_->settle(tag, bus::settlement::accept);
+}
+
+std::size_t safety_checker::count(protocol::job_state state) const {
+  std::size_t n = 0;
+  for (const auto& [id, states] : ends_)
+    n += states.count(state);
+  return n;
+}
+
+std::vector<std::string> safety_checker::violations() const {
+  std::vector<std::string> out;
+  for (const auto& reason : undecodable_)
+    out.push_back("archive: undecodable job: " + reason);
+  for (const auto& id : expected_)
+    if (!ends_.count(id))
+      out.push_back(fmt::format("job {} never ended (lost)", id));
+  for (const auto& [id, states] : ends_) {
+    if (!expected_.count(id))
+      out.push_back(fmt::format("job {} ended but was never started", id));
+    if (states.size() > 1) {
+      std::string names;
+      for (auto s : states)
+        names += std::string(names.empty() ? "" : ", ") + protocol::to_string(s);
+      out.push_back(fmt::format("job {} ended more than one way: {}", id, names));
+    }
+    for (auto s : states)
+      if (!protocol::is_terminal(s))
+        out.push_back(fmt::format("job {} archived in state {}", id, protocol::to_string(s)));
+  }
+  return out;
+}
+
+} // namespace boa::sim

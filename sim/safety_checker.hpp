@@ -1,0 +1,45 @@
+#pragma once
+
+#include "actors/bus/broker_core.hpp"
+#include "protocol/job.hpp"
+#include "protocol/job_codec.hpp"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace boa::sim {
+
+/// The first safety invariant: every started job reaches exactly one terminal state. It reads
+/// `queue:boa.archive` (where every node sends a job's final message) as a consumer of its own;
+/// several copies of one end (at-least-once) are fine, two different ends or none are not.
+class safety_checker {
+public:
+  explicit safety_checker(std::shared_ptr<bus::broker_core> core);
+
+  /// A job the workload started; only these must end.
+  void expect(const std::string& job_id);
+  /// Accepts what arrived since the last call (the broker's callback may not settle itself).
+  void settle();
+  /// Jobs with at least one terminal state.
+  std::size_t ended() const { return ends_.size(); }
+  bool all_ended() const { return ends_.size() >= expected_.size(); }
+  std::size_t count(protocol::job_state state) const;
+  std::size_t duplicate_ends() const { return duplicates_; }
+  /// One line per violation; empty when the invariant holds.
+  std::vector<std::string> violations() const;
+
+private:
+  std::shared_ptr<bus::broker_core> core_;
+  protocol::workflow_cache workflows_;
+  std::set<std::string> expected_;
+  std::map<std::string, std::set<protocol::job_state>> ends_;
+  std::vector<std::string> undecodable_;
+  std::vector<std::uint64_t> to_accept_;
+  std::size_t duplicates_ = 0;
+};
+
+} // namespace boa::sim

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace boa::sim {
+
+/// Everything a run does, derived from its seed (the command line may fix nodes and jobs).
+struct simulation_options {
+  std::uint64_t seed = 1;
+  std::size_t nodes = 3;
+  std::size_t jobs = 20;
+  std::size_t workers = 2;       ///< step workers per node
+  unsigned failure_percent = 10; ///< of step attempts
+  /// Crash one node (index) once the scheduler has run this many messages; none when empty.
+  std::optional<std::size_t> crash_node;
+  std::uint64_t crash_after_messages = 0;
+  std::int64_t max_virtual_ms = 10 * 60 * 1000; ///< the run ends here if it has not settled
+  std::uint64_t max_messages = 5'000'000;
+  /// Writes the trace as text here, one event a line (null: only its hash is kept).
+  std::ostream* trace_text = nullptr;
+};
+
+/// The options of `seed`; `nodes` and `jobs` override what the seed would choose.
+simulation_options options_from_seed(std::uint64_t seed, std::optional<std::size_t> nodes = {},
+                                     std::optional<std::size_t> jobs = {});
+
+/// Options as `key=value` pairs, one line, for the start of a run's report.
+std::string describe(const simulation_options& options);
+
+struct simulation_result {
+  std::uint64_t trace_hash = 0;
+  std::uint64_t trace_events = 0;
+  std::uint64_t messages = 0; ///< actor messages the scheduler ran
+  std::uint64_t timers = 0;   ///< timers it fired
+  std::uint64_t step_attempts = 0;
+  std::uint64_t step_failures = 0;
+  std::size_t jobs_started = 0;
+  std::size_t jobs_finished = 0;
+  std::size_t jobs_failed = 0;
+  std::size_t duplicate_ends = 0; ///< extra archived copies of an end (at-least-once)
+  std::uint64_t redeliveries = 0; ///< deliveries of messages delivered before
+  bool crashed = false;           ///< the planned crash happened
+  std::int64_t virtual_ms = 0;
+  double wall_ms = 0;
+  std::vector<std::string> violations;
+  bool passed() const { return violations.empty(); }
+};
+
+/// Runs `options.nodes` nodes' real actors over one broker core under CAF's test coordinator on
+/// the calling thread, starts the workload, runs until every job ended and nothing is left to do
+/// (or a limit is reached), and checks the safety invariant.
+simulation_result run_simulation(const simulation_options& options);
+
+} // namespace boa::sim

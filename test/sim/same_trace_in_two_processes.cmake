@@ -1,0 +1,16 @@
+# Runs `boasim --seed SEED` in two processes and fails unless both print the same trace hash:
+# nothing a process draws for itself (pids, random prefixes, addresses) may reach the trace.
+foreach(run first second)
+  execute_process(COMMAND ${BOASIM} --seed ${SEED} OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "boasim --seed ${SEED} failed (${rc}):\n${out}")
+  endif()
+  string(REGEX MATCH "trace: [0-9]+ events, hash [0-9a-f]+" ${run} "${out}")
+  if(NOT ${run})
+    message(FATAL_ERROR "boasim printed no trace hash:\n${out}")
+  endif()
+endforeach()
+if(NOT first STREQUAL second)
+  message(FATAL_ERROR "seed ${SEED} gave two traces: '${first}' and '${second}'")
+endif()
+message(STATUS "seed ${SEED}: ${first}, twice")
