@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   std::optional<std::size_t> nodes;
   std::optional<std::size_t> jobs;
   std::string trace_file;
+  std::string planted_bug;
   app.add_option("--seed", seed, "the run's seed: every choice the run makes derives from it");
   app.add_option("--seeds", seeds, "run seeds A..B and list the failing ones")->excludes("--seed");
   app.add_option("--nodes", nodes, "nodes to simulate (default: from the seed)")
@@ -55,11 +56,17 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 100000));
   app.add_option("--trace", trace_file, "write the run's trace here, one event a line")
       ->excludes("--seeds");
+  app.add_option("--planted-bug", planted_bug,
+                 "run a deliberately broken node, to see the checkers catch it: early-accept "
+                 "(deliveries accepted before the step's next state is published)")
+      ->check(CLI::IsMember({"early-accept"}));
   CLI11_PARSE(app, argc, argv);
+  const bool early_accept = planted_bug == "early-accept";
   spdlog::set_level(spdlog::level::warn);
 
   if (seeds.empty()) {
     auto options = boa::sim::options_from_seed(seed, nodes, jobs);
+    options.planted_early_accept = early_accept;
     std::ofstream trace_text;
     if (!trace_file.empty()) {
       trace_text.open(trace_file);
@@ -82,12 +89,14 @@ int main(int argc, char** argv) {
   std::uint64_t failed = 0;
   for (auto s = first; s <= last; ++s) {
     auto options = boa::sim::options_from_seed(s, nodes, jobs);
+    options.planted_early_accept = early_accept;
     auto result = boa::sim::run_simulation(options);
     if (!result.passed()) {
       ++failed;
-      fmt::print("FAIL seed {}: {}\n  replay: boasim --seed {}{}{}\n", s, result.violations.front(),
-                 s, nodes ? fmt::format(" --nodes {}", *nodes) : "",
-                 jobs ? fmt::format(" --jobs {}", *jobs) : "");
+      fmt::print("FAIL seed {}: {}\n  replay: boasim --seed {}{}{}{}\n", s,
+                 result.violations.front(), s, nodes ? fmt::format(" --nodes {}", *nodes) : "",
+                 jobs ? fmt::format(" --jobs {}", *jobs) : "",
+                 early_accept ? " --planted-bug early-accept" : "");
     }
   }
   fmt::print("{} of {} seeds failed\n{}\n", failed, last - first + 1,

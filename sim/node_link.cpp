@@ -48,9 +48,12 @@ expected<std::uint64_t> node_link::subscribe(const std::string& address, const c
   auto* events = &trace_;
   return core_->subscribe(
       address, credit,
-      [consumer, events, node = node_, redeliveries = redeliveries_](boa::bus::delivery d) {
+      [consumer, events, node = node_, redeliveries = redeliveries_,
+       early = early_accepts_](boa::bus::delivery d) {
         if (d.message.delivery_count > 0)
           ++*redeliveries;
+        if (early)
+          early->push_back(d.tag);
         events->record({"deliver", node, d.message.address, d.message.body,
                         std::to_string(d.message.delivery_count)});
         caf::anon_send(consumer, actors::delivery_atom::value, std::move(d));
@@ -68,6 +71,19 @@ void node_link::settle(std::uint64_t tag, boa::bus::settlement how, const std::s
     return;
   trace_.record({"settle", node_, settlement_name(how), reason});
   core_->settle(tag, how, reason);
+}
+
+void node_link::flush_early_accepts() {
+  if (!early_accepts_)
+    return;
+  auto tags = std::move(*early_accepts_);
+  early_accepts_->clear();
+  if (cut_)
+    return;
+  for (auto tag : tags) {
+    trace_.record({"settle", node_, "accept", "on arrival (planted bug)"});
+    core_->settle(tag, boa::bus::settlement::accept);
+  }
 }
 
 void node_link::unsubscribe(std::uint64_t subscription) {

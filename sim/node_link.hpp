@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace boa::sim {
 
@@ -26,6 +27,14 @@ public:
   void settle(std::uint64_t tag, boa::bus::settlement how, const std::string& reason = {}) override;
   void unsubscribe(std::uint64_t subscription) override;
 
+  /// The planted bug of `simulation_options::planted_early_accept`: deliveries are accepted on
+  /// arrival (by `flush_early_accepts`, as the broker's callbacks must not call back into it),
+  /// and the node's own later settlement of them does nothing.
+  void accept_on_arrival() { early_accepts_ = std::make_shared<std::vector<std::uint64_t>>(); }
+  /// Accepts what arrived since the last call (with `accept_on_arrival`); call it outside the
+  /// broker's callbacks, e.g. after every scheduler step.
+  void flush_early_accepts();
+
   /// The node is gone: its session closes (unsettled deliveries go back to their queues) and
   /// whatever its actors still do on the bus is lost, as on a dead connection.
   void cut();
@@ -41,6 +50,8 @@ private:
   bool cut_ = false;
   /// Shared with the broker's delivery callbacks, which may outlive the link.
   std::shared_ptr<std::uint64_t> redeliveries_ = std::make_shared<std::uint64_t>(0);
+  /// Tags that arrived and are to be accepted at once (planted bug); null when off.
+  std::shared_ptr<std::vector<std::uint64_t>> early_accepts_;
   /// Ids for subscriptions made after the cut, far from the broker's own.
   std::uint64_t next_dead_subscription_ = std::uint64_t{1} << 62;
 };

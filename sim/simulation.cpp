@@ -43,8 +43,9 @@ std::string describe(const simulation_options& o) {
   auto crash = o.crash_node
                    ? fmt::format("node-{}@message-{}", *o.crash_node + 1, o.crash_after_messages)
                    : std::string("none");
-  return fmt::format("seed={} nodes={} jobs={} workers={} step-failures={}% crash={}", o.seed,
-                     o.nodes, o.jobs, o.workers, o.failure_percent, crash);
+  return fmt::format("seed={} nodes={} jobs={} workers={} step-failures={}% crash={}{}", o.seed,
+                     o.nodes, o.jobs, o.workers, o.failure_percent, crash,
+                     o.planted_early_accept ? " planted-bug=early-accept" : "");
 }
 
 namespace {
@@ -88,6 +89,8 @@ simulation_result run_simulation(const simulation_options& o) {
   for (std::size_t i = 0; i < o.nodes; ++i) {
     auto name = node_name(i);
     links.push_back(std::make_unique<node_link>(core, name, i + 1, events));
+    if (o.planted_early_accept)
+      links.back()->accept_on_arrival();
     runtime::node_options options;
     options.node_id = name;
     options.workers = o.workers;
@@ -126,6 +129,8 @@ simulation_result run_simulation(const simulation_options& o) {
       break;
     if (loop.step() == seeded_scheduler::outcome::idle)
       break;
+    for (auto& link : links)
+      link->flush_early_accepts();
   }
   r.virtual_ms = clock.elapsed_ms();
 

@@ -20,6 +20,10 @@ struct simulation_options {
   std::uint64_t crash_after_messages = 0;
   std::int64_t max_virtual_ms = 10 * 60 * 1000; ///< the run ends here if it has not settled
   std::uint64_t max_messages = 5'000'000;
+  /// A planted bug, to prove the checkers can fail: every node accepts each delivery as soon as
+  /// it arrives, before the step runs and the job's next state is published, so a crash in
+  /// between loses the job. Off in every real run.
+  bool planted_early_accept = false;
   /// Writes the trace as text here, one event a line (null: only its hash is kept).
   std::ostream* trace_text = nullptr;
 };

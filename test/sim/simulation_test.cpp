@@ -89,4 +89,23 @@ BOOST_AUTO_TEST_CASE(a_run_cut_short_reports_its_unended_jobs_as_lost) {
   BOOST_TEST(result.violations.front().find("never ended (lost)") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_node_that_accepts_before_publishing_is_caught_within_the_ci_seeds) {
+  // The planted bug: deliveries accepted on arrival. The seeds CI runs must catch it.
+  std::size_t caught = 0;
+  for (std::uint64_t seed = 1; seed <= 200; ++seed) {
+    auto options = options_from_seed(seed);
+    options.planted_early_accept = true;
+    auto result = run_simulation(options);
+    if (!result.passed()) {
+      ++caught;
+      BOOST_TEST(result.violations.front().find("never ended (lost)") != std::string::npos);
+    }
+  }
+  BOOST_TEST(caught > 0u);
+  // The same seeds pass without it (every_job_ends_exactly_once_on_a_fixed_seed_set and the
+  // boasim_seeds test): the checker fails for the bug, not for the seeds.
+  auto clean = run_simulation(options_from_seed(1));
+  BOOST_TEST(clean.passed());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
