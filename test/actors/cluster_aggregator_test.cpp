@@ -6,6 +6,7 @@
 #include "actors/messages.hpp"
 #include "protocol/envelope.hpp"
 #include "protocol/heartbeat.hpp"
+#include "test/support/heartbeats.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -25,6 +26,7 @@ using boa::actors::node_change;
 using boa::actors::node_status;
 using boa::protocol::heartbeat;
 using boa::protocol::running_job;
+using boa::test::beat;
 
 namespace {
 
@@ -135,18 +137,6 @@ private:
   std::vector<std::string> changes_;
   int published_ = 0;
 };
-
-heartbeat beat(std::string node, std::int64_t started_ms, std::int64_t seq,
-               std::vector<running_job> jobs = {}) {
-  heartbeat b;
-  b.node = std::move(node);
-  b.started_ms = started_ms;
-  b.sent_ms = started_ms + seq * 1000;
-  b.seq = seq;
-  b.interval_ms = 1000;
-  b.jobs = std::move(jobs);
-  return b;
-}
 
 } // namespace
 

@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "actors/cluster_view.hpp"
+#include "test/support/heartbeats.hpp"
 
 #include <string>
 #include <vector>
@@ -11,20 +12,9 @@ using boa::actors::cluster_view_options;
 using boa::actors::node_status;
 using boa::protocol::heartbeat;
 using boa::protocol::running_job;
+using boa::test::beat;
 
 namespace {
-
-heartbeat beat(std::string node, std::int64_t started_ms, std::int64_t seq,
-               std::vector<running_job> jobs = {}) {
-  heartbeat b;
-  b.node = std::move(node);
-  b.started_ms = started_ms;
-  b.sent_ms = started_ms + seq * 1000;
-  b.seq = seq;
-  b.interval_ms = 1000;
-  b.jobs = std::move(jobs);
-  return b;
-}
 
 std::vector<std::string> node_ids(const cluster_view& view, std::int64_t now_ms) {
   std::vector<std::string> out;
