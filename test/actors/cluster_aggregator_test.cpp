@@ -226,6 +226,7 @@ BOOST_AUTO_TEST_CASE(a_beat_that_does_not_decode_is_dead_lettered_with_the_reaso
     std::lock_guard lock{mutex};
     return !reasons.empty();
   }));
+  f.bus().core().unsubscribe(*sub); // before `reasons` and `mutex` go
   std::lock_guard lock{mutex};
   BOOST_TEST(reasons.size() == 1u);
   BOOST_TEST(reasons[0].starts_with("cannot decode heartbeat: heartbeat: "), reasons[0]);

@@ -13,10 +13,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// Every heartbeat published on the bus, decoded.
+/// Every heartbeat published on the bus, decoded. It unsubscribes when it goes: a node that
+/// stops later still publishes its last beat.
 class beat_collector {
 public:
-  explicit beat_collector(boa::bus::broker_core& core) {
+  explicit beat_collector(boa::bus::broker_core& core) : core_(core) {
     auto sub =
         core.subscribe(boa::protocol::addresses::heartbeat, 1u << 20, [this](boa::bus::delivery d) {
           auto beat = boa::protocol::parse_heartbeat(d.message.body);
@@ -28,7 +29,13 @@ public:
             ++undecodable_;
         });
     BOOST_TEST_REQUIRE(sub.has_value());
+    subscription_ = *sub;
   }
+  /// After this no callback runs: the broker calls them under the lock `unsubscribe` takes.
+  ~beat_collector() { core_.unsubscribe(subscription_); }
+  beat_collector(const beat_collector&) = delete;
+  beat_collector& operator=(const beat_collector&) = delete;
+
   std::vector<boa::protocol::heartbeat> beats() {
     std::lock_guard lock{mutex_};
     return beats_;
@@ -44,6 +51,8 @@ public:
   }
 
 private:
+  boa::bus::broker_core& core_;
+  std::uint64_t subscription_ = 0;
   std::mutex mutex_;
   std::vector<boa::protocol::heartbeat> beats_;
   std::vector<std::uint32_t> ttls_;
