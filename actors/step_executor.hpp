@@ -2,11 +2,18 @@
 
 #include "protocol/step_io.hpp"
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <unordered_map>
 
 namespace boa::actors {
+
+/// An attempt's outcome and how long after `run_timed` returned its worker is to answer with it.
+struct timed_outcome {
+  protocol::step_outcome outcome;
+  std::chrono::milliseconds after{0};
+};
 
 /// The step-execution seam: runs one attempt of one step. `run` may block the calling worker
 /// thread until the attempt ends (it is called from a step worker, never from a job actor) and must
@@ -15,6 +22,12 @@ class step_executor {
 public:
   virtual ~step_executor() = default;
   virtual protocol::step_outcome run(const protocol::step_request& request) = 0;
+  /// Runs the attempt and says how long its worker is to hold the outcome back. Real executors
+  /// spend the attempt's time inside `run` and answer at once (the default). An executor that only
+  /// models time (the simulator's) returns at once with the duration the attempt would take, and
+  /// the worker answers after that long on the actor system's clock: virtual time under a test
+  /// coordinator, so steps take time without blocking anything.
+  virtual timed_outcome run_timed(const protocol::step_request& request) { return {run(request)}; }
   /// False for kinds that finish at once without waiting on anything (noop, set, fail): the job
   /// actor runs those itself instead of handing them to a worker thread.
   virtual bool may_block(const protocol::run_spec&) const { return true; }
@@ -36,6 +49,12 @@ public:
       return protocol::step_outcome::failure("no executor for step kind '" + request.run.kind +
                                              "'");
     return i->second->run(request);
+  }
+  timed_outcome run_timed(const protocol::step_request& request) override {
+    auto i = by_kind_.find(request.run.kind);
+    if (i == by_kind_.end())
+      return {run(request)};
+    return i->second->run_timed(request);
   }
   bool may_block(const protocol::run_spec& run) const override {
     auto i = by_kind_.find(run.kind);

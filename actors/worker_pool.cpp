@@ -14,11 +14,29 @@ namespace boa::actors {
 
 namespace {
 
-caf::behavior step_worker(caf::event_based_actor* self, step_executor_ptr executor) {
+/// Said by a worker to itself when a modelled attempt's time is up (`timed_outcome::after`).
+using attempt_done_atom = caf::atom_constant<caf::atom("attemptdon")>;
+
+struct worker_state {
+  /// The request being answered later; a worker runs one attempt at a time.
+  caf::response_promise pending;
+  static inline const char* name = "boa.step_worker";
+};
+
+caf::behavior step_worker(caf::stateful_actor<worker_state>* self, step_executor_ptr executor) {
   auto name = "worker-" + std::to_string(self->id());
   return {
-      [executor, name](run_step_atom, const protocol::step_request& request) {
-        return caf::make_message(executor->run(request), name);
+      [self, executor, name](run_step_atom, const protocol::step_request& request)
+          -> caf::result<protocol::step_outcome, std::string> {
+        auto timed = executor->run_timed(request);
+        if (timed.after.count() <= 0)
+          return {std::move(timed.outcome), name};
+        self->state.pending = self->make_response_promise();
+        self->delayed_send(self, timed.after, attempt_done_atom::value, std::move(timed.outcome));
+        return self->state.pending;
+      },
+      [self, name](attempt_done_atom, protocol::step_outcome& outcome) {
+        self->state.pending.deliver(std::move(outcome), name);
       },
   };
 }

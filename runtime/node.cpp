@@ -81,7 +81,8 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& system, bus::bus&
       return claims.error();
     n->claim_store_ = std::move(*claims);
   }
-  n->claims_ = std::make_unique<actors::delivery_claims>(n->claim_store_.get());
+  n->claims_ = options.claims ? std::move(options.claims)
+                              : std::make_shared<actors::delivery_claims>(n->claim_store_.get());
   n->system_ = &system;
   n->repository_ = std::move(options.repository);
   auto seed = options.job_id_seed;

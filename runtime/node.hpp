@@ -85,6 +85,11 @@ struct node_options {
   /// (their work may block). Off only with executors that never block, as in the simulator, where
   /// one scheduler must run every actor.
   bool detach_blocking_actors = true;
+  /// The claims the node keeps of the job states it ran (actors/delivery_claims.hpp), owned by the
+  /// caller so that they outlive the node: a node started again with the same claims behaves as
+  /// one restarted on the same data directory. Null: the node's own, in its claim store when it
+  /// has a data directory, else in memory.
+  std::shared_ptr<actors::delivery_claims> claims;
 };
 
 /// One node's actors composed over a bus: worker pool, job dispatcher, job store and folders, the
@@ -126,7 +131,7 @@ private:
   std::unique_ptr<actors::job_recorder> recorder_; ///< declared after store_: destroyed first
   std::unique_ptr<storage::job_folders> folders_;
   std::unique_ptr<storage::claim_store> claim_store_;
-  std::unique_ptr<actors::delivery_claims> claims_; ///< declared after claim_store_
+  std::shared_ptr<actors::delivery_claims> claims_; ///< declared after claim_store_
   std::shared_ptr<storage::workflow_repository> repository_;
   std::unique_ptr<protocol::job_id_generator> job_ids_;
   std::unique_ptr<actors::message_id_suffixes> message_ids_;

@@ -14,12 +14,18 @@ namespace {
 
 void report(const boa::sim::simulation_options& o, const boa::sim::simulation_result& r) {
   fmt::print("options: {}\n", boa::sim::describe(o));
+  for (const auto& f : o.faults.faults)
+    fmt::print("fault: {}\n", boa::sim::describe(f));
   fmt::print("jobs: {} started, {} finished, {} failed, {} duplicate ends\n", r.jobs_started,
              r.jobs_finished, r.jobs_failed, r.duplicate_ends);
-  fmt::print("steps: {} attempts, {} failed; redeliveries: {}; crash: {}\n", r.step_attempts,
-             r.step_failures, r.redeliveries, r.crashed ? "injected" : "none");
-  fmt::print("scheduler: {} messages, {} timers; virtual {} ms, wall {:.1f} ms\n", r.messages,
-             r.timers, r.virtual_ms, r.wall_ms);
+  fmt::print("steps: {} attempts, {} failed ({} timed out); redeliveries: {}\n", r.step_attempts,
+             r.step_failures, r.step_timeouts, r.redeliveries);
+  fmt::print("faults: {} injected, {} skipped, {} restarts; last healed at {} ms\n",
+             r.faults_injected, r.faults_skipped, r.restarts, r.healed_ms);
+  fmt::print("scheduler: {} messages, {} timers; virtual {} ms, wall {:.1f} ms ({:.0f}x real "
+             "time)\n",
+             r.messages, r.timers, r.virtual_ms, r.wall_ms,
+             r.wall_ms > 0 ? static_cast<double>(r.virtual_ms) / r.wall_ms : 0.0);
   fmt::print("trace: {} events, hash {:016x}\n", r.trace_events, r.trace_hash);
   for (const auto& v : r.violations)
     fmt::print("violation: {}\n", v);
@@ -48,12 +54,19 @@ int main(int argc, char** argv) {
   std::optional<std::size_t> jobs;
   std::string trace_file;
   std::string planted_bug;
+  std::string faults = "mixed";
   app.add_option("--seed", seed, "the run's seed: every choice the run makes derives from it");
   app.add_option("--seeds", seeds, "run seeds A..B and list the failing ones")->excludes("--seed");
   app.add_option("--nodes", nodes, "nodes to simulate (default: from the seed)")
       ->check(CLI::Range(1, 64));
   app.add_option("--jobs", jobs, "jobs to run (default: from the seed)")
       ->check(CLI::Range(0, 100000));
+  app.add_option(
+         "--faults", faults,
+         "the faults to inject: none, crash (nodes die, some come back), network (hangs, "
+         "partitions, duplicate deliveries, delays), broker (broker restarts), chaos (all), "
+         "mixed (each seed picks one; the default)")
+      ->check(CLI::IsMember({"none", "crash", "network", "broker", "chaos", "mixed"}));
   app.add_option("--trace", trace_file, "write the run's trace here, one event a line")
       ->excludes("--seeds");
   app.add_option("--planted-bug", planted_bug,
@@ -62,10 +75,12 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"early-accept"}));
   CLI11_PARSE(app, argc, argv);
   const bool early_accept = planted_bug == "early-accept";
+  bool known = true;
+  const auto profile = boa::sim::parse_fault_profile(faults, known);
   spdlog::set_level(spdlog::level::warn);
 
   if (seeds.empty()) {
-    auto options = boa::sim::options_from_seed(seed, nodes, jobs);
+    auto options = boa::sim::options_from_seed(seed, nodes, jobs, profile);
     options.planted_early_accept = early_accept;
     std::ofstream trace_text;
     if (!trace_file.empty()) {
@@ -88,14 +103,15 @@ int main(int argc, char** argv) {
   }
   std::uint64_t failed = 0;
   for (auto s = first; s <= last; ++s) {
-    auto options = boa::sim::options_from_seed(s, nodes, jobs);
+    auto options = boa::sim::options_from_seed(s, nodes, jobs, profile);
     options.planted_early_accept = early_accept;
     auto result = boa::sim::run_simulation(options);
     if (!result.passed()) {
       ++failed;
-      fmt::print("FAIL seed {}: {}\n  replay: boasim --seed {}{}{}{}\n", s,
+      fmt::print("FAIL seed {}: {}\n  replay: boasim --seed {}{}{}{}{}\n", s,
                  result.violations.front(), s, nodes ? fmt::format(" --nodes {}", *nodes) : "",
                  jobs ? fmt::format(" --jobs {}", *jobs) : "",
+                 profile ? fmt::format(" --faults {}", faults) : "",
                  early_accept ? " --planted-bug early-accept" : "");
     }
   }

@@ -1,6 +1,7 @@
 #include "sim/seeded_scheduler.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 namespace boa::sim {
 
@@ -8,7 +9,13 @@ seeded_scheduler::seeded_scheduler(caf::scheduler::test_coordinator& coordinator
                                    std::uint64_t seed)
     : coordinator_(coordinator), random_(seed) {}
 
-seeded_scheduler::outcome seeded_scheduler::step() {
+std::int64_t seeded_scheduler::now_ms() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             coordinator_.clock().current_time.time_since_epoch())
+      .count();
+}
+
+seeded_scheduler::outcome seeded_scheduler::step(std::optional<std::int64_t> wake_at_ms) {
   auto& jobs = coordinator_.jobs;
   if (!jobs.empty()) {
     auto pick = static_cast<std::size_t>(random_() % jobs.size());
@@ -18,6 +25,15 @@ seeded_scheduler::outcome seeded_scheduler::step() {
     coordinator_.run_once();
     ++messages_;
     return outcome::ran;
+  }
+  if (wake_at_ms) {
+    auto& clock = coordinator_.clock();
+    auto wake = caf::actor_clock::time_point{std::chrono::milliseconds(*wake_at_ms)};
+    if (clock.schedule().empty() || wake < clock.schedule().begin()->first) {
+      if (wake > clock.current_time)
+        clock.current_time = wake;
+      return outcome::woke;
+    }
   }
   if (coordinator_.trigger_timeout()) {
     ++timers_;

@@ -3,6 +3,7 @@
 #include <caf/scheduler/test_coordinator.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <random>
 
 namespace boa::sim {
@@ -16,11 +17,17 @@ public:
     ran,   ///< one actor handled one message
     timer, ///< nothing was ready: the clock jumped to the next timer and fired it
     idle,  ///< nothing ready and no timer pending: the run is quiescent
+    woke,  ///< nothing was ready and no timer came first: the clock moved to the wake-up time
   };
 
   seeded_scheduler(caf::scheduler::test_coordinator& coordinator, std::uint64_t seed);
 
-  outcome step();
+  /// Runs one ready actor's next message, or else fires the next timer. With `wake_at_ms`
+  /// (virtual ms, as `now_ms`), a wake-up due before any timer moves the clock there instead:
+  /// the caller has something of its own to do at that time (a fault, a job to start).
+  outcome step(std::optional<std::int64_t> wake_at_ms = std::nullopt);
+  /// Virtual milliseconds since the run began.
+  std::int64_t now_ms() const;
   std::uint64_t messages() const { return messages_; }
   std::uint64_t timers() const { return timers_; }
 

@@ -15,6 +15,14 @@ public:
   simulated_executor(std::uint64_t seed, unsigned failure_percent);
 
   protocol::step_outcome run(const protocol::step_request& request) override;
+  /// The attempt's outcome, and its duration in virtual time: drawn like the outcome from the
+  /// attempt's identity, up to `max_step_ms` (one attempt in twenty up to ten times that: a slow
+  /// one). An attempt longer than its step's timeout fails as timed out when the timeout is up.
+  actors::timed_outcome run_timed(const protocol::step_request& request) override;
+
+  /// Attempts take 1 to `ms` virtual milliseconds (0, the default: no time at all).
+  void set_max_step_ms(std::int64_t ms) { max_step_ms_ = ms; }
+  std::uint64_t timeouts() const { return timeouts_; }
 
   std::uint64_t attempts() const { return attempts_; }
   std::uint64_t failures() const { return failures_; }
@@ -24,6 +32,8 @@ private:
   unsigned failure_percent_;
   std::uint64_t attempts_ = 0; ///< one scheduler thread runs every worker: no lock needed
   std::uint64_t failures_ = 0;
+  std::uint64_t timeouts_ = 0;
+  std::int64_t max_step_ms_ = 0;
 };
 
 } // namespace boa::sim

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "sim/fault_plan.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <ostream>
@@ -15,10 +17,14 @@ struct simulation_options {
   std::size_t jobs = 20;
   std::size_t workers = 2;       ///< step workers per node
   unsigned failure_percent = 10; ///< of step attempts
-  /// Crash one node (index) once the scheduler has run this many messages; none when empty.
-  std::optional<std::size_t> crash_node;
-  std::uint64_t crash_after_messages = 0;
-  std::int64_t max_virtual_ms = 10 * 60 * 1000; ///< the run ends here if it has not settled
+  /// Attempts take 1 to this many virtual ms (a few up to ten times more).
+  std::int64_t max_step_ms = 100;
+  /// The faults the run injects, and when (sim/fault_plan.hpp).
+  fault_plan faults;
+  /// Once the last fault healed, every job must end within this much virtual time (liveness):
+  /// the run stops then, and a job still running is reported.
+  std::int64_t liveness_bound_ms = 120 * 1000;
+  std::int64_t max_virtual_ms = 60 * 60 * 1000; ///< the run ends here whatever else happens
   std::uint64_t max_messages = 5'000'000;
   /// A planted bug, to prove the checkers can fail: every node accepts each delivery as soon as
   /// it arrives, before the step runs and the job's next state is published, so a crash in
@@ -28,9 +34,10 @@ struct simulation_options {
   std::ostream* trace_text = nullptr;
 };
 
-/// The options of `seed`; `nodes` and `jobs` override what the seed would choose.
+/// The options of `seed`; `nodes`, `jobs` and `profile` override what the seed would choose.
 simulation_options options_from_seed(std::uint64_t seed, std::optional<std::size_t> nodes = {},
-                                     std::optional<std::size_t> jobs = {});
+                                     std::optional<std::size_t> jobs = {},
+                                     std::optional<fault_profile> profile = {});
 
 /// Options as `key=value` pairs, one line, for the start of a run's report.
 std::string describe(const simulation_options& options);
@@ -42,12 +49,16 @@ struct simulation_result {
   std::uint64_t timers = 0;   ///< timers it fired
   std::uint64_t step_attempts = 0;
   std::uint64_t step_failures = 0;
+  std::uint64_t step_timeouts = 0;
   std::size_t jobs_started = 0;
   std::size_t jobs_finished = 0;
   std::size_t jobs_failed = 0;
-  std::size_t duplicate_ends = 0; ///< extra archived copies of an end (at-least-once)
-  std::uint64_t redeliveries = 0; ///< deliveries of messages delivered before
-  bool crashed = false;           ///< the planned crash happened
+  std::size_t duplicate_ends = 0;  ///< extra archived copies of an end (at-least-once)
+  std::uint64_t redeliveries = 0;  ///< deliveries of messages delivered before
+  std::size_t faults_injected = 0; ///< faults of the plan that began
+  std::size_t faults_skipped = 0;  ///< that could not (a crash of a node already down)
+  std::size_t restarts = 0;        ///< crashed nodes started again
+  std::int64_t healed_ms = 0;      ///< virtual time when the last fault healed (0: none)
   std::int64_t virtual_ms = 0;
   double wall_ms = 0;
   std::vector<std::string> violations;

@@ -1,0 +1,95 @@
+#include "sim/simulated_cluster.hpp"
+
+#include "sim/seed.hpp"
+
+namespace boa::sim {
+
+simulated_cluster::simulated_cluster(caf::actor_system& system,
+                                     std::shared_ptr<bus::broker_core> core,
+                                     const virtual_clock& clock, actors::step_executor_ptr executor,
+                                     trace& events, settings s)
+    : system_(system), core_(std::move(core)), clock_(clock), executor_(std::move(executor)),
+      trace_(events), settings_(s) {}
+
+simulated_cluster::~simulated_cluster() = default;
+
+expected<void> simulated_cluster::start(std::size_t count) {
+  nodes_.resize(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    nodes_[i].claims = std::make_shared<actors::delivery_claims>();
+    if (auto started = launch(i); !started)
+      return started;
+  }
+  return {};
+}
+
+expected<void> simulated_cluster::launch(std::size_t index) {
+  auto& m = nodes_[index];
+  auto name = name_of(index);
+  // Each incarnation draws its own ids, as a restarted process does from the operating system:
+  // message ids of two incarnations must never meet.
+  auto incarnation = name + "/" + std::to_string(m.incarnation);
+  m.link = std::make_unique<node_link>(core_, name, next_session_++, trace_);
+  if (settings_.planted_early_accept)
+    m.link->accept_on_arrival();
+  runtime::node_options options;
+  options.node_id = name;
+  options.workers = settings_.workers;
+  // Incarnation 0 keeps the derivation the first runs had, so their traces stay comparable.
+  auto ids = m.incarnation == 0 ? name : incarnation;
+  options.job_id_seed = derive(settings_.seed, "job-ids/" + ids) | 1; // 0 would mean "from the OS"
+  options.message_id_prefix = derive(settings_.seed, "message-ids/" + ids) | 1;
+  options.clock = &clock_;
+  options.detach_blocking_actors = false;
+  options.claims = m.claims;
+  auto n = runtime::node::start(system_, *m.link, executor_, std::move(options));
+  if (!n)
+    return error{errc::internal, name + " did not start: " + n.error().message};
+  m.node = std::move(*n);
+  return {};
+}
+
+bool simulated_cluster::crash(std::size_t index) {
+  auto& m = nodes_[index];
+  if (!m.node)
+    return false;
+  m.link->cut();
+  m.node->stop();
+  dead_redeliveries_ += m.link->redeliveries();
+  dead_nodes_.push_back(std::move(m.node));
+  dead_links_.push_back(std::move(m.link));
+  return true;
+}
+
+expected<bool> simulated_cluster::restart(std::size_t index) {
+  auto& m = nodes_[index];
+  if (m.node)
+    return false;
+  ++m.incarnation;
+  trace_.record({"restart", name_of(index), std::to_string(m.incarnation)});
+  if (auto started = launch(index); !started)
+    return started.error();
+  return true;
+}
+
+void simulated_cluster::stop_all() {
+  for (auto& m : nodes_)
+    if (m.node)
+      m.node->stop();
+}
+
+void simulated_cluster::flush_early_accepts() {
+  for (auto& m : nodes_)
+    if (m.link)
+      m.link->flush_early_accepts();
+}
+
+std::uint64_t simulated_cluster::redeliveries() const {
+  auto total = dead_redeliveries_;
+  for (const auto& m : nodes_)
+    if (m.link)
+      total += m.link->redeliveries();
+  return total;
+}
+
+} // namespace boa::sim
