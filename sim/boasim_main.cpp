@@ -1,14 +1,17 @@
 // boasim: runs the real actors of several nodes under one seed and checks that no job is lost.
+#include "sim/shrink.hpp"
 #include "sim/simulation.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdint>
 #include <fstream>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -46,42 +49,98 @@ bool parse_range(const std::string& text, std::uint64_t& first, std::uint64_t& l
 
 } // namespace
 
+/// What the command line fixes of every run; the rest comes from each run's seed.
+struct run_flags {
+  std::optional<std::size_t> nodes;
+  std::optional<std::size_t> jobs;
+  std::string faults = "mixed";
+  std::optional<std::int64_t> virtual_time_ms;
+  std::optional<std::vector<std::size_t>> keep_faults;
+  std::string planted_bug;
+
+  boa::sim::simulation_options options(std::uint64_t seed) const {
+    bool known = true;
+    auto o = boa::sim::options_from_seed(
+        seed, nodes, jobs, boa::sim::parse_fault_profile(faults, known), virtual_time_ms);
+    o.planted_early_accept = planted_bug == "early-accept";
+    return o;
+  }
+
+  /// The command that replays `o` (seed `seed`), keeping `kept` of the seed's faults if given.
+  std::string replay(std::uint64_t seed, const boa::sim::simulation_options& o,
+                     const std::optional<std::vector<std::size_t>>& kept) const {
+    auto command = fmt::format("boasim --seed {}", seed);
+    if (nodes)
+      command += fmt::format(" --nodes {}", *nodes);
+    if (jobs || o.jobs != options(seed).jobs)
+      command += fmt::format(" --jobs {}", o.jobs);
+    const bool no_faults = kept && kept->empty();
+    if (no_faults)
+      command += " --faults none";
+    else if (faults != "mixed")
+      command += " --faults " + faults;
+    if (virtual_time_ms)
+      command += fmt::format(" --virtual-time {}", *virtual_time_ms);
+    if (kept && !no_faults)
+      command += fmt::format(" --keep-faults {}", fmt::join(*kept, ","));
+    if (!planted_bug.empty())
+      command += " --planted-bug " + planted_bug;
+    return command;
+  }
+};
+
 int main(int argc, char** argv) {
   CLI::App app{"boasim: the deterministic simulator of a boa cluster"};
   std::uint64_t seed = 1;
   std::string seeds;
-  std::optional<std::size_t> nodes;
-  std::optional<std::size_t> jobs;
+  run_flags flags;
   std::string trace_file;
-  std::string planted_bug;
-  std::string faults = "mixed";
+  bool shrink = false;
+  std::vector<std::size_t> keep_faults;
   app.add_option("--seed", seed, "the run's seed: every choice the run makes derives from it");
   app.add_option("--seeds", seeds, "run seeds A..B and list the failing ones")->excludes("--seed");
-  app.add_option("--nodes", nodes, "nodes to simulate (default: from the seed)")
+  app.add_option("--nodes", flags.nodes, "nodes to simulate (default: from the seed)")
       ->check(CLI::Range(1, 64));
-  app.add_option("--jobs", jobs, "jobs to run (default: from the seed)")
+  app.add_option("--jobs", flags.jobs, "jobs to run (default: from the seed)")
       ->check(CLI::Range(0, 100000));
   app.add_option(
-         "--faults", faults,
+         "--faults", flags.faults,
          "the faults to inject: none, crash (nodes die, some come back), network (hangs, "
          "partitions, duplicate deliveries, delays), broker (broker restarts), chaos (all), "
          "mixed (each seed picks one; the default)")
       ->check(CLI::IsMember({"none", "crash", "network", "broker", "chaos", "mixed"}));
+  app.add_option("--virtual-time", flags.virtual_time_ms,
+                 "virtual milliseconds the faults fall in (default: about as long as the seed's "
+                 "jobs take)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{24} * 3600 * 1000));
+  app.add_option("--keep-faults", keep_faults,
+                 "keep only these faults of the seed's plan, by their order in it from 0 (as "
+                 "--shrink prints)")
+      ->delimiter(',')
+      ->excludes("--seeds");
+  app.add_flag("--shrink", shrink,
+               "if the run fails, drop faults and jobs while it still fails and print the "
+               "smallest run found, with the command that replays it")
+      ->excludes("--seeds");
   app.add_option("--trace", trace_file, "write the run's trace here, one event a line")
       ->excludes("--seeds");
-  app.add_option("--planted-bug", planted_bug,
+  app.add_option("--planted-bug", flags.planted_bug,
                  "run a deliberately broken node, to see the checkers catch it: early-accept "
                  "(deliveries accepted before the step's next state is published)")
       ->check(CLI::IsMember({"early-accept"}));
   CLI11_PARSE(app, argc, argv);
-  const bool early_accept = planted_bug == "early-accept";
-  bool known = true;
-  const auto profile = boa::sim::parse_fault_profile(faults, known);
   spdlog::set_level(spdlog::level::warn);
+  if (!app.get_option("--keep-faults")->empty())
+    flags.keep_faults = keep_faults;
 
   if (seeds.empty()) {
-    auto options = boa::sim::options_from_seed(seed, nodes, jobs, profile);
-    options.planted_early_accept = early_accept;
+    auto options = flags.options(seed);
+    if (flags.keep_faults && !boa::sim::keep_faults(options, *flags.keep_faults)) {
+      fmt::print(stderr, "boasim: --keep-faults: the seed's plan has {} faults (0 to {})\n",
+                 options.faults.faults.size(),
+                 static_cast<std::int64_t>(options.faults.faults.size()) - 1);
+      return 2;
+    }
     std::ofstream trace_text;
     if (!trace_file.empty()) {
       trace_text.open(trace_file);
@@ -93,7 +152,19 @@ int main(int argc, char** argv) {
     }
     auto result = boa::sim::run_simulation(options);
     report(options, result);
-    return result.passed() ? 0 : 1;
+    if (result.passed() || !shrink)
+      return result.passed() ? 0 : 1;
+    fmt::print("\nshrinking...\n");
+    auto smallest = boa::sim::shrink(options);
+    std::optional<std::vector<std::size_t>> kept = smallest.kept_faults;
+    if (flags.keep_faults) { // indices of the kept list, back to the seed's plan
+      for (auto& k : *kept)
+        k = (*flags.keep_faults)[k];
+    }
+    fmt::print("smallest failing run ({} runs tried):\n", smallest.runs);
+    report(smallest.options, smallest.result);
+    fmt::print("replay: {}\n", flags.replay(seed, smallest.options, kept));
+    return 1;
   }
   std::uint64_t first = 0;
   std::uint64_t last = 0;
@@ -103,16 +174,12 @@ int main(int argc, char** argv) {
   }
   std::uint64_t failed = 0;
   for (auto s = first; s <= last; ++s) {
-    auto options = boa::sim::options_from_seed(s, nodes, jobs, profile);
-    options.planted_early_accept = early_accept;
+    auto options = flags.options(s);
     auto result = boa::sim::run_simulation(options);
     if (!result.passed()) {
       ++failed;
-      fmt::print("FAIL seed {}: {}\n  replay: boasim --seed {}{}{}{}{}\n", s,
-                 result.violations.front(), s, nodes ? fmt::format(" --nodes {}", *nodes) : "",
-                 jobs ? fmt::format(" --jobs {}", *jobs) : "",
-                 profile ? fmt::format(" --faults {}", faults) : "",
-                 early_accept ? " --planted-bug early-accept" : "");
+      fmt::print("FAIL seed {}: {}\n  replay: {}\n", s, result.violations.front(),
+                 flags.replay(s, options, std::nullopt));
     }
   }
   fmt::print("{} of {} seeds failed\n{}\n", failed, last - first + 1,

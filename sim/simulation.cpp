@@ -24,28 +24,34 @@ namespace boa::sim {
 
 simulation_options options_from_seed(std::uint64_t seed, std::optional<std::size_t> nodes,
                                      std::optional<std::size_t> jobs,
-                                     std::optional<fault_profile> profile) {
+                                     std::optional<fault_profile> profile,
+                                     std::optional<std::int64_t> virtual_time_ms) {
   simulation_options o;
   o.seed = seed;
   o.nodes = nodes ? *nodes : 1 + derive(seed, "nodes") % 5;
-  o.jobs = jobs ? *jobs : 5 + derive(seed, "jobs") % 26;
+  const std::size_t seed_jobs = 5 + derive(seed, "jobs") % 26;
+  o.jobs = jobs ? *jobs : seed_jobs;
   o.workers = 1 + derive(seed, "workers") % 3;
   o.failure_percent = static_cast<unsigned>(derive(seed, "failures") % 31);
   o.max_step_ms = 10 + static_cast<std::int64_t>(derive(seed, "step-ms") % 491);
-  // Faults fall while the work is under way: within about the time the jobs would take without
-  // any (some six attempts a job, shared by every worker of the cluster).
+  // Faults fall while the work is under way: within about the time the seed's own jobs would
+  // take without any (some six attempts a job, shared by every worker of the cluster). Not the
+  // time of `jobs`, so that fewer jobs (as when a run is shrunk) keep the same faults.
   auto workers = static_cast<std::int64_t>(o.nodes * o.workers);
-  auto busy_ms = static_cast<std::int64_t>(o.jobs) * 6 * o.max_step_ms / 2 / workers;
+  auto busy_ms = static_cast<std::int64_t>(seed_jobs) * 6 * o.max_step_ms / 2 / workers;
+  o.virtual_time_ms = virtual_time_ms ? *virtual_time_ms : 1000 + busy_ms;
   o.faults = plan_faults(seed, profile ? *profile : profile_from_seed(seed, o.nodes), o.nodes,
-                         1000 + busy_ms);
+                         o.virtual_time_ms);
   return o;
 }
 
 std::string describe(const simulation_options& o) {
   return fmt::format(
-      "seed={} nodes={} jobs={} workers={} step-failures={}% step-ms<={} faults={} ({}){}", o.seed,
-      o.nodes, o.jobs, o.workers, o.failure_percent, o.max_step_ms, to_string(o.faults.profile),
-      o.faults.faults.size(), o.planted_early_accept ? " planted-bug=early-accept" : "");
+      "seed={} nodes={} jobs={} workers={} step-failures={}% step-ms<={} virtual-time={} ms "
+      "faults={} ({}){}",
+      o.seed, o.nodes, o.jobs, o.workers, o.failure_percent, o.max_step_ms, o.virtual_time_ms,
+      to_string(o.faults.profile), o.faults.faults.size(),
+      o.planted_early_accept ? " planted-bug=early-accept" : "");
 }
 
 namespace {

@@ -19,6 +19,8 @@ struct simulation_options {
   unsigned failure_percent = 10; ///< of step attempts
   /// Attempts take 1 to this many virtual ms (a few up to ten times more).
   std::int64_t max_step_ms = 100;
+  /// The span of virtual time the faults fall in.
+  std::int64_t virtual_time_ms = 10000;
   /// The faults the run injects, and when (sim/fault_plan.hpp).
   fault_plan faults;
   /// Once the last fault healed, every job must end within this much virtual time (liveness):
@@ -34,10 +36,12 @@ struct simulation_options {
   std::ostream* trace_text = nullptr;
 };
 
-/// The options of `seed`; `nodes`, `jobs` and `profile` override what the seed would choose.
+/// The options of `seed`; `nodes`, `jobs`, `profile` and `virtual_time_ms` override what the
+/// seed would choose.
 simulation_options options_from_seed(std::uint64_t seed, std::optional<std::size_t> nodes = {},
                                      std::optional<std::size_t> jobs = {},
-                                     std::optional<fault_profile> profile = {});
+                                     std::optional<fault_profile> profile = {},
+                                     std::optional<std::int64_t> virtual_time_ms = {});
 
 /// Options as `key=value` pairs, one line, for the start of a run's report.
 std::string describe(const simulation_options& options);

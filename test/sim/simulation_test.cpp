@@ -1,6 +1,7 @@
 #define BOOST_TEST_MODULE simulation
 #include <boost/test/unit_test.hpp>
 
+#include "sim/shrink.hpp"
 #include "sim/simulation.hpp"
 
 #include <spdlog/spdlog.h>
@@ -111,6 +112,35 @@ BOOST_AUTO_TEST_CASE(a_node_that_accepts_before_publishing_is_caught_within_the_
   // boasim_seeds test): the checker fails for the bug, not for the seeds.
   auto clean = run_simulation(options_from_seed(1));
   BOOST_TEST(clean.passed());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(shrinking)
+
+BOOST_AUTO_TEST_CASE(a_failing_run_shrinks_to_a_smaller_one_that_still_fails_and_replays) {
+  auto options = options_from_seed(3, 3, 12, boa::sim::fault_profile::crash);
+  options.planted_early_accept = true;
+  auto original = run_simulation(options);
+  BOOST_REQUIRE(!original.passed());
+  auto smallest = boa::sim::shrink(options);
+  BOOST_TEST(!smallest.result.passed());
+  BOOST_TEST(smallest.options.jobs < options.jobs);
+  BOOST_TEST(smallest.options.faults.faults.size() <= options.faults.faults.size());
+  BOOST_TEST(smallest.kept_faults.size() == smallest.options.faults.faults.size());
+  // What the shrinker reports replays: the seed's options cut down the same way.
+  auto replay = options_from_seed(3, 3, smallest.options.jobs, boa::sim::fault_profile::crash);
+  replay.planted_early_accept = true;
+  BOOST_REQUIRE(boa::sim::keep_faults(replay, smallest.kept_faults));
+  BOOST_TEST(run_simulation(replay).trace_hash == smallest.result.trace_hash);
+}
+
+BOOST_AUTO_TEST_CASE(a_passing_run_is_left_as_it_is) {
+  auto options = options_from_seed(4, 2, 6);
+  auto shrunk = boa::sim::shrink(options);
+  BOOST_TEST(shrunk.result.passed());
+  BOOST_TEST(shrunk.runs == 1u);
+  BOOST_TEST(shrunk.options.jobs == 6u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
