@@ -49,6 +49,18 @@ const char* to_string(link_direction d) {
   return "both";
 }
 
+link_counters& operator+=(link_counters& sum, const link_counters& more) {
+  sum.held += more.held;
+  sum.dropped_deliveries += more.dropped_deliveries;
+  sum.dropped_settlements += more.dropped_settlements;
+  sum.failed_publishes += more.failed_publishes;
+  sum.duplicated += more.duplicated;
+  sum.delayed += more.delayed;
+  sum.sessions_lost += more.sessions_lost;
+  sum.reconnects += more.reconnects;
+  return sum;
+}
+
 struct node_link::state : std::enable_shared_from_this<node_link::state> {
   /// A subscription as the actors know it; `core_id` is its subscription on the current session
   /// (0 while there is none: not yet made, or the session was lost).

@@ -35,6 +35,9 @@ struct link_counters {
   std::uint64_t reconnects = 0;
 };
 
+/// Adds `more` to `sum` (a run's totals over its links).
+link_counters& operator+=(link_counters& sum, const link_counters& more);
+
 /// One simulated node's connection to the shared broker core: the bus its actors see. Its
 /// subscriptions form one broker session, so a crash closes them all at once and the broker
 /// releases every delivery the node held unsettled. Every publish, delivery and settlement is

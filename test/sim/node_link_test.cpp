@@ -375,6 +375,12 @@ BOOST_AUTO_TEST_CASE(a_broker_restart_keeps_durable_queues_and_every_link_reconn
   BOOST_TEST(got->deliveries[1].message.delivery_count == 1u);
   BOOST_TEST(other_got->bodies() == (strings{"news"}));
   BOOST_TEST(link().counters().reconnects == 1u);
+  boa::sim::link_counters total;
+  for (auto& l : links)
+    total += l->counters();
+  BOOST_TEST(total.reconnects == 2u);
+  BOOST_TEST(total.sessions_lost == 2u);
+  BOOST_TEST(total.failed_publishes == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(the_same_faults_give_the_same_trace) {
