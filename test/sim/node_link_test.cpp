@@ -383,6 +383,37 @@ BOOST_AUTO_TEST_CASE(a_broker_restart_keeps_durable_queues_and_every_link_reconn
   BOOST_TEST(total.failed_publishes == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(a_hung_node_reconnects_to_a_restarted_broker_only_when_it_thaws) {
+  subscribe(link(), "queue:work", 10, actor);
+  link().freeze();
+  boa::sim::restart_broker(*core, links, events, true);
+  BOOST_TEST(!link().connected());
+  BOOST_TEST(other().connected());
+  publish("queue:work", "a");
+  run();
+  BOOST_TEST(got->deliveries.empty());
+  BOOST_TEST(core->stats("queue:work").consumers == 0u);
+  link().thaw();
+  run();
+  BOOST_TEST(link().connected());
+  BOOST_TEST(got->bodies() == (strings{"a"}));
+}
+
+BOOST_AUTO_TEST_CASE(an_unsubscribe_held_by_a_partition_stops_deliveries_at_once) {
+  auto id = subscribe(link(), "queue:work", 10, actor);
+  link().partition(link_direction::outbound);
+  link().unsubscribe(id);
+  publish("queue:work", "a"); // the broker does not know yet: it delivers
+  run();
+  BOOST_TEST(got->deliveries.empty());
+  BOOST_TEST(core->stats("queue:work").unsettled == 1u);
+  link().heal(); // the unsubscribe arrives and releases it
+  run();
+  BOOST_TEST(got->deliveries.empty());
+  BOOST_TEST(core->stats("queue:work").consumers == 0u);
+  BOOST_TEST(core->stats("queue:work").ready == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(the_same_faults_give_the_same_trace) {
   auto run_once = [](std::uint64_t seed) {
     link_fixture f;
