@@ -8,6 +8,10 @@
 namespace boa::sim {
 
 safety_checker::safety_checker(std::shared_ptr<bus::broker_core> core) : core_(std::move(core)) {
+  subscribe();
+}
+
+void safety_checker::subscribe() {
   auto sub = core_->subscribe(protocol::addresses::archive, 1u << 20, [this](bus::delivery d) {
     to_accept_.push_back(d.tag);
     auto job = protocol::parse_job(d.message.body, &workflows_);
@@ -22,6 +26,11 @@ safety_checker::safety_checker(std::shared_ptr<bus::broker_core> core) : core_(s
   });
   if (!sub)
     undecodable_.push_back("cannot subscribe to the archive: " + sub.error().message);
+}
+
+void safety_checker::resubscribe() {
+  to_accept_.clear(); // tags of the old subscription: the restart released them
+  subscribe();
 }
 
 void safety_checker::expect(const std::string& job_id) {

@@ -20,6 +20,9 @@ class safety_checker {
 public:
   explicit safety_checker(std::shared_ptr<bus::broker_core> core);
 
+  /// Subscribes again after a broker restart (`restart_broker`) ended its subscription; what it
+  /// had not accepted yet comes again, and counts as duplicate ends.
+  void resubscribe();
   /// A job the workload started; only these must end.
   void expect(const std::string& job_id);
   /// Accepts what arrived since the last call (the broker's callback may not settle itself).
@@ -33,6 +36,8 @@ public:
   std::vector<std::string> violations() const;
 
 private:
+  void subscribe();
+
   std::shared_ptr<bus::broker_core> core_;
   protocol::workflow_cache workflows_;
   std::set<std::string> expected_;

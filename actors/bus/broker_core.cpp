@@ -329,6 +329,36 @@ void broker_core::close_session(std::uint64_t session) {
     remove_subscription(id);
 }
 
+std::size_t broker_core::restart(const durable_filter& keeps) {
+  std::lock_guard guard{mutex_};
+  // Every delivery goes back first, in subscription order so that the queues' order does not
+  // depend on hashing, and nothing is delivered meanwhile: no consumer survives the restart.
+  std::vector<std::uint64_t> ids;
+  for (auto& [id, c] : consumers_)
+    ids.push_back(id);
+  std::sort(ids.begin(), ids.end());
+  for (auto id : ids)
+    release_unsettled_of(id);
+  consumers_.clear();
+  topics_.clear();
+  std::vector<std::string> names;
+  for (auto& [name, q] : queues_)
+    names.push_back(name);
+  std::size_t dropped = 0;
+  for (const auto& name : names) {
+    auto& q = *queues_.at(name);
+    q.consumers.clear();
+    q.next_consumer = 0;
+    // A topic subscription's queue lives only as long as its subscription.
+    if (starts_with(name, "topic:") || !keeps(name)) {
+      dropped += q.ready.size();
+      q.ready.clear();
+    }
+    drop_if_unused(q);
+  }
+  return dropped;
+}
+
 queue_stats broker_core::stats(const std::string& address) const {
   std::lock_guard guard{mutex_};
   auto add = [](queue_stats& sum, const queue& q) {

@@ -109,6 +109,12 @@ public:
   void unsubscribe(std::uint64_t subscription);
   /// Ends every subscription of a session (a dropped connection or a crashed node).
   void close_session(std::uint64_t session);
+  /// What a broker process loses when it restarts, for simulations that keep one core across the
+  /// restart: every subscription ends (of every session; unsettled deliveries are released first,
+  /// so they count as delivered once more), topics lose their subscribers, and the queues `keeps`
+  /// does not select lose their messages. Returns how many messages were dropped. The durability
+  /// hook is not consulted: a core with one restarts by being built again over it.
+  std::size_t restart(const durable_filter& keeps);
 
   queue_stats stats(const std::string& address) const;
   /// Names of queues that hold or owe messages (for diagnostics and checkers).

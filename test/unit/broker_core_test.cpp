@@ -657,3 +657,36 @@ BOOST_AUTO_TEST_CASE(a_dead_lettered_copy_has_no_ttl) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(restart)
+
+BOOST_AUTO_TEST_CASE(a_restart_ends_every_subscription_and_keeps_only_the_selected_queues) {
+  broker_core broker;
+  inbox worker, listener;
+  auto keeps_jobs = [](const std::string& address) { return address == "queue:jobs"; };
+  subscribe(broker, "queue:jobs", 1, worker, 7);
+  subscribe(broker, "topic:events", 10, listener);
+  publish(broker, "queue:jobs", "first");  // delivered, unsettled at the restart
+  publish(broker, "queue:jobs", "second"); // ready
+  publish(broker, "queue:replies", "answer");
+  publish(broker, "topic:events", "news");
+  BOOST_REQUIRE(worker.received.size() == 1u);
+
+  BOOST_TEST(broker.restart(keeps_jobs) == 2u); // the reply and the topic's copy
+
+  BOOST_TEST(broker.stats("queue:jobs").consumers == 0u);
+  BOOST_TEST(broker.stats("queue:jobs").unsettled == 0u);
+  BOOST_TEST(broker.stats("queue:jobs").ready == 2u);
+  BOOST_TEST(broker.stats("queue:replies").ready == 0u);
+  BOOST_TEST(!broker.settle(worker.received[0].tag, settlement::accept));
+  publish(broker, "topic:events", "after"); // nobody subscribes any more
+  BOOST_TEST(listener.received.size() == 1u);
+
+  inbox again;
+  subscribe(broker, "queue:jobs", 10, again);
+  BOOST_TEST(again.bodies() == (strings{"first", "second"}));
+  BOOST_TEST(again.received[0].message.delivery_count == 1u); // released by the restart
+  BOOST_TEST(again.received[1].message.delivery_count == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
