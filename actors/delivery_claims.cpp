@@ -60,7 +60,7 @@ delivery_claims::verdict delivery_claims::claim(const std::string& line, std::in
   if (it != s.lines.end()) {
     if (version < it->second.version)
       return verdict::stale;
-    if (version == it->second.version)
+    if (version == it->second.version && !it->second.message_id.empty())
       return it->second.message_id == message_id ? verdict::again : verdict::copy;
     it->second = entry{version, message_id};
   } else {
@@ -73,6 +73,22 @@ delivery_claims::verdict delivery_claims::claim(const std::string& line, std::in
                    stored.error().message);
   }
   return verdict::run;
+}
+
+void delivery_claims::withdraw(const std::string& line, std::int64_t version,
+                               const std::string& message_id) {
+  if (message_id.empty())
+    return;
+  auto& s = stripe_of(line);
+  std::unique_lock lock{s.mutex};
+  auto it = s.lines.find(line);
+  if (it == s.lines.end() || it->second.version != version || it->second.message_id != message_id)
+    return;
+  it->second.message_id.clear(); // the version stays: older ones remain stale
+  if (durable_) {
+    if (auto stored = durable_->put(line, storage::claim{version, {}}); !stored)
+      spdlog::warn("cannot withdraw the claim of {}: {}", line, stored.error().message);
+  }
 }
 
 const char* to_string(delivery_claims::verdict v) {

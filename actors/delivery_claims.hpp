@@ -47,6 +47,12 @@ public:
   /// The same for a line named by the caller (say, the archive's record of a job's end).
   verdict claim(const std::string& line, std::int64_t version, const std::string& message_id);
 
+  /// The run of `message_id` (version `version` of `line`) could not publish what it led to, and
+  /// its delivery goes back to the broker: its claim no longer stands for a successor. Any copy
+  /// of that version may run again here (older versions stay stale: this version exists). Does
+  /// nothing if the line's claim has moved on to another message or version meanwhile.
+  void withdraw(const std::string& line, std::int64_t version, const std::string& message_id);
+
   /// The job id and the fork branches that lead to this state: "j-1", "j-1/fork-3:2".
   static std::string line_of(const protocol::job& j);
 

@@ -41,6 +41,11 @@ struct runner_state {
   };
   std::vector<source> sources;
   std::uint64_t tag = 0; ///< the delivery in hand
+  /// The claim made for the delivery in hand (its line, version and message id), withdrawn if
+  /// what it led to cannot be published.
+  std::string claimed_line;
+  std::int64_t claimed_version = 0;
+  std::string claimed_message;
   bool busy = false;
   job current;
   const step* s = nullptr;
@@ -86,6 +91,11 @@ void next(runner* self) {
 void finish(runner* self) {
   auto& st = self->state;
   auto how = st.out->failed() ? bus::settlement::release : bus::settlement::accept;
+  // The delivery goes back for another try: a copy of it must not be refused here on the
+  // strength of a run whose successor was never published.
+  if (how == bus::settlement::release && st.ctx->claims && !st.claimed_message.empty())
+    st.ctx->claims->withdraw(st.claimed_line, st.claimed_version, st.claimed_message);
+  st.claimed_message.clear();
   st.ctx->bus->settle(st.tag, how);
   next(self);
 }
@@ -337,8 +347,14 @@ void begin(runner* self, bus::delivery& d) {
   }
   auto& cur = st.current;
   cur = std::move(*decoded);
+  st.claimed_message.clear();
   if (ctx->claims) {
     auto verdict = ctx->claims->claim(cur, d.message.message_id);
+    if (verdict == delivery_claims::verdict::run || verdict == delivery_claims::verdict::again) {
+      st.claimed_line = delivery_claims::line_of(cur);
+      st.claimed_version = cur.version;
+      st.claimed_message = d.message.message_id;
+    }
     if (verdict == delivery_claims::verdict::stale || verdict == delivery_claims::verdict::copy) {
       // A step ran twice around a crash and published two copies of its successor: one line of
       // the job runs on, the other copy ends here.

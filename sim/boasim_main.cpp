@@ -25,6 +25,11 @@ void report(const boa::sim::simulation_options& o, const boa::sim::simulation_re
              r.step_failures, r.step_timeouts, r.redeliveries);
   fmt::print("faults: {} injected, {} skipped, {} restarts; last healed at {} ms\n",
              r.faults_injected, r.faults_skipped, r.restarts, r.healed_ms);
+  const auto& l = r.links;
+  fmt::print("links: {} held, {} sessions lost, {} reconnects, {} deliveries dropped, {} "
+             "settlements dropped, {} publishes failed, {} accepts lost, {} deliveries delayed\n",
+             l.held, l.sessions_lost, l.reconnects, l.dropped_deliveries, l.dropped_settlements,
+             l.failed_publishes, l.duplicated, l.delayed);
   fmt::print("scheduler: {} messages, {} timers; virtual {} ms, wall {:.1f} ms ({:.0f}x real "
              "time)\n",
              r.messages, r.timers, r.virtual_ms, r.wall_ms,

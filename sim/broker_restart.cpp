@@ -6,18 +6,17 @@
 
 namespace boa::sim {
 
-std::size_t restart_broker(boa::bus::broker_core& core,
-                           const std::vector<std::unique_ptr<node_link>>& links, trace& events,
-                           bool reconnect_at_once) {
+std::size_t restart_broker(boa::bus::broker_core& core, const std::vector<node_link*>& links,
+                           trace& events, bool reconnect_at_once) {
   // The links first, so that what they held for the old sessions is gone before the broker
   // forgets the sessions; then the broker, which delivers nothing while it restarts.
-  for (const auto& link : links)
+  for (auto* link : links)
     link->session_ended("broker restart", false);
   auto dropped = core.restart(
       [](const std::string& address) { return protocol::addresses::is_durable_queue(address); });
   events.record({"broker-restart", std::to_string(dropped)});
   if (reconnect_at_once)
-    for (const auto& link : links)
+    for (auto* link : links)
       link->reconnect();
   return dropped;
 }

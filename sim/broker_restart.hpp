@@ -18,8 +18,7 @@ namespace boa::sim {
 /// (the broker being down meanwhile: publishes are refused). Subscribers of the core that are not
 /// links (a checker's own) lose their subscriptions too and must make them again. Returns how
 /// many messages were dropped; the restart is recorded in `events`.
-std::size_t restart_broker(boa::bus::broker_core& core,
-                           const std::vector<std::unique_ptr<node_link>>& links, trace& events,
-                           bool reconnect_at_once);
+std::size_t restart_broker(boa::bus::broker_core& core, const std::vector<node_link*>& links,
+                           trace& events, bool reconnect_at_once);
 
 } // namespace boa::sim

@@ -2,6 +2,8 @@
 
 #include "sim/seed.hpp"
 
+#include <algorithm>
+
 namespace boa::sim {
 
 simulated_cluster::simulated_cluster(caf::actor_system& system,
@@ -29,7 +31,8 @@ expected<void> simulated_cluster::launch(std::size_t index) {
   // Each incarnation draws its own ids, as a restarted process does from the operating system:
   // message ids of two incarnations must never meet.
   auto incarnation = name + "/" + std::to_string(m.incarnation);
-  m.link = std::make_unique<node_link>(core_, name, next_session_++, trace_);
+  m.link = std::make_unique<node_link>(core_, name, next_session_++, trace_,
+                                       [clock = &clock_] { return clock->elapsed_ms(); });
   if (settings_.planted_early_accept)
     m.link->accept_on_arrival();
   runtime::node_options options;
@@ -82,6 +85,37 @@ void simulated_cluster::flush_early_accepts() {
   for (auto& m : nodes_)
     if (m.link)
       m.link->flush_early_accepts();
+}
+
+std::vector<node_link*> simulated_cluster::live_links() const {
+  std::vector<node_link*> links;
+  for (const auto& m : nodes_)
+    if (m.node)
+      links.push_back(m.link.get());
+  return links;
+}
+
+std::optional<std::int64_t> simulated_cluster::earliest_silence_ms() const {
+  std::optional<std::int64_t> earliest;
+  for (auto* link : live_links())
+    if (auto since = link->silent_since_ms())
+      earliest = earliest ? std::min(*earliest, *since) : *since;
+  return earliest;
+}
+
+void simulated_cluster::expire_silent_links(std::int64_t now_ms, std::int64_t idle_timeout_ms) {
+  for (auto* link : live_links())
+    link->expire_if_silent(now_ms, idle_timeout_ms);
+}
+
+link_counters simulated_cluster::counters() const {
+  link_counters sum;
+  for (const auto& link : dead_links_)
+    sum += link->counters();
+  for (const auto& m : nodes_)
+    if (m.link)
+      sum += m.link->counters();
+  return sum;
 }
 
 std::uint64_t simulated_cluster::redeliveries() const {

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,7 +40,19 @@ public:
   static std::string name_of(std::size_t index) { return "node-" + std::to_string(index + 1); }
 
   bool up(std::size_t index) const { return nodes_[index].node != nullptr; }
+  /// The link of the node's current incarnation (it must be up).
   node_link& link(std::size_t index) { return *nodes_[index].link; }
+  /// The links of the nodes that are up.
+  std::vector<node_link*> live_links() const;
+  caf::actor_system& system() { return system_; }
+
+  /// Since when the longest-silent link of a node that is up has been silent (a hang or a
+  /// partition), if any is.
+  std::optional<std::int64_t> earliest_silence_ms() const;
+  /// The broker drops the session of every link silent for `idle_timeout_ms` at `now_ms`.
+  void expire_silent_links(std::int64_t now_ms, std::int64_t idle_timeout_ms);
+  /// What the faults did on every link, those of crashed incarnations included.
+  link_counters counters() const;
 
   /// The node's process dies: its link is cut (the broker releases what it held) and its actors
   /// are told to exit. False when it was already down.

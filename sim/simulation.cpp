@@ -1,5 +1,6 @@
 #include "sim/simulation.hpp"
 
+#include "sim/fault_injector.hpp"
 #include "sim/safety_checker.hpp"
 #include "sim/seed.hpp"
 #include "sim/seeded_scheduler.hpp"
@@ -56,111 +57,6 @@ std::string describe(const simulation_options& o) {
 
 namespace {
 
-/// A fault's beginning or end, due at a virtual time.
-struct fault_event {
-  std::int64_t at_ms = 0;
-  std::size_t fault = 0; ///< index into the plan
-  bool begins = true;
-};
-
-std::vector<fault_event> timeline_of(const fault_plan& plan) {
-  std::vector<fault_event> events;
-  for (std::size_t i = 0; i < plan.faults.size(); ++i) {
-    const auto& f = plan.faults[i];
-    events.push_back({f.at_ms, i, true});
-    if (f.lasts_ms > 0)
-      events.push_back({f.at_ms + f.lasts_ms, i, false});
-  }
-  // Ends before beginnings at the same time; otherwise in plan order: replayable.
-  std::stable_sort(events.begin(), events.end(), [](const fault_event& a, const fault_event& b) {
-    return a.at_ms != b.at_ms ? a.at_ms < b.at_ms : (!a.begins && b.begins);
-  });
-  return events;
-}
-
-/// Applies the faults of a run to its cluster as their times come.
-class fault_injector {
-public:
-  fault_injector(const fault_plan& plan, simulated_cluster& cluster, trace& events,
-                 simulation_result& result)
-      : plan_(plan), timeline_(timeline_of(plan)), cluster_(cluster), trace_(events),
-        result_(result), crashed_by_(cluster.size()) {}
-
-  /// The time of the next event not yet applied.
-  std::optional<std::int64_t> next_ms() const {
-    if (next_ == timeline_.size())
-      return std::nullopt;
-    return timeline_[next_].at_ms;
-  }
-
-  /// Applies what is due at `now_ms`. A fault's beginning waits for its `after_messages` more
-  /// scheduler messages (counted from when it came due), or until nothing is ready.
-  void apply_due(std::int64_t now_ms, std::uint64_t messages, bool anything_ready) {
-    while (next_ < timeline_.size() && timeline_[next_].at_ms <= now_ms) {
-      const auto& e = timeline_[next_];
-      const auto& f = plan_.faults[e.fault];
-      if (e.begins) {
-        if (!armed_at_)
-          armed_at_ = messages;
-        if (anything_ready && messages < *armed_at_ + f.after_messages)
-          return;
-        armed_at_.reset();
-        begin(e.fault, now_ms);
-      } else {
-        end(e.fault, now_ms);
-      }
-      ++next_;
-    }
-  }
-
-private:
-  void begin(std::size_t index, std::int64_t now_ms) {
-    const auto& f = plan_.faults[index];
-    trace_.record({"fault", describe(f), std::to_string(now_ms)});
-    switch (f.kind) {
-    case fault_kind::crash:
-      if (cluster_.crash(f.node)) {
-        crashed_by_[f.node] = index;
-        ++result_.faults_injected;
-      } else {
-        ++result_.faults_skipped;
-      }
-      return;
-    case fault_kind::hang:
-    case fault_kind::partition:
-    case fault_kind::duplicates:
-    case fault_kind::delays:
-    case fault_kind::broker_restart:
-      // Not injected yet: the link's mechanisms for these come next.
-      ++result_.faults_skipped;
-      return;
-    }
-  }
-
-  void end(std::size_t index, std::int64_t now_ms) {
-    const auto& f = plan_.faults[index];
-    result_.healed_ms = std::max(result_.healed_ms, now_ms);
-    if (f.kind == fault_kind::crash && crashed_by_[f.node] == index) {
-      crashed_by_[f.node].reset();
-      auto restarted = cluster_.restart(f.node);
-      if (!restarted)
-        result_.violations.push_back(restarted.error().message);
-      else if (*restarted)
-        ++result_.restarts;
-    }
-  }
-
-  const fault_plan& plan_;
-  std::vector<fault_event> timeline_;
-  std::size_t next_ = 0;
-  std::optional<std::uint64_t> armed_at_;
-  simulated_cluster& cluster_;
-  trace& trace_;
-  simulation_result& result_;
-  /// Per node: the crash fault that took it down, whose end restarts it.
-  std::vector<std::optional<std::size_t>> crashed_by_;
-};
-
 /// Runs actors until none is ready and no timer is pending. After `node::stop` this ends: every
 /// actor has an exit message, and exiting actors start no new timers.
 void settle_down(seeded_scheduler& loop, safety_checker& checker) {
@@ -208,7 +104,7 @@ simulation_result run_simulation(const simulation_options& o) {
     ++r.jobs_started;
   }
 
-  fault_injector faults{o.faults, cluster, events, r};
+  fault_injector faults{o.seed, o.faults, {cluster, *core, checker, events, r}};
   seeded_scheduler loop{coordinator, derive(o.seed, "schedule")};
   const auto liveness_deadline = o.faults.heals_by_ms() + o.liveness_bound_ms;
   bool out_of_time = false;
@@ -249,6 +145,7 @@ simulation_result run_simulation(const simulation_options& o) {
   r.jobs_failed = checker.count(protocol::job_state::error);
   r.duplicate_ends = checker.duplicate_ends();
   r.redeliveries = cluster.redeliveries();
+  r.links = cluster.counters();
   for (auto& v : checker.violations())
     r.violations.push_back(std::move(v));
   r.wall_ms =

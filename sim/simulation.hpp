@@ -1,6 +1,7 @@
 #pragma once
 
 #include "sim/fault_plan.hpp"
+#include "sim/node_link.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -63,6 +64,7 @@ struct simulation_result {
   std::size_t faults_skipped = 0;  ///< that could not (a crash of a node already down)
   std::size_t restarts = 0;        ///< crashed nodes started again
   std::int64_t healed_ms = 0;      ///< virtual time when the last fault healed (0: none)
+  link_counters links;             ///< what the faults did on the nodes' links
   std::int64_t virtual_ms = 0;
   double wall_ms = 0;
   std::vector<std::string> violations;

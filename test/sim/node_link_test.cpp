@@ -100,6 +100,12 @@ struct link_fixture {
   }
 
   node_link& link() { return *links[0]; }
+  std::vector<node_link*> all_links() const {
+    std::vector<node_link*> all;
+    for (const auto& l : links)
+      all.push_back(l.get());
+    return all;
+  }
   node_link& other() { return *links[1]; }
   void publish(const std::string& address, const std::string& body) {
     BOOST_REQUIRE(core->publish(message(address, body)).has_value());
@@ -357,7 +363,7 @@ BOOST_AUTO_TEST_CASE(a_broker_restart_keeps_durable_queues_and_every_link_reconn
   run();
   BOOST_REQUIRE(got->deliveries.size() == 1u);
 
-  auto dropped = boa::sim::restart_broker(*core, links, events, false);
+  auto dropped = boa::sim::restart_broker(*core, all_links(), events, false);
   BOOST_TEST(dropped == 1u); // the reply queue's message
   BOOST_TEST(!link().connected());
   BOOST_TEST(core->stats("queue:boa.jobs.new").ready == 1u);
@@ -386,7 +392,7 @@ BOOST_AUTO_TEST_CASE(a_broker_restart_keeps_durable_queues_and_every_link_reconn
 BOOST_AUTO_TEST_CASE(a_hung_node_reconnects_to_a_restarted_broker_only_when_it_thaws) {
   subscribe(link(), "queue:work", 10, actor);
   link().freeze();
-  boa::sim::restart_broker(*core, links, events, true);
+  boa::sim::restart_broker(*core, all_links(), events, true);
   BOOST_TEST(!link().connected());
   BOOST_TEST(other().connected());
   publish("queue:work", "a");

@@ -33,6 +33,42 @@ BOOST_AUTO_TEST_CASE(second_copy_of_a_version_is_refused_and_the_first_runs_agai
   BOOST_TEST((claims.claim(state(3), "m-a") == verdict::again)); // its runner died
 }
 
+BOOST_AUTO_TEST_CASE(a_copy_runs_once_the_claimed_run_could_not_publish) {
+  // Two copies of version 3 went to this node. The first ran, but its successor could not be
+  // published (the broker restarted) and its delivery went back. Refusing the second copy now
+  // would lose the job: the first copy may have gone to another node that refuses it likewise.
+  delivery_claims claims;
+  BOOST_TEST((claims.claim(state(3), "m-a") == verdict::run));
+  claims.withdraw(delivery_claims::line_of(state(3)), 3, "m-a");
+  BOOST_TEST((claims.claim(state(3), "m-b") == verdict::run));
+  BOOST_TEST((claims.claim(state(3), "m-a") == verdict::copy));  // m-b's run stands now
+  BOOST_TEST((claims.claim(state(2), "m-2") == verdict::stale)); // version 3 still exists
+}
+
+BOOST_AUTO_TEST_CASE(a_withdrawal_for_a_claim_that_moved_on_does_nothing) {
+  delivery_claims claims;
+  BOOST_TEST((claims.claim(state(3), "m-a") == verdict::run));
+  BOOST_TEST((claims.claim(state(4), "m-4") == verdict::run));
+  claims.withdraw("j-1", 3, "m-a"); // late: version 4 ran since
+  BOOST_TEST((claims.claim(state(4), "m-x") == verdict::copy));
+  claims.withdraw("j-1", 4, "m-other");
+  BOOST_TEST((claims.claim(state(4), "m-x") == verdict::copy));
+}
+
+BOOST_AUTO_TEST_CASE(a_withdrawal_survives_a_restart_through_the_store) {
+  boa::test::temp_dir dir;
+  {
+    auto store = open_store(dir.path() / "claims.db");
+    delivery_claims claims{store.get()};
+    BOOST_TEST((claims.claim(state(3), "m-a") == verdict::run));
+    claims.withdraw("j-1", 3, "m-a");
+  }
+  auto store = open_store(dir.path() / "claims.db");
+  delivery_claims claims{store.get()};
+  BOOST_TEST((claims.claim(state(3), "m-b") == verdict::run));
+  BOOST_TEST((claims.claim(state(2), "m-2") == verdict::stale));
+}
+
 BOOST_AUTO_TEST_CASE(older_version_than_one_run_is_stale) {
   delivery_claims claims;
   BOOST_TEST((claims.claim(state(4), "m-4") == verdict::run));
