@@ -16,6 +16,8 @@ void report(const boa::sim::simulation_options& o, const boa::sim::simulation_re
   fmt::print("options: {}\n", boa::sim::describe(o));
   fmt::print("jobs: {} started, {} finished, {} failed, {} duplicate ends\n", r.jobs_started,
              r.jobs_finished, r.jobs_failed, r.duplicate_ends);
+  fmt::print("workload: {} canceled, {} timed out, {} sub-jobs, {} commands\n", r.jobs_canceled,
+             r.jobs_timed_out, r.sub_jobs, r.commands);
   fmt::print("steps: {} attempts, {} failed; redeliveries: {}; crash: {}\n", r.step_attempts,
              r.step_failures, r.redeliveries, r.crashed ? "injected" : "none");
   fmt::print("scheduler: {} messages, {} timers; virtual {} ms, wall {:.1f} ms\n", r.messages,

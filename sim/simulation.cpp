@@ -1,7 +1,11 @@
 #include "sim/simulation.hpp"
 
 #include "runtime/node.hpp"
+#include "sim/final_data_checker.hpp"
+#include "sim/history_checker.hpp"
+#include "sim/lifecycle_checker.hpp"
 #include "sim/node_link.hpp"
+#include "sim/run_observer.hpp"
 #include "sim/safety_checker.hpp"
 #include "sim/seed.hpp"
 #include "sim/seeded_scheduler.hpp"
@@ -9,6 +13,7 @@
 #include "sim/trace.hpp"
 #include "sim/virtual_clock.hpp"
 #include "sim/workload.hpp"
+#include "sim/workload_feed.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -82,10 +87,15 @@ simulation_result run_simulation(const simulation_options& o) {
   trace events{o.trace_text};
   auto core = std::make_shared<bus::broker_core>([&clock] { return clock.elapsed_ms(); });
   safety_checker checker{core};
-  auto executor = std::make_shared<simulated_executor>(derive(o.seed, "steps"), o.failure_percent);
+  // The checkers watch every attempt and every published job state as it happens.
+  run_observer observed;
+  events.listen([&](std::initializer_list<std::string_view> fields) {
+    observed.traced(clock.elapsed_ms(), fields);
+  });
 
   std::vector<std::unique_ptr<node_link>> links;
   std::vector<std::unique_ptr<runtime::node>> nodes;
+  std::vector<std::shared_ptr<simulated_executor>> executors;
   for (std::size_t i = 0; i < o.nodes; ++i) {
     auto name = node_name(i);
     links.push_back(std::make_unique<node_link>(core, name, i + 1, events));
@@ -98,6 +108,18 @@ simulation_result run_simulation(const simulation_options& o) {
     options.message_id_prefix = derive(o.seed, "message-ids/" + name) | 1;
     options.clock = &clock;
     options.detach_blocking_actors = false;
+    // One executor per node (all draw alike), so that an attempt is known by its node: a crashed
+    // node's actors may still run a step before they stop, and that attempt is lost with it.
+    auto executor =
+        std::make_shared<simulated_executor>(derive(o.seed, "steps"), o.failure_percent);
+    executor->on_attempt(
+        [&observed, &clock, link = links.back().get()](const protocol::step_request& request,
+                                                       const protocol::step_outcome& outcome) {
+          if (!link->cut_off())
+            observed.attempt(clock.elapsed_ms(), request.job_id, request.step_id, request.attempt,
+                             outcome.ok);
+        });
+    executors.push_back(executor);
     auto n = runtime::node::start(system, *links.back(), executor, std::move(options));
     if (!n) {
       r.violations.push_back(name + " did not start: " + n.error().message);
@@ -106,24 +128,36 @@ simulation_result run_simulation(const simulation_options& o) {
     nodes.push_back(std::move(*n));
   }
 
-  for (auto& job : plan_jobs(o.seed, o.jobs, clock.now_ms())) {
+  auto plan = plan_workload(o.seed, o.jobs, virtual_clock::epoch_ms);
+  for (const auto& job : plan.jobs) {
     checker.expect(job.id);
-    events.record({"start", job.id, to_string(job.shape)});
-    if (auto published = core->publish(std::move(job.start)); !published)
-      r.violations.push_back("job " + job.id +
-                             " could not be started: " + published.error().message);
-    ++r.jobs_started;
+    if (job.timeout_ms)
+      checker.allow_timeout(job.id);
   }
+  for (const auto& e : plan.events)
+    if (e.what == workload_event::kind::command &&
+        e.action == protocol::job_command::action::cancel)
+      checker.allow_cancel(e.job_id);
+  workload_feed feed{plan.events, *core, events};
 
   seeded_scheduler loop{coordinator, derive(o.seed, "schedule")};
   for (;;) {
     checker.settle();
+    // The workload: what is due goes out; when no actor is ready, time moves on to the next event
+    // (unless a timer comes first). Sub-jobs that map steps started must end too.
+    feed.publish_due(clock.elapsed_ms(), r.violations);
+    if (!coordinator.has_job() && feed.advance_to_next(coordinator, clock.elapsed_ms()))
+      continue;
+    for (auto& id : observed.take_new_sub_jobs()) {
+      checker.expect(id);
+      ++r.sub_jobs;
+    }
     if (o.crash_node && !r.crashed && loop.messages() >= o.crash_after_messages) {
       links[*o.crash_node]->cut();
       nodes[*o.crash_node]->stop();
       r.crashed = true;
     }
-    if (checker.all_ended() && !coordinator.has_job())
+    if (checker.all_ended() && !coordinator.has_job() && feed.done())
       break;
     if (clock.elapsed_ms() > o.max_virtual_ms || loop.messages() > o.max_messages)
       break;
@@ -145,15 +179,32 @@ simulation_result run_simulation(const simulation_options& o) {
   r.trace_events = events.events();
   r.messages = loop.messages();
   r.timers = loop.timers();
-  r.step_attempts = executor->attempts();
-  r.step_failures = executor->failures();
+  for (const auto& executor : executors) {
+    r.step_attempts += executor->attempts();
+    r.step_failures += executor->failures();
+  }
   r.jobs_finished = checker.count(protocol::job_state::finished);
   r.jobs_failed = checker.count(protocol::job_state::error);
+  r.jobs_canceled = checker.count(protocol::job_state::canceled);
+  r.jobs_timed_out = checker.timed_out();
+  r.jobs_started = feed.started();
+  r.commands = feed.commands();
   r.duplicate_ends = checker.duplicate_ends();
   for (const auto& link : links)
     r.redeliveries += link->redeliveries();
   for (auto& v : checker.violations())
     r.violations.push_back(std::move(v));
+  for (const auto& problem : observed.undecodable())
+    r.violations.push_back("published job state does not decode: " + problem);
+  for (auto& v : check_lifecycle(observed.attempts(), observed.states()))
+    r.violations.push_back(std::move(v));
+  for (const auto& [id, job] : checker.archived())
+    for (auto& v : check_history(job))
+      r.violations.push_back(std::move(v));
+  for (const auto& planned : plan.jobs)
+    if (auto archived = checker.archived().find(planned.id); archived != checker.archived().end())
+      for (auto& v : check_final_data(planned, archived->second))
+        r.violations.push_back(std::move(v));
   r.wall_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wall_start)
           .count();
