@@ -112,6 +112,13 @@ std::optional<std::vector<outbound_job>> apply_control(node_context& ctx, job& j
   if (*control == protocol::job_command::action::cancel)
     return protocol::transition::end(std::move(j), protocol::job_state::canceled,
                                      "canceled on request", now);
+  // Only the line that holds the job's rendezvous (branch 0 of every enclosing fork) is parked;
+  // the other branches run on to their join and wait there for it. A job is then parked in one
+  // message, which one resume takes back: parking every branch left all but one of them in the
+  // suspended queue for good, and the job with them.
+  if (std::any_of(j.forks.begin(), j.forks.end(),
+                  [](const protocol::fork_frame& f) { return f.branch != 0; }))
+    return std::nullopt;
   j.state = protocol::job_state::suspended;
   j.updated_ms = now;
   std::vector<outbound_job> out;

@@ -21,6 +21,8 @@ void report(const boa::sim::simulation_options& o, const boa::sim::simulation_re
     fmt::print("fault: {}\n", boa::sim::describe(f));
   fmt::print("jobs: {} started, {} finished, {} failed, {} duplicate ends\n", r.jobs_started,
              r.jobs_finished, r.jobs_failed, r.duplicate_ends);
+  fmt::print("workload: {} canceled, {} timed out, {} sub-jobs, {} commands\n", r.jobs_canceled,
+             r.jobs_timed_out, r.sub_jobs, r.commands);
   fmt::print("steps: {} attempts, {} failed ({} timed out); redeliveries: {}\n", r.step_attempts,
              r.step_failures, r.step_timeouts, r.redeliveries);
   fmt::print("faults: {} injected, {} skipped, {} restarts; last healed at {} ms\n",

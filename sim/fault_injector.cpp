@@ -77,6 +77,7 @@ void fault_injector::begin(std::size_t index, std::int64_t now_ms) {
   parts_.events.record({"fault", describe(f), std::to_string(now_ms)});
   if (f.kind == fault_kind::broker_restart) {
     restart_broker(parts_.core, cluster.live_links(), parts_.events, false);
+    broker_down_ = true;
     parts_.checker.resubscribe();
     ++result.faults_injected;
     return;
@@ -119,6 +120,7 @@ void fault_injector::end(std::size_t index, std::int64_t now_ms) {
   if (f.kind == fault_kind::broker_restart) {
     for (auto* link : parts_.cluster.live_links())
       link->reconnect();
+    broker_down_ = false;
     return;
   }
   if (f.kind == fault_kind::crash) {
@@ -145,7 +147,10 @@ void fault_injector::end(std::size_t index, std::int64_t now_ms) {
     link->heal();
     break;
   case fault_kind::duplicates:
+    // The failing connection the lost accepts came from is declared dead: the broker takes back
+    // what they left unsettled and delivers it again.
     link->lose_accepts(0, 0);
+    link->drop_session("connection reset after lost accepts");
     break;
   case fault_kind::delays:
     link->delay_deliveries(parts_.cluster.system(), 0, 0);

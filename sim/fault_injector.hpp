@@ -39,6 +39,9 @@ public:
   /// scheduler messages (counted from when it came due), or until nothing is ready.
   void apply_due(std::int64_t now_ms, std::uint64_t messages, bool anything_ready);
 
+  /// Between a broker restart and its end: clients cannot reach the broker.
+  bool broker_down() const { return broker_down_; }
+
 private:
   /// A fault's beginning or end, due at a virtual time.
   struct event {
@@ -62,6 +65,7 @@ private:
   /// Per fault under way on a link: that link (the node's incarnation when the fault began; a
   /// crash in between leaves it cut, and healing a cut link does nothing).
   std::map<std::size_t, node_link*> afflicted_;
+  bool broker_down_ = false;
 };
 
 } // namespace boa::sim

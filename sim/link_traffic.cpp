@@ -219,10 +219,10 @@ void node_link::state::settle(std::uint64_t tag, boa::bus::settlement how,
   auto known = delivered.erase(tag) != 0;
   if (known && how == boa::bus::settlement::accept && accept_random &&
       (*accept_random)() % 100 < lost_accept_percent) {
-    // The accept is lost on its way: the broker delivers the message again.
+    // The accept is lost on its way, as only a failing connection loses a frame: the broker
+    // keeps the message unsettled until the session ends, then delivers it again.
     ++counters.duplicated;
     events.record({"duplicate", node, std::to_string(tag)});
-    core->settle(tag, boa::bus::settlement::release);
     return;
   }
   events.record({"settle", node, settlement_name(how), reason});

@@ -112,7 +112,9 @@ public:
 
   // --- Duplicate delivery ---
   /// From now on, each accept reaches the broker with `percent` % probability drawn from `seed`;
-  /// the others are lost, and the broker redelivers the message (delivery count + 1).
+  /// the others are lost, as frames are lost only on a failing connection: the broker keeps the
+  /// message unsettled until the session ends (`drop_session`), then redelivers it (delivery
+  /// count + 1).
   void lose_accepts(std::uint64_t seed, unsigned percent);
 
   // --- Delay and reordering ---

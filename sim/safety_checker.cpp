@@ -7,6 +7,15 @@
 
 namespace boa::sim {
 
+namespace {
+
+/// How the job runner words a job's end by its timeout.
+bool is_timeout(const std::string& error) {
+  return error.find("exceeded its timeout") != std::string::npos;
+}
+
+} // namespace
+
 safety_checker::safety_checker(std::shared_ptr<bus::broker_core> core) : core_(std::move(core)) {
   subscribe();
 }
@@ -19,6 +28,9 @@ void safety_checker::subscribe() {
       undecodable_.push_back(job.error().message);
       return;
     }
+    if (job->state == protocol::job_state::error && is_timeout(job->error))
+      timed_out_.insert(job->id);
+    archived_.emplace(job->id, *job);
     auto& states = ends_[job->id];
     if (!states.empty())
       ++duplicates_;
@@ -37,6 +49,18 @@ void safety_checker::expect(const std::string& job_id) {
   expected_.insert(job_id);
 }
 
+void safety_checker::allow_cancel(const std::string& job_id) {
+  cancelable_.insert(job_id);
+}
+
+void safety_checker::allow_timeout(const std::string& job_id) {
+  timeouts_.insert(job_id);
+}
+
+std::size_t safety_checker::timed_out() const {
+  return timed_out_.size(); // sub-jobs have no timeout of their own
+}
+
 void safety_checker::settle() {
   auto tags = std::move(to_accept_);
   to_accept_.clear();
@@ -47,7 +71,8 @@ void safety_checker::settle() {
 std::size_t safety_checker::count(protocol::job_state state) const {
   std::size_t n = 0;
   for (const auto& [id, states] : ends_)
-    n += states.count(state);
+    if (auto a = archived_.find(id); a == archived_.end() || a->second.parent_id.empty())
+      n += states.count(state);
   return n;
 }
 
@@ -67,6 +92,10 @@ std::vector<std::string> safety_checker::violations() const {
         names += std::string(names.empty() ? "" : ", ") + protocol::to_string(s);
       out.push_back(fmt::format("job {} ended more than one way: {}", id, names));
     }
+    if (states.count(protocol::job_state::canceled) && !cancelable_.count(id))
+      out.push_back(fmt::format("job {} ended canceled, but nobody asked to cancel it", id));
+    if (timed_out_.count(id) && !timeouts_.count(id))
+      out.push_back(fmt::format("job {} timed out, but it has no timeout", id));
     for (auto s : states)
       if (!protocol::is_terminal(s))
         out.push_back(fmt::format("job {} archived in state {}", id, protocol::to_string(s)));

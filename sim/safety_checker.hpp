@@ -16,6 +16,8 @@ namespace boa::sim {
 /// The first safety invariant: every started job reaches exactly one terminal state. It reads
 /// `queue:boa.archive` (where every node sends a job's final message) as a consumer of its own;
 /// several copies of one end (at-least-once) are fine, two different ends or none are not.
+/// Finished and error are always legitimate ends; canceled only for a job someone asked to
+/// cancel, and an error that says the job exceeded its timeout only for a job that has one.
 class safety_checker {
 public:
   explicit safety_checker(std::shared_ptr<bus::broker_core> core);
@@ -25,13 +27,22 @@ public:
   void resubscribe();
   /// A job the workload started; only these must end.
   void expect(const std::string& job_id);
+  /// A cancel command went out for this job: it may end canceled.
+  void allow_cancel(const std::string& job_id);
+  /// This job has a timeout: it may end timed out.
+  void allow_timeout(const std::string& job_id);
   /// Accepts what arrived since the last call (the broker's callback may not settle itself).
   void settle();
   /// Jobs with at least one terminal state.
   std::size_t ended() const { return ends_.size(); }
   bool all_ended() const { return ends_.size() >= expected_.size(); }
+  /// Jobs (not sub-jobs of a map) that ended in `state`.
   std::size_t count(protocol::job_state state) const;
   std::size_t duplicate_ends() const { return duplicates_; }
+  /// Jobs that ended in error because they exceeded their timeout.
+  std::size_t timed_out() const;
+  /// The first archived copy of every ended job, by id, for the checkers of final data.
+  const std::map<std::string, protocol::job>& archived() const { return archived_; }
   /// One line per violation; empty when the invariant holds.
   std::vector<std::string> violations() const;
 
@@ -41,6 +52,10 @@ private:
   std::shared_ptr<bus::broker_core> core_;
   protocol::workflow_cache workflows_;
   std::set<std::string> expected_;
+  std::set<std::string> cancelable_;
+  std::set<std::string> timeouts_;
+  std::map<std::string, protocol::job> archived_;
+  std::set<std::string> timed_out_;
   std::map<std::string, std::set<protocol::job_state>> ends_;
   std::vector<std::string> undecodable_;
   std::vector<std::uint64_t> to_accept_;

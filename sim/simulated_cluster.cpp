@@ -8,9 +8,9 @@ namespace boa::sim {
 
 simulated_cluster::simulated_cluster(caf::actor_system& system,
                                      std::shared_ptr<bus::broker_core> core,
-                                     const virtual_clock& clock, actors::step_executor_ptr executor,
+                                     const virtual_clock& clock, executor_factory executors,
                                      trace& events, settings s)
-    : system_(system), core_(std::move(core)), clock_(clock), executor_(std::move(executor)),
+    : system_(system), core_(std::move(core)), clock_(clock), executors_(std::move(executors)),
       trace_(events), settings_(s) {}
 
 simulated_cluster::~simulated_cluster() = default;
@@ -45,7 +45,7 @@ expected<void> simulated_cluster::launch(std::size_t index) {
   options.clock = &clock_;
   options.detach_blocking_actors = false;
   options.claims = m.claims;
-  auto n = runtime::node::start(system_, *m.link, executor_, std::move(options));
+  auto n = runtime::node::start(system_, *m.link, executors_(*m.link), std::move(options));
   if (!n)
     return error{errc::internal, name + " did not start: " + n.error().message};
   m.node = std::move(*n);

@@ -11,6 +11,7 @@
 #include <caf/actor_system.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,8 +30,11 @@ public:
     bool planted_early_accept = false;
   };
 
+  /// Makes the step executor of a node incarnation, given its link.
+  using executor_factory = std::function<actors::step_executor_ptr(node_link&)>;
+
   simulated_cluster(caf::actor_system& system, std::shared_ptr<bus::broker_core> core,
-                    const virtual_clock& clock, actors::step_executor_ptr executor, trace& events,
+                    const virtual_clock& clock, executor_factory executors, trace& events,
                     settings s);
   ~simulated_cluster();
 
@@ -79,7 +83,7 @@ private:
   caf::actor_system& system_;
   std::shared_ptr<bus::broker_core> core_;
   const virtual_clock& clock_;
-  actors::step_executor_ptr executor_;
+  executor_factory executors_;
   trace& trace_;
   settings settings_;
   std::vector<member> nodes_;

@@ -1,6 +1,10 @@
 #include "sim/simulation.hpp"
 
 #include "sim/fault_injector.hpp"
+#include "sim/final_data_checker.hpp"
+#include "sim/history_checker.hpp"
+#include "sim/lifecycle_checker.hpp"
+#include "sim/run_observer.hpp"
 #include "sim/safety_checker.hpp"
 #include "sim/seed.hpp"
 #include "sim/seeded_scheduler.hpp"
@@ -9,6 +13,7 @@
 #include "sim/trace.hpp"
 #include "sim/virtual_clock.hpp"
 #include "sim/workload.hpp"
+#include "sim/workload_feed.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -57,6 +62,12 @@ std::string describe(const simulation_options& o) {
 
 namespace {
 
+std::optional<std::int64_t> earliest(std::optional<std::int64_t> a, std::optional<std::int64_t> b) {
+  if (a && b)
+    return std::min(*a, *b);
+  return a ? a : b;
+}
+
 /// Runs actors until none is ready and no timer is pending. After `node::stop` this ends: every
 /// actor has an exit message, and exiting actors start no new timers.
 void settle_down(seeded_scheduler& loop, safety_checker& checker) {
@@ -85,24 +96,47 @@ simulation_result run_simulation(const simulation_options& o) {
   trace events{o.trace_text};
   auto core = std::make_shared<bus::broker_core>([&clock] { return clock.elapsed_ms(); });
   safety_checker checker{core};
-  auto executor = std::make_shared<simulated_executor>(derive(o.seed, "steps"), o.failure_percent);
-  executor->set_max_step_ms(o.max_step_ms);
+  // The checkers watch every attempt and every published job state as it happens.
+  run_observer observed;
+  events.listen([&](std::initializer_list<std::string_view> fields) {
+    observed.traced(clock.elapsed_ms(), fields);
+  });
 
-  simulated_cluster cluster{system,   core,   clock,
-                            executor, events, {o.seed, o.workers, o.planted_early_accept}};
+  // One executor per node incarnation (all draw alike), so that an attempt is known by its node:
+  // a crashed node's actors may still run a step before they stop, and that attempt is lost with
+  // it.
+  std::vector<std::shared_ptr<simulated_executor>> executors;
+  auto executor_for = [&](node_link& link) -> actors::step_executor_ptr {
+    auto executor =
+        std::make_shared<simulated_executor>(derive(o.seed, "steps"), o.failure_percent);
+    executor->set_max_step_ms(o.max_step_ms);
+    executor->on_attempt([&observed, &clock, link = &link](const protocol::step_request& request,
+                                                           const protocol::step_outcome& outcome) {
+      if (!link->cut_off())
+        observed.attempt(clock.elapsed_ms(), request.job_id, request.step_id, request.attempt,
+                         outcome.ok);
+    });
+    executors.push_back(executor);
+    return executor;
+  };
+  simulated_cluster cluster{system,       core,   clock,
+                            executor_for, events, {o.seed, o.workers, o.planted_early_accept}};
   if (auto started = cluster.start(o.nodes); !started) {
     r.violations.push_back(started.error().message);
     return r;
   }
 
-  for (auto& job : plan_jobs(o.seed, o.jobs, clock.now_ms())) {
+  auto plan = plan_workload(o.seed, o.jobs, virtual_clock::epoch_ms);
+  for (const auto& job : plan.jobs) {
     checker.expect(job.id);
-    events.record({"start", job.id, to_string(job.shape)});
-    if (auto published = core->publish(std::move(job.start)); !published)
-      r.violations.push_back("job " + job.id +
-                             " could not be started: " + published.error().message);
-    ++r.jobs_started;
+    if (job.timeout_ms)
+      checker.allow_timeout(job.id);
   }
+  for (const auto& e : plan.events)
+    if (e.what == workload_event::kind::command &&
+        e.action == protocol::job_command::action::cancel)
+      checker.allow_cancel(e.job_id);
+  workload_feed feed{plan.events, *core, events};
 
   fault_injector faults{o.seed, o.faults, {cluster, *core, checker, events, r}};
   seeded_scheduler loop{coordinator, derive(o.seed, "schedule")};
@@ -111,14 +145,22 @@ simulation_result run_simulation(const simulation_options& o) {
   for (;;) {
     checker.settle();
     faults.apply_due(loop.now_ms(), loop.messages(), coordinator.has_job());
-    if (checker.all_ended() && !coordinator.has_job())
+    // The workload: what is due goes out. Sub-jobs that map steps started must end too.
+    feed.publish_due(loop.now_ms(), r.violations, !faults.broker_down());
+    for (auto& id : observed.take_new_sub_jobs()) {
+      checker.expect(id);
+      ++r.sub_jobs;
+    }
+    if (checker.all_ended() && !coordinator.has_job() && feed.done())
       break;
     if (loop.now_ms() > std::min(o.max_virtual_ms, liveness_deadline) ||
         loop.messages() > o.max_messages) {
       out_of_time = true;
       break;
     }
-    if (loop.step(faults.next_ms()) == seeded_scheduler::outcome::idle)
+    // When no actor is ready, time moves on to the next timer, fault or workload event.
+    auto workload_next = faults.broker_down() ? std::nullopt : feed.next_ms();
+    if (loop.step(earliest(faults.next_ms(), workload_next)) == seeded_scheduler::outcome::idle)
       break;
     cluster.flush_early_accepts();
   }
@@ -138,16 +180,33 @@ simulation_result run_simulation(const simulation_options& o) {
   r.trace_events = events.events();
   r.messages = loop.messages();
   r.timers = loop.timers();
-  r.step_attempts = executor->attempts();
-  r.step_failures = executor->failures();
-  r.step_timeouts = executor->timeouts();
+  for (const auto& executor : executors) {
+    r.step_attempts += executor->attempts();
+    r.step_failures += executor->failures();
+    r.step_timeouts += executor->timeouts();
+  }
   r.jobs_finished = checker.count(protocol::job_state::finished);
   r.jobs_failed = checker.count(protocol::job_state::error);
+  r.jobs_canceled = checker.count(protocol::job_state::canceled);
+  r.jobs_timed_out = checker.timed_out();
+  r.jobs_started = feed.started();
+  r.commands = feed.commands();
   r.duplicate_ends = checker.duplicate_ends();
   r.redeliveries = cluster.redeliveries();
   r.links = cluster.counters();
   for (auto& v : checker.violations())
     r.violations.push_back(std::move(v));
+  for (const auto& problem : observed.undecodable())
+    r.violations.push_back("published job state does not decode: " + problem);
+  for (auto& v : check_lifecycle(observed.attempts(), observed.states()))
+    r.violations.push_back(std::move(v));
+  for (const auto& [id, job] : checker.archived())
+    for (auto& v : check_history(job))
+      r.violations.push_back(std::move(v));
+  for (const auto& planned : plan.jobs)
+    if (auto archived = checker.archived().find(planned.id); archived != checker.archived().end())
+      for (auto& v : check_final_data(planned, archived->second))
+        r.violations.push_back(std::move(v));
   r.wall_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wall_start)
           .count();

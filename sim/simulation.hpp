@@ -58,6 +58,10 @@ struct simulation_result {
   std::size_t jobs_started = 0;
   std::size_t jobs_finished = 0;
   std::size_t jobs_failed = 0;
+  std::size_t jobs_canceled = 0;
+  std::size_t jobs_timed_out = 0;  ///< ended in error by their timeout (counted in jobs_failed)
+  std::size_t sub_jobs = 0;        ///< started by map steps (not in jobs_started)
+  std::size_t commands = 0;        ///< cancel, suspend and resume commands the workload sent
   std::size_t duplicate_ends = 0;  ///< extra archived copies of an end (at-least-once)
   std::uint64_t redeliveries = 0;  ///< deliveries of messages delivered before
   std::size_t faults_injected = 0; ///< faults of the plan that began
@@ -73,7 +77,8 @@ struct simulation_result {
 
 /// Runs `options.nodes` nodes' real actors over one broker core under CAF's test coordinator on
 /// the calling thread, starts the workload, runs until every job ended and nothing is left to do
-/// (or a limit is reached), and checks the safety invariant.
+/// (or a limit is reached), and checks the safety invariant, the jobs' histories and final data,
+/// and that no step ran after its job ended, was canceled or while it was suspended.
 simulation_result run_simulation(const simulation_options& options);
 
 } // namespace boa::sim

@@ -20,6 +20,8 @@ void trace::record(std::initializer_list<std::string_view> fields) {
   }
   mix("\n");
   ++events_;
+  if (listener_)
+    listener_(fields);
   if (text_) {
     const char* separator = "";
     for (auto field : fields) {

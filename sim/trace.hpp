@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <ostream>
 #include <string_view>
 
@@ -15,6 +16,10 @@ public:
 
   /// Adds one event made of `fields`, each length-prefixed so that field boundaries count.
   void record(std::initializer_list<std::string_view> fields);
+  /// Also hands every event to `listener` (the checkers watch what nodes publish through it).
+  void listen(std::function<void(std::initializer_list<std::string_view>)> listener) {
+    listener_ = std::move(listener);
+  }
   std::uint64_t hash() const { return hash_; }
   std::uint64_t events() const { return events_; }
 
@@ -24,6 +29,7 @@ private:
   std::uint64_t hash_ = 14695981039346656037ull;
   std::uint64_t events_ = 0;
   std::ostream* text_;
+  std::function<void(std::initializer_list<std::string_view>)> listener_;
 };
 
 } // namespace boa::sim

@@ -344,6 +344,33 @@ BOOST_AUTO_TEST_CASE(a_suspended_job_waits_and_a_resumed_one_goes_on_where_it_st
   BOOST_TEST(steps_run(j) == ids({"first", "second"}), boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(a_job_suspended_across_a_fork_goes_on_with_every_branch_after_one_resume) {
+  // Suspended as the fork publishes its branches: one resume must bring the whole job back.
+  engine e;
+  e.functions().add("suspend-me", [&e](const boa::protocol::properties& p) -> json::value {
+    std::string me(p.at("me").as_string());
+    e.command(me, boa::protocol::job_command::action::suspend);
+    e.eventually([&] { return e.node().context().controls->find(me).has_value(); });
+    return nullptr;
+  });
+  auto id = e.start(R"({"name": "sf", "steps": [
+    {"id": "fan", "run": {"kind": "cpp", "function": "suspend-me"}, "parallel": true,
+     "next": [["*", "left"], ["*", "right"]]},
+    {"id": "left", "run": "noop", "next": [["*", "join"]]},
+    {"id": "right", "run": "noop", "next": [["*", "join"]]},
+    {"id": "join", "join": true, "next": [["*", "after"]]},
+    {"id": "after", "run": "noop"}]})",
+                    json::object{{"me", "job-sf"}}, "job-sf");
+  BOOST_REQUIRE(
+      e.eventually([&] { return e.bus().core().stats("queue:boa.suspended.job-sf").ready >= 1; }));
+  e.command(id, boa::protocol::job_command::action::resume);
+  auto j = e.wait(id);
+  BOOST_TEST(j.state == job_state::finished);
+  auto run = steps_run(j);
+  for (const char* step : {"fan", "left", "right", "join", "after"})
+    BOOST_TEST(std::count(run.begin(), run.end(), step) == 1, step);
+}
+
 BOOST_AUTO_TEST_CASE(a_stopped_node_hands_back_what_it_held_and_another_node_finishes_the_job) {
   engine e;
   std::atomic<bool> release{false};

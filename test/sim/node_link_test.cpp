@@ -299,7 +299,8 @@ BOOST_AUTO_TEST_CASE(a_hung_node_learns_of_its_failed_publishes_only_when_it_tha
   BOOST_TEST(got->bodies() == (strings{"a"}));
 }
 
-BOOST_AUTO_TEST_CASE(a_lost_accept_makes_the_broker_deliver_the_message_again) {
+BOOST_AUTO_TEST_CASE(
+    a_lost_accept_makes_the_broker_deliver_the_message_again_once_the_session_ends) {
   subscribe(link(), "queue:work", 10, actor);
   link().lose_accepts(42, 100);
   publish("queue:work", "a");
@@ -307,13 +308,18 @@ BOOST_AUTO_TEST_CASE(a_lost_accept_makes_the_broker_deliver_the_message_again) {
   BOOST_REQUIRE(got->deliveries.size() == 1u);
   link().settle(got->deliveries[0].tag, settlement::accept);
   run();
+  // The broker never heard the accept: the message stays with this session, unsettled.
+  BOOST_TEST(got->deliveries.size() == 1u);
+  BOOST_TEST(core->stats("queue:work").unsettled == 1u);
+  BOOST_TEST(link().counters().duplicated == 1u);
+
+  link().lose_accepts(42, 0);
+  link().drop_session("connection reset");
+  run();
   BOOST_REQUIRE(got->deliveries.size() == 2u);
   BOOST_TEST(got->deliveries[1].message.body == "a");
   BOOST_TEST(got->deliveries[1].message.delivery_count == 1u);
-  BOOST_TEST(link().counters().duplicated == 1u);
   BOOST_TEST(link().redeliveries() == 1u);
-
-  link().lose_accepts(42, 0);
   link().settle(got->deliveries[1].tag, settlement::accept);
   link().settle(got->deliveries[1].tag, settlement::release); // settled already: no effect
   run();
