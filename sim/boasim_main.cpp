@@ -20,6 +20,8 @@ void report(const boa::sim::simulation_options& o, const boa::sim::simulation_re
              r.step_failures, r.redeliveries, r.crashed ? "injected" : "none");
   fmt::print("scheduler: {} messages, {} timers; virtual {} ms, wall {:.1f} ms\n", r.messages,
              r.timers, r.virtual_ms, r.wall_ms);
+  fmt::print("cluster: {} view changes reported, final views {}\n", r.cluster_reports,
+             r.cluster_settled ? "checked" : "not due");
   fmt::print("trace: {} events, hash {:016x}\n", r.trace_events, r.trace_hash);
   for (const auto& v : r.violations)
     fmt::print("violation: {}\n", v);
