@@ -91,7 +91,7 @@ cluster_timing timing_of(const simulation_options& o) {
 
 /// Heartbeats, the aggregator and its thresholds for a simulated node; its reports go to `views`
 /// and to the trace.
-void make_cluster_aware(runtime::node_options& options, const simulation_options& o,
+void follow_the_cluster(runtime::node_options& options, const simulation_options& o,
                         std::size_t index, cluster_view_checker& views, trace& events,
                         const virtual_clock& truth) {
   const auto timing = timing_of(o);
@@ -157,7 +157,7 @@ simulation_result run_simulation(const simulation_options& o) {
     }
     options.detach_blocking_actors = false;
     if (cluster_checking) {
-      make_cluster_aware(options, o, i, views, events, clock);
+      follow_the_cluster(options, o, i, views, events, clock);
       views.started(name, clock.elapsed_ms());
     }
     auto n = runtime::node::start(system, *links.back(), executor, std::move(options));
