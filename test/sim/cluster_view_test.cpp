@@ -217,6 +217,18 @@ BOOST_AUTO_TEST_CASE(every_observer_reports_a_crashed_node_down_and_the_views_se
   BOOST_TEST((down_reporters == std::set<std::string>{"node-2", "node-3"}));
 }
 
+BOOST_AUTO_TEST_CASE(clocks_seconds_apart_make_no_healthy_node_look_suspect) {
+  // The aggregator ages beats by their arrival on the observer's clock: offsets of seconds either
+  // way and drifts of 0.2 % must not make anyone suspect or down, nor keep a view from settling.
+  auto options = boa::sim::options_from_seed(11, 4, 10);
+  options.crash_node.reset();
+  options.clock_skews = {{5000, 2000}, {-5000, -2000}, {0, 0}, {3000, -2000}};
+  auto result = boa::sim::run_simulation(options);
+  BOOST_TEST(result.passed(), joined(result.violations));
+  BOOST_TEST(result.cluster_settled);
+  BOOST_TEST(result.cluster_reports >= 16u); // every node joined in every view
+}
+
 BOOST_AUTO_TEST_CASE(a_run_with_heartbeats_ends_and_replays) {
   auto options = boa::sim::options_from_seed(8);
   BOOST_TEST(options.heartbeat_interval_ms >= 200);
