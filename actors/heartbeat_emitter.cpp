@@ -37,12 +37,26 @@ std::int64_t resident_bytes() {
 
 } // namespace
 
+host_facts read_host_facts() {
+  host_facts facts;
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) == 0)
+    facts.host = host;
+  facts.pid = ::getpid();
+  double load[3];
+  if (::getloadavg(load, 3) == 3)
+    facts.load.assign(load, load + 3);
+  facts.rss_bytes = resident_bytes();
+  return facts;
+}
+
 protocol::heartbeat current_state(const node_context& ctx, const heartbeat_settings& settings,
                                   std::int64_t seq) {
+  auto facts = settings.facts ? settings.facts() : read_host_facts();
   protocol::heartbeat b;
   b.node = ctx.node_id;
-  b.host = settings.host;
-  b.pid = settings.pid;
+  b.host = std::move(facts.host);
+  b.pid = facts.pid;
   b.broker = settings.broker;
   b.started_ms = settings.started_ms;
   b.sent_ms = ctx.clock->now_ms();
@@ -53,10 +67,8 @@ protocol::heartbeat current_state(const node_context& ctx, const heartbeat_setti
   auto busy = std::min<std::int64_t>(workers, static_cast<std::int64_t>(activity.running.size()));
   b.systems.push_back({"workers", workers, busy, activity.workers_running});
   b.jobs = std::move(activity.running);
-  double load[3];
-  if (::getloadavg(load, 3) == 3)
-    b.load.assign(load, load + 3);
-  b.rss_bytes = resident_bytes();
+  b.load = std::move(facts.load);
+  b.rss_bytes = facts.rss_bytes;
   b.steps_ok = activity.steps_ok;
   b.steps_failed = activity.steps_failed;
   b.jobs_finished = activity.jobs_finished;

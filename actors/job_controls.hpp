@@ -3,6 +3,8 @@
 #include "protocol/job_command.hpp"
 
 #include <atomic>
+#include <cstdint>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -29,6 +31,28 @@ public:
     size_.store(pending_.size(), std::memory_order_release);
   }
 
+  /// Whether a command issued at `issued_ms` (0: unknown) is the newest this node has seen for
+  /// the job, and so is to be applied; it becomes the newest. One issued before the newest
+  /// applied arrived late (commands overtake each other on their way) and is stale.
+  bool admit(const std::string& job_id, std::int64_t issued_ms) {
+    if (issued_ms <= 0)
+      return true;
+    std::lock_guard guard{mutex_};
+    auto [i, fresh] = newest_.try_emplace(job_id, issued_ms);
+    if (!fresh) {
+      if (issued_ms < i->second)
+        return false;
+      i->second = issued_ms;
+      return true;
+    }
+    newest_order_.push_back(job_id);
+    if (newest_order_.size() > remembered_jobs) { // bounded: the oldest jobs are forgotten
+      newest_.erase(newest_order_.front());
+      newest_order_.pop_front();
+    }
+    return true;
+  }
+
   std::optional<action> find(const std::string& job_id) const {
     if (size_.load(std::memory_order_acquire) == 0)
       return std::nullopt;
@@ -40,8 +64,13 @@ public:
   }
 
 private:
+  static constexpr std::size_t remembered_jobs = 1 << 16;
+
   mutable std::mutex mutex_;
   std::unordered_map<std::string, action> pending_;
+  /// Per job, when the newest command applied here was issued.
+  std::unordered_map<std::string, std::int64_t> newest_;
+  std::deque<std::string> newest_order_;
   std::atomic<std::size_t> size_{0};
 };
 

@@ -95,6 +95,11 @@ void on_command(dispatcher* self, const bus::delivery& d) {
     spdlog::warn("ignoring command: {}", command.error().message);
     return;
   }
+  if (!st.ctx->controls->admit(command->job_id, command->issued_ms)) {
+    spdlog::info("ignoring {} of job {}: a command issued later was applied already",
+                 protocol::to_string(command->what), command->job_id);
+    return;
+  }
   switch (command->what) {
   case job_command::action::cancel:
   case job_command::action::suspend:

@@ -28,6 +28,8 @@ std::string serialize_command(const job_command& command) {
   o["type"] = "job-command";
   o["job"] = command.job_id;
   o["action"] = to_string(command.what);
+  if (command.issued_ms > 0)
+    o["issued_ms"] = command.issued_ms;
   return boost::json::serialize(o);
 }
 
@@ -52,7 +54,10 @@ expected<job_command> parse_command(std::string_view text) {
           r.error(root / "action",
                   "unknown action '" + std::string(*s) + "' (known: cancel, suspend, resume)");
       }
-    r.reject_unknown_keys(*o, root, {"v", "type", "job", "action"});
+    if (const auto* issued = r.member(*o, root, "issued_ms", false))
+      if (auto ms = r.integer(*issued, root / "issued_ms", 0))
+        c.issued_ms = *ms;
+    r.reject_unknown_keys(*o, root, {"v", "type", "job", "action", "issued_ms"});
   }
   if (auto failed = first_error(problems, "job command"))
     return std::move(*failed);

@@ -23,7 +23,6 @@
 #include <spdlog/spdlog.h>
 
 #include <random>
-#include <unistd.h>
 
 namespace boa::runtime {
 
@@ -141,10 +140,7 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& system, bus::bus&
     n->archiver_ = actors::spawn_archiver(system, ctx);
   actors::heartbeat_settings beat;
   beat.interval = options.heartbeat_interval;
-  char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) == 0)
-    beat.host = host;
-  beat.pid = ::getpid();
+  beat.facts = std::move(options.host_facts);
   beat.broker = options.broker_url;
   beat.started_ms = ctx.clock->now_ms();
   beat.workers = static_cast<std::int64_t>(workers);

@@ -2,6 +2,7 @@
 
 #include "actors/bus/bus.hpp"
 #include "actors/cluster_aggregator.hpp"
+#include "actors/heartbeat_emitter.hpp"
 #include "actors/node_context.hpp"
 #include "actors/step_executor.hpp"
 #include "protocol/expected.hpp"
@@ -66,6 +67,9 @@ struct node_options {
   std::filesystem::path job_folders;
   /// Publish the node's state on `topic:boa.heartbeat` this often; 0: no heartbeats.
   std::chrono::milliseconds heartbeat_interval{0};
+  /// Host, pid, load and memory as heartbeats and `status` report them; empty: read from the
+  /// operating system (`actors::read_host_facts`).
+  actors::host_facts_source host_facts;
   /// The broker URL the heartbeats name (how others may reach this node's broker).
   std::string broker_url;
   /// Run the cluster-state aggregator from the start (otherwise from the first cluster view a

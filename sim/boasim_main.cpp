@@ -36,7 +36,11 @@ void report(const boa::sim::simulation_options& o, const boa::sim::simulation_re
              "time)\n",
              r.messages, r.timers, r.virtual_ms, r.wall_ms,
              r.wall_ms > 0 ? static_cast<double>(r.virtual_ms) / r.wall_ms : 0.0);
+  fmt::print("cluster: {} view changes reported, final views {}\n", r.cluster_reports,
+             r.cluster_settled ? "checked" : "not due");
   fmt::print("trace: {} events, hash {:016x}\n", r.trace_events, r.trace_hash);
+  for (const auto& d : r.diverged)
+    fmt::print("diverged copy: {}\n", d);
   for (const auto& v : r.violations)
     fmt::print("violation: {}\n", v);
   fmt::print("{}\n", r.passed() ? "PASS" : "FAIL");
@@ -64,12 +68,14 @@ struct run_flags {
   std::optional<std::int64_t> virtual_time_ms;
   std::optional<std::vector<std::size_t>> keep_faults;
   std::string planted_bug;
+  bool strict_copies = false;
 
   boa::sim::simulation_options options(std::uint64_t seed) const {
     bool known = true;
     auto o = boa::sim::options_from_seed(
         seed, nodes, jobs, boa::sim::parse_fault_profile(faults, known), virtual_time_ms);
     o.planted_early_accept = planted_bug == "early-accept";
+    o.strict_copies = strict_copies;
     return o;
   }
 
@@ -92,6 +98,8 @@ struct run_flags {
       command += fmt::format(" --keep-faults {}", fmt::join(*kept, ","));
     if (!planted_bug.empty())
       command += " --planted-bug " + planted_bug;
+    if (strict_copies)
+      command += " --strict-copies";
     return command;
   }
 };
@@ -135,6 +143,9 @@ int main(int argc, char** argv) {
                  "run a deliberately broken node, to see the checkers catch it: early-accept "
                  "(deliveries accepted before the step's next state is published)")
       ->check(CLI::IsMember({"early-accept"}));
+  app.add_flag("--strict-copies", flags.strict_copies,
+               "fail runs where copies of a job (made by a redelivery around a fault) contradict "
+               "its first end: ended another way, or ran a step after it ended");
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::warn);
   if (!app.get_option("--keep-faults")->empty())

@@ -70,6 +70,17 @@ void fault_injector::apply_due(std::int64_t now_ms, std::uint64_t messages, bool
   }
 }
 
+void fault_injector::close_open_spans(std::int64_t now_ms) {
+  if (!parts_.views)
+    return;
+  for (const auto& [index, afflicted] : afflicted_)
+    parts_.views->silent(simulated_cluster::name_of(plan_.faults[index].node), afflicted.since_ms,
+                         now_ms);
+  if (broker_down_)
+    for (std::size_t i = 0; i < parts_.cluster.size(); ++i)
+      parts_.views->silent(simulated_cluster::name_of(i), broker_down_since_ms_, now_ms);
+}
+
 void fault_injector::begin(std::size_t index, std::int64_t now_ms) {
   const auto& f = plan_.faults[index];
   auto& cluster = parts_.cluster;
@@ -78,6 +89,7 @@ void fault_injector::begin(std::size_t index, std::int64_t now_ms) {
   if (f.kind == fault_kind::broker_restart) {
     restart_broker(parts_.core, cluster.live_links(), parts_.events, false);
     broker_down_ = true;
+    broker_down_since_ms_ = now_ms;
     parts_.checker.resubscribe();
     ++result.faults_injected;
     return;
@@ -93,6 +105,8 @@ void fault_injector::begin(std::size_t index, std::int64_t now_ms) {
   case fault_kind::crash:
     cluster.crash(f.node);
     crashed_by_[f.node] = index;
+    if (parts_.views)
+      parts_.views->crashed(simulated_cluster::name_of(f.node), now_ms);
     return;
   case fault_kind::hang:
     link.freeze();
@@ -109,7 +123,7 @@ void fault_injector::begin(std::size_t index, std::int64_t now_ms) {
   case fault_kind::broker_restart:
     return;
   }
-  afflicted_[index] = &link;
+  afflicted_[index] = {&link, now_ms};
 }
 
 void fault_injector::end(std::size_t index, std::int64_t now_ms) {
@@ -121,6 +135,9 @@ void fault_injector::end(std::size_t index, std::int64_t now_ms) {
     for (auto* link : parts_.cluster.live_links())
       link->reconnect();
     broker_down_ = false;
+    if (parts_.views) // nobody heard anybody meanwhile (nodes that crashed since included)
+      for (std::size_t i = 0; i < parts_.cluster.size(); ++i)
+        parts_.views->silent(simulated_cluster::name_of(i), broker_down_since_ms_, now_ms);
     return;
   }
   if (f.kind == fault_kind::crash) {
@@ -137,8 +154,13 @@ void fault_injector::end(std::size_t index, std::int64_t now_ms) {
   auto afflicted = afflicted_.find(index);
   if (afflicted == afflicted_.end())
     return;
-  auto* link = afflicted->second;
+  auto* link = afflicted->second.link;
+  auto since = afflicted->second.since_ms;
   afflicted_.erase(afflicted);
+  // Any fault of its link may keep a node's beats from others, or others' from it: a hang or a
+  // partition, delays beyond the thresholds, the session reset that ends lost accepts.
+  if (parts_.views)
+    parts_.views->silent(simulated_cluster::name_of(f.node), since, now_ms);
   switch (f.kind) {
   case fault_kind::hang:
     link->thaw();

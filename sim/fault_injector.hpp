@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/bus/broker_core.hpp"
+#include "sim/cluster_view_checker.hpp"
 #include "sim/fault_plan.hpp"
 #include "sim/safety_checker.hpp"
 #include "sim/simulated_cluster.hpp"
@@ -25,6 +26,9 @@ public:
     safety_checker& checker;
     trace& events;
     simulation_result& result;
+    /// Told of crashes and of spans a node could not be heard (hangs, partitions, broker
+    /// restarts); may be null.
+    cluster_view_checker* views = nullptr;
   };
 
   /// `idle_timeout_ms`: as the embedded broker's default (`embedded-broker.idle-timeout`).
@@ -38,6 +42,10 @@ public:
   /// Applies what is due at `now_ms`. A fault's beginning waits for its `after_messages` more
   /// scheduler messages (counted from when it came due), or until nothing is ready.
   void apply_due(std::int64_t now_ms, std::uint64_t messages, bool anything_ready);
+
+  /// Tells the cluster-view checker of the faults still under way, as spans that last until
+  /// `now_ms` (the run ends before they heal).
+  void close_open_spans(std::int64_t now_ms);
 
   /// Between a broker restart and its end: clients cannot reach the broker.
   bool broker_down() const { return broker_down_; }
@@ -63,8 +71,13 @@ private:
   /// Per node: the crash fault that took it down, whose end restarts it.
   std::vector<std::optional<std::size_t>> crashed_by_;
   /// Per fault under way on a link: that link (the node's incarnation when the fault began; a
-  /// crash in between leaves it cut, and healing a cut link does nothing).
-  std::map<std::size_t, node_link*> afflicted_;
+  /// crash in between leaves it cut, and healing a cut link does nothing), and when it began.
+  struct afflicted {
+    node_link* link = nullptr;
+    std::int64_t since_ms = 0;
+  };
+  std::map<std::size_t, afflicted> afflicted_;
+  std::int64_t broker_down_since_ms_ = 0;
   bool broker_down_ = false;
 };
 

@@ -175,6 +175,15 @@ fault_plan plan_faults(std::uint64_t seed, fault_profile profile, std::size_t no
   }
   std::stable_sort(plan.faults.begin(), plan.faults.end(),
                    [](const fault& a, const fault& b) { return a.at_ms < b.at_ms; });
+  // One broker restarts once at a time: a restart drawn while the broker is down comes after.
+  std::int64_t broker_back_ms = 0;
+  for (auto& f : plan.faults)
+    if (f.kind == fault_kind::broker_restart) {
+      f.at_ms = std::max(f.at_ms, broker_back_ms);
+      broker_back_ms = f.at_ms + f.lasts_ms + 1;
+    }
+  std::stable_sort(plan.faults.begin(), plan.faults.end(),
+                   [](const fault& a, const fault& b) { return a.at_ms < b.at_ms; });
   return plan;
 }
 

@@ -2,6 +2,7 @@
 
 #include "protocol/job.hpp"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,8 @@ namespace boa::sim {
 ///   each attempt of a step starts no earlier than the one before ended.
 /// Entries of different fork branches interleave in time but not in the history (a join appends
 /// each branch's entries after the main branch's), so order is checked per step only.
-std::vector<std::string> check_history(const protocol::job& j);
+/// Times written on different nodes differ by up to `skew_ms` (their clocks disagree): orders
+/// between them are checked within that much.
+std::vector<std::string> check_history(const protocol::job& j, std::int64_t skew_ms = 0);
 
 } // namespace boa::sim

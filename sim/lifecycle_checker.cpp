@@ -28,7 +28,8 @@ std::string describe(const attempt_record& a) {
                      a.at_ms);
 }
 
-void check_job(const job_story& story, std::vector<std::string>& out) {
+void check_job(const job_story& story, std::vector<std::string>& out,
+               std::vector<std::string>& after_end) {
   std::set<std::pair<std::string, int>> seen; // (step, attempt) that ran before
   // The line each step was last published in, and the states that stop lines.
   std::map<std::string, std::string> line_of_step;
@@ -58,9 +59,9 @@ void check_job(const job_story& story, std::vector<std::string>& out) {
       continue; // a re-run of an attempt made before (after a crash)
     auto line = line_of_step.count(a->step) ? line_of_step[a->step] : std::string{};
     if (ended) {
-      out.push_back(fmt::format("{} started after the job ended {} (published by {} at {} ms)",
-                                describe(*a), protocol::to_string(ended->state), ended->node,
-                                ended->at_ms));
+      after_end.push_back(
+          fmt::format("{} started after the job ended {} (published by {} at {} ms)", describe(*a),
+                      protocol::to_string(ended->state), ended->node, ended->at_ms));
       continue;
     }
     for (const auto* c : canceled)
@@ -79,7 +80,9 @@ void check_job(const job_story& story, std::vector<std::string>& out) {
 } // namespace
 
 std::vector<std::string> check_lifecycle(const std::vector<attempt_record>& attempts,
-                                         const std::vector<state_record>& states) {
+                                         const std::vector<state_record>& states,
+                                         const std::set<std::string>& copied,
+                                         std::vector<std::string>* diverged) {
   std::map<std::string, job_story> stories;
   for (const auto& a : attempts)
     stories[a.job_id].attempts.push_back(&a);
@@ -90,7 +93,10 @@ std::vector<std::string> check_lifecycle(const std::vector<attempt_record>& atte
     auto by_seq = [](const auto* x, const auto* y) { return x->seq < y->seq; };
     std::sort(story.attempts.begin(), story.attempts.end(), by_seq);
     std::sort(story.states.begin(), story.states.end(), by_seq);
-    check_job(story, out);
+    std::vector<std::string> after_end;
+    check_job(story, out, after_end);
+    auto& to = copied.count(id) != 0 && diverged ? *diverged : out;
+    to.insert(to.end(), after_end.begin(), after_end.end());
   }
   return out;
 }

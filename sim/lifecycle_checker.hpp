@@ -2,6 +2,7 @@
 
 #include "sim/run_observer.hpp"
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,11 @@ namespace boa::sim {
 /// never seen before are. The line of an attempt is that of the latest published state of its job
 /// naming its step. Workflows without cycles are assumed (a step entered twice in one line would
 /// start again at attempt 1 and look like a re-run).
+/// An attempt after the end of a job that ran as several copies (`copied`) goes to `diverged`
+/// instead: another copy, redelivered around a fault, may still run when the first one ends.
 std::vector<std::string> check_lifecycle(const std::vector<attempt_record>& attempts,
-                                         const std::vector<state_record>& states);
+                                         const std::vector<state_record>& states,
+                                         const std::set<std::string>& copied = {},
+                                         std::vector<std::string>* diverged = nullptr);
 
 } // namespace boa::sim

@@ -1,5 +1,7 @@
 #include "sim/run_observer.hpp"
 
+#include <tuple>
+
 #include "protocol/envelope.hpp"
 
 #include <iterator>
@@ -19,6 +21,20 @@ void run_observer::attempt(std::int64_t at_ms, const std::string& job_id, const 
 }
 
 void run_observer::traced(std::int64_t at_ms, std::initializer_list<std::string_view> fields) {
+  if (fields.size() >= 5 && *fields.begin() == "deliver") {
+    // A job state delivered again: the job may now run as two copies.
+    auto address = *(fields.begin() + 2);
+    auto body = *(fields.begin() + 3);
+    auto count = *(fields.begin() + 4);
+    if (count != "0" && address.starts_with("queue:")) {
+      static constexpr std::string_view key = "\"id\":\"";
+      if (auto at = body.find(key); at != std::string_view::npos) {
+        auto from = at + key.size();
+        redelivered_.emplace(body.substr(from, body.find('"', from) - from));
+      }
+    }
+    return;
+  }
   if (fields.size() < 6 || *fields.begin() != "publish")
     return;
   auto field = [&](std::size_t i) { return *std::next(fields.begin(), static_cast<long>(i)); };
@@ -41,9 +57,19 @@ void run_observer::traced(std::int64_t at_ms, std::initializer_list<std::string_
   r.line = line_of(*decoded);
   r.state = decoded->state;
   r.parent_id = decoded->parent_id;
+  r.version = decoded->version;
   if (!r.parent_id.empty() && r.address == protocol::addresses::new_jobs)
     new_sub_jobs_.push_back(r.job_id);
   states_.push_back(std::move(r));
+}
+
+std::set<std::string> jobs_with_copies(const std::vector<state_record>& states) {
+  std::set<std::tuple<std::string, std::string, std::int64_t, std::string>> published;
+  std::set<std::string> copied;
+  for (const auto& s : states)
+    if (!published.emplace(s.job_id, s.line, s.version, s.address).second)
+      copied.insert(s.job_id);
+  return copied;
 }
 
 std::vector<std::string> run_observer::take_new_sub_jobs() {

@@ -4,6 +4,7 @@
 #include "protocol/job_codec.hpp"
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,7 +35,13 @@ struct state_record {
   std::string line;
   protocol::job_state state = protocol::job_state::running;
   std::string parent_id; ///< for sub-jobs of a map step
+  std::int64_t version = 0;
 };
+
+/// Jobs of which some state (line and version) was published more than once to the same
+/// address: copies of the job ran side by side (a redelivery around a crash, a lost session, a
+/// lost accept), as at-least-once delivery allows.
+std::set<std::string> jobs_with_copies(const std::vector<state_record>& states);
 
 /// The line key of a job state (see `state_record::line`).
 std::string line_of(const protocol::job& j);
@@ -56,6 +63,9 @@ public:
   const std::vector<std::string>& undecodable() const { return undecodable_; }
   /// Sub-jobs first published since the last call: the run must wait for them to end too.
   std::vector<std::string> take_new_sub_jobs();
+  /// Jobs a state of which the broker delivered again (after a crash, a lost session or a lost
+  /// accept): from then on, two runners may carry the job.
+  const std::set<std::string>& redelivered() const { return redelivered_; }
 
 private:
   std::uint64_t next_seq_ = 0;
@@ -64,6 +74,7 @@ private:
   std::vector<state_record> states_;
   std::vector<std::string> undecodable_;
   std::vector<std::string> new_sub_jobs_;
+  std::set<std::string> redelivered_;
 };
 
 } // namespace boa::sim

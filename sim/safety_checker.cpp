@@ -76,6 +76,25 @@ std::size_t safety_checker::count(protocol::job_state state) const {
   return n;
 }
 
+std::size_t safety_checker::unended() const {
+  std::size_t n = 0;
+  for (const auto& id : expected_)
+    n += ends_.count(id) == 0 ? 1 : 0;
+  return n;
+}
+
+std::vector<std::string> safety_checker::diverged() const {
+  std::vector<std::string> out;
+  for (const auto& [id, states] : ends_)
+    if (states.size() > 1) {
+      std::string names;
+      for (auto s : states)
+        names += std::string(names.empty() ? "" : ", ") + protocol::to_string(s);
+      out.push_back(fmt::format("job {} ended more than one way: {}", id, names));
+    }
+  return out;
+}
+
 std::vector<std::string> safety_checker::violations() const {
   std::vector<std::string> out;
   for (const auto& reason : undecodable_)
@@ -86,12 +105,6 @@ std::vector<std::string> safety_checker::violations() const {
   for (const auto& [id, states] : ends_) {
     if (!expected_.count(id))
       out.push_back(fmt::format("job {} ended but was never started", id));
-    if (states.size() > 1) {
-      std::string names;
-      for (auto s : states)
-        names += std::string(names.empty() ? "" : ", ") + protocol::to_string(s);
-      out.push_back(fmt::format("job {} ended more than one way: {}", id, names));
-    }
     if (states.count(protocol::job_state::canceled) && !cancelable_.count(id))
       out.push_back(fmt::format("job {} ended canceled, but nobody asked to cancel it", id));
     if (timed_out_.count(id) && !timeouts_.count(id))

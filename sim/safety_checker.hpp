@@ -33,8 +33,12 @@ public:
   void allow_timeout(const std::string& job_id);
   /// Accepts what arrived since the last call (the broker's callback may not settle itself).
   void settle();
+  /// Jobs (and sub-jobs) that must end.
+  std::size_t expected() const { return expected_.size(); }
   /// Jobs with at least one terminal state.
   std::size_t ended() const { return ends_.size(); }
+  /// Jobs that must end and have not.
+  std::size_t unended() const;
   bool all_ended() const { return ends_.size() >= expected_.size(); }
   /// Jobs (not sub-jobs of a map) that ended in `state`.
   std::size_t count(protocol::job_state state) const;
@@ -45,6 +49,10 @@ public:
   const std::map<std::string, protocol::job>& archived() const { return archived_; }
   /// One line per violation; empty when the invariant holds.
   std::vector<std::string> violations() const;
+  /// Jobs whose copies (made by a redelivery around a crash or a lost session) ended different
+  /// ways: the first end archived stands, the others contradict it. One line per job; the run
+  /// counts them as violations only when asked to (`simulation_options::strict_copies`).
+  std::vector<std::string> diverged() const;
 
 private:
   void subscribe();

@@ -11,7 +11,7 @@ simulated_cluster::simulated_cluster(caf::actor_system& system,
                                      const virtual_clock& clock, executor_factory executors,
                                      trace& events, settings s)
     : system_(system), core_(std::move(core)), clock_(clock), executors_(std::move(executors)),
-      trace_(events), settings_(s) {}
+      trace_(events), settings_(std::move(s)) {}
 
 simulated_cluster::~simulated_cluster() = default;
 
@@ -45,10 +45,14 @@ expected<void> simulated_cluster::launch(std::size_t index) {
   options.clock = &clock_;
   options.detach_blocking_actors = false;
   options.claims = m.claims;
+  if (settings_.configure)
+    settings_.configure(index, options);
   auto n = runtime::node::start(system_, *m.link, executors_(*m.link), std::move(options));
   if (!n)
     return error{errc::internal, name + " did not start: " + n.error().message};
   m.node = std::move(*n);
+  if (settings_.started)
+    settings_.started(index, *m.node);
   return {};
 }
 

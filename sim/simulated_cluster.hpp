@@ -28,6 +28,10 @@ public:
     std::uint64_t seed = 1;
     std::size_t workers = 2;
     bool planted_early_accept = false;
+    /// Adds the run's own options to a node incarnation's (its clock, heartbeats...).
+    std::function<void(std::size_t index, runtime::node_options&)> configure;
+    /// Told of every node incarnation once it runs.
+    std::function<void(std::size_t index, runtime::node&)> started;
   };
 
   /// Makes the step executor of a node incarnation, given its link.

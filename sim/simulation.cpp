@@ -1,5 +1,6 @@
 #include "sim/simulation.hpp"
 
+#include "sim/cluster_view_checker.hpp"
 #include "sim/fault_injector.hpp"
 #include "sim/final_data_checker.hpp"
 #include "sim/history_checker.hpp"
@@ -48,19 +49,41 @@ simulation_options options_from_seed(std::uint64_t seed, std::optional<std::size
   o.virtual_time_ms = virtual_time_ms ? *virtual_time_ms : 1000 + busy_ms;
   o.faults = plan_faults(seed, profile ? *profile : profile_from_seed(seed, o.nodes), o.nodes,
                          o.virtual_time_ms);
+  o.heartbeat_interval_ms = 200 + static_cast<std::int64_t>(derive(seed, "heartbeat") % 801);
+  for (std::size_t i = 0; i < o.nodes; ++i)
+    o.clock_skews.push_back(skew_from_seed(seed, "node-" + std::to_string(i + 1)));
   return o;
 }
 
 std::string describe(const simulation_options& o) {
+  std::string cluster;
+  if (o.heartbeat_interval_ms > 0)
+    cluster = fmt::format(" heartbeat={}ms", o.heartbeat_interval_ms);
+  for (std::size_t i = 0; i < o.clock_skews.size(); ++i)
+    cluster +=
+        fmt::format("{}node-{}:{}", i == 0 ? " skews=" : ",", i + 1, to_string(o.clock_skews[i]));
   return fmt::format(
       "seed={} nodes={} jobs={} workers={} step-failures={}% step-ms<={} virtual-time={} ms "
-      "faults={} ({}){}",
+      "faults={} ({}){}{}",
       o.seed, o.nodes, o.jobs, o.workers, o.failure_percent, o.max_step_ms, o.virtual_time_ms,
-      to_string(o.faults.profile), o.faults.faults.size(),
+      to_string(o.faults.profile), o.faults.faults.size(), cluster,
       o.planted_early_accept ? " planted-bug=early-accept" : "");
 }
 
 namespace {
+
+/// How far apart two nodes' clocks may be by `until_ms` of virtual time: timestamps written on
+/// different nodes compare only within that.
+std::int64_t largest_skew_ms(const simulation_options& o, std::int64_t until_ms) {
+  std::int64_t lowest = 0;
+  std::int64_t highest = 0;
+  for (const auto& s : o.clock_skews) {
+    auto drift = s.drift_ppm * until_ms / 1'000'000;
+    lowest = std::min({lowest, s.offset_ms - std::abs(drift)});
+    highest = std::max({highest, s.offset_ms + std::abs(drift)});
+  }
+  return highest - lowest;
+}
 
 std::optional<std::int64_t> earliest(std::optional<std::int64_t> a, std::optional<std::int64_t> b) {
   if (a && b)
@@ -68,12 +91,53 @@ std::optional<std::int64_t> earliest(std::optional<std::int64_t> a, std::optiona
   return a ? a : b;
 }
 
+/// A silent node is forgotten this many heartbeat intervals after its last beat, judged every
+/// `eviction_period_intervals`.
+constexpr std::int64_t eviction_age_intervals = 12;
+constexpr std::int64_t eviction_period_intervals = 2;
+
 /// Runs actors until none is ready and no timer is pending. After `node::stop` this ends: every
 /// actor has an exit message, and exiting actors start no new timers.
 void settle_down(seeded_scheduler& loop, safety_checker& checker) {
   do
     checker.settle();
   while (loop.step() != seeded_scheduler::outcome::idle);
+}
+
+/// How every node of the run beats and judges the others: thresholds tight enough that a crash is
+/// seen and forgotten within seconds of virtual time, so the run need not go on for long.
+cluster_timing timing_of(const simulation_options& o) {
+  cluster_timing t;
+  t.interval_ms = o.heartbeat_interval_ms;
+  t.suspect_after = 3;
+  t.down_after = 6;
+  t.eviction_bound_ms = eviction_age_intervals * o.heartbeat_interval_ms +
+                        eviction_period_intervals * o.heartbeat_interval_ms;
+  return t;
+}
+
+/// Heartbeats, the aggregator and its thresholds for a simulated node; its reports go to `views`
+/// and to the trace.
+void follow_the_cluster(runtime::node_options& options, const simulation_options& o,
+                        std::size_t index, cluster_view_checker& views, trace& events,
+                        const virtual_clock& truth) {
+  const auto timing = timing_of(o);
+  options.heartbeat_interval = std::chrono::milliseconds(o.heartbeat_interval_ms);
+  options.host_facts = [host = "sim-host-" + std::to_string(index + 1),
+                        pid = static_cast<std::int64_t>(1000 + index)] {
+    return actors::host_facts{host, pid, {0.5, 0.5, 0.5}, std::int64_t{64} << 20};
+  };
+  options.cluster_aware = o.recall_interrupted_attempts;
+  options.cluster.suspect_after = timing.suspect_after;
+  options.cluster.down_after = timing.down_after;
+  options.cluster.eviction_age_ms = eviction_age_intervals * o.heartbeat_interval_ms;
+  options.cluster_eviction_interval =
+      std::chrono::milliseconds(eviction_period_intervals * o.heartbeat_interval_ms);
+  options.on_cluster_change = [&views, &events, &truth,
+                               observer = options.node_id](const actors::node_change& change) {
+    views.reported(observer, change, truth.elapsed_ms());
+    events.record({"cluster", observer, actors::to_string(change.what), change.node.last.node});
+  };
 }
 
 } // namespace
@@ -119,8 +183,27 @@ simulation_result run_simulation(const simulation_options& o) {
     executors.push_back(executor);
     return executor;
   };
-  simulated_cluster cluster{system,       core,   clock,
-                            executor_for, events, {o.seed, o.workers, o.planted_early_accept}};
+  // Heartbeats and every node's aggregator, judged by the cluster-view checker; each node on a
+  // clock of its own.
+  const bool cluster_checking = o.heartbeat_interval_ms > 0;
+  cluster_view_checker views{timing_of(o)};
+  std::vector<std::unique_ptr<skewed_clock>> clocks;
+  for (std::size_t i = 0; i < o.nodes; ++i)
+    clocks.push_back(std::make_unique<skewed_clock>(
+        clock, i < o.clock_skews.size() ? o.clock_skews[i] : clock_skew{}));
+  simulated_cluster::settings settings{o.seed, o.workers, o.planted_early_accept};
+  settings.configure = [&](std::size_t i, runtime::node_options& options) {
+    options.clock = clocks[i].get();
+    if (cluster_checking)
+      follow_the_cluster(options, o, i, views, events, clock);
+  };
+  settings.started = [&](std::size_t i, runtime::node& n) {
+    if (!cluster_checking)
+      return;
+    views.started(simulated_cluster::name_of(i), clock.elapsed_ms());
+    n.cluster_view(); // the aggregator, also when the runners do not consult it
+  };
+  simulated_cluster cluster{system, core, clock, executor_for, events, std::move(settings)};
   if (auto started = cluster.start(o.nodes); !started) {
     r.violations.push_back(started.error().message);
     return r;
@@ -138,7 +221,8 @@ simulation_result run_simulation(const simulation_options& o) {
       checker.allow_cancel(e.job_id);
   workload_feed feed{plan.events, *core, events};
 
-  fault_injector faults{o.seed, o.faults, {cluster, *core, checker, events, r}};
+  fault_injector faults{
+      o.seed, o.faults, {cluster, *core, checker, events, r, cluster_checking ? &views : nullptr}};
   seeded_scheduler loop{coordinator, derive(o.seed, "schedule")};
   const auto liveness_deadline = o.faults.heals_by_ms() + o.liveness_bound_ms;
   bool out_of_time = false;
@@ -151,7 +235,9 @@ simulation_result run_simulation(const simulation_options& o) {
       checker.expect(id);
       ++r.sub_jobs;
     }
-    if (checker.all_ended() && !coordinator.has_job() && feed.done())
+    // With heartbeats, timers never run out: the run ends once the views had time to settle.
+    const auto settled = cluster_checking ? views.settled_after() : 0;
+    if (checker.all_ended() && !coordinator.has_job() && feed.done() && loop.now_ms() >= settled)
       break;
     if (loop.now_ms() > std::min(o.max_virtual_ms, liveness_deadline) ||
         loop.messages() > o.max_messages) {
@@ -168,8 +254,16 @@ simulation_result run_simulation(const simulation_options& o) {
   if (out_of_time && !checker.all_ended())
     r.violations.push_back(fmt::format(
         "liveness: {} of {} jobs had not ended {} ms after the last fault healed (at {} ms)",
-        r.jobs_started - checker.ended(), r.jobs_started, r.virtual_ms - o.faults.heals_by_ms(),
+        checker.unended(), checker.expected(), r.virtual_ms - o.faults.heals_by_ms(),
         o.faults.heals_by_ms()));
+  // Judged before the nodes stop: their last beats say they leave, which is not a fault.
+  std::vector<std::string> view_violations;
+  if (cluster_checking) {
+    faults.close_open_spans(r.virtual_ms);
+    view_violations = views.violations(r.virtual_ms);
+    r.cluster_reports = views.reports();
+    r.cluster_settled = r.virtual_ms >= views.settled_after();
+  }
 
   // Every actor must be gone before its node is: a stopped node's actors still read its context
   // while they exit.
@@ -198,15 +292,22 @@ simulation_result run_simulation(const simulation_options& o) {
     r.violations.push_back(std::move(v));
   for (const auto& problem : observed.undecodable())
     r.violations.push_back("published job state does not decode: " + problem);
-  for (auto& v : check_lifecycle(observed.attempts(), observed.states()))
+  r.diverged = checker.diverged();
+  auto copied = jobs_with_copies(observed.states());
+  copied.insert(observed.redelivered().begin(), observed.redelivered().end());
+  for (auto& v : check_lifecycle(observed.attempts(), observed.states(), copied, &r.diverged))
     r.violations.push_back(std::move(v));
+  if (o.strict_copies)
+    r.violations.insert(r.violations.end(), r.diverged.begin(), r.diverged.end());
   for (const auto& [id, job] : checker.archived())
-    for (auto& v : check_history(job))
+    for (auto& v : check_history(job, largest_skew_ms(o, r.virtual_ms)))
       r.violations.push_back(std::move(v));
   for (const auto& planned : plan.jobs)
     if (auto archived = checker.archived().find(planned.id); archived != checker.archived().end())
       for (auto& v : check_final_data(planned, archived->second))
         r.violations.push_back(std::move(v));
+  for (auto& v : view_violations)
+    r.violations.push_back(std::move(v));
   r.wall_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wall_start)
           .count();

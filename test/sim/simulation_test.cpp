@@ -132,7 +132,7 @@ BOOST_AUTO_TEST_CASE(a_node_that_accepts_before_publishing_is_caught_within_the_
     auto result = run_simulation(options);
     if (!result.passed()) {
       ++caught;
-      BOOST_TEST(result.violations.back().find("never ended (lost)") != std::string::npos);
+      BOOST_TEST(violations_of(result).find("never ended (lost)") != std::string::npos);
     }
   }
   BOOST_TEST(caught > 0u);

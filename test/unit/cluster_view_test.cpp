@@ -67,6 +67,22 @@ BOOST_AUTO_TEST_CASE(a_new_beat_brings_a_down_node_back_to_live) {
   BOOST_TEST(view.nodes(15'500)[0].age_ms == 500);
 }
 
+BOOST_AUTO_TEST_CASE(a_node_whose_clock_is_far_off_is_judged_by_when_its_beats_arrive) {
+  // Its clock an hour behind the observer's, or an hour ahead: what counts is when each beat
+  // arrived on the observer's clock, never the beat's own `sent_ms`.
+  for (std::int64_t skew : {-3'600'000, 3'600'000}) {
+    cluster_view view;
+    auto first = beat("n1", 100 + skew, 1);
+    view.observe(first, 10'000);
+    BOOST_TEST((status_at(view, 12'000) == node_status::live));
+    auto second = beat("n1", 100 + skew, 2);
+    view.observe(second, 12'500);
+    BOOST_TEST((status_at(view, 15'000) == node_status::live));
+    BOOST_TEST(view.nodes(15'000)[0].age_ms == 2'500);
+    BOOST_TEST((status_at(view, 15'501) == node_status::suspect));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(thresholds_follow_the_options_and_the_node_s_own_interval) {
   cluster_view view(cluster_view_options{.suspect_after = 2, .down_after = 4});
   auto slow = beat("n1", 100, 1);

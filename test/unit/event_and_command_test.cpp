@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include "actors/job_controls.hpp"
+
 #include "protocol/event.hpp"
 #include "protocol/job_command.hpp"
 
@@ -58,6 +60,31 @@ BOOST_AUTO_TEST_CASE(bad_events_are_rejected_naming_the_member) {
   auto bad_type = parse_event(R"({"type": "gossip", "job": "j", "state": "running"})");
   BOOST_REQUIRE(!bad_type);
   BOOST_TEST(bad_type.error().message.find("type") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_command_carries_when_it_was_issued_and_a_bad_time_is_refused) {
+  auto back = parse_command(serialize_command({"j-9", job_command::action::resume, 1234}));
+  BOOST_REQUIRE(back);
+  BOOST_TEST(back->issued_ms == 1234);
+  auto unstamped =
+      parse_command(R"({"v": 1, "type": "job-command", "job": "j", "action": "cancel"})");
+  BOOST_REQUIRE(unstamped);
+  BOOST_TEST(unstamped->issued_ms == 0);
+  auto negative = parse_command(
+      R"({"v": 1, "type": "job-command", "job": "j", "action": "cancel", "issued_ms": -5})");
+  BOOST_REQUIRE(!negative);
+  BOOST_TEST(negative.error().message.find("issued_ms") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_command_issued_before_the_last_one_applied_is_stale) {
+  // A suspend overtaken by its own resume must not park the job again.
+  boa::actors::job_controls controls;
+  BOOST_TEST(controls.admit("j-1", 200));  // resume, arrived first
+  BOOST_TEST(!controls.admit("j-1", 100)); // suspend, issued before it: stale
+  BOOST_TEST(controls.admit("j-1", 200));  // the same time again: applied
+  BOOST_TEST(controls.admit("j-1", 300));
+  BOOST_TEST(controls.admit("j-2", 100)); // other jobs are apart
+  BOOST_TEST(controls.admit("j-1", 0));   // unstamped commands always apply
 }
 
 BOOST_AUTO_TEST_CASE(job_commands_round_trip_and_unknown_actions_are_refused) {

@@ -12,6 +12,8 @@
 
 #include <fmt/core.h>
 
+#include <chrono>
+
 #include <optional>
 #include <ostream>
 #include <random>
@@ -277,7 +279,11 @@ int job_control(session& s, console& c, const std::string& job_id,
   auto client = s.client();
   if (!client)
     return report(c, client.error());
-  if (auto sent = (*client)->send_command(protocol::job_command{job_id, what}); !sent)
+  // Stamped, so that a node that gets this command after a later one ignores it.
+  const auto issued = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  if (auto sent = (*client)->send_command(protocol::job_command{job_id, what, issued}); !sent)
     return report(c, sent.error());
   if (c.json) {
     boost::json::value known = nullptr;
