@@ -111,7 +111,10 @@ void cluster_view_checker::check_crashes(std::int64_t end_ms, std::vector<std::s
         continue;
       const auto crash = *life.to_ms;
       const auto deadline = crash + bound;
-      if (deadline > end_ms || alive_at(crashed, deadline))
+      const bool back_in_time = std::any_of(t.lives.begin(), t.lives.end(), [&](const span& l) {
+        return l.from_ms > crash && l.from_ms <= deadline;
+      });
+      if (deadline > end_ms || back_in_time)
         continue; // not due yet, or it came back before anyone had to call it down
       for (const auto& [observer, _] : nodes_) {
         if (observer == crashed || !listening_throughout(observer, crash, deadline))
