@@ -32,6 +32,8 @@ void report(const boa::sim::simulation_options& o, const boa::sim::simulation_re
              "settlements dropped, {} publishes failed, {} accepts lost, {} deliveries delayed\n",
              l.held, l.sessions_lost, l.reconnects, l.dropped_deliveries, l.dropped_settlements,
              l.failed_publishes, l.duplicated, l.delayed);
+  if (l.lost_in_flight > 0)
+    fmt::print("links: {} publishes lost in flight by crashes\n", l.lost_in_flight);
   fmt::print("scheduler: {} messages, {} timers; virtual {} ms, wall {:.1f} ms ({:.0f}x real "
              "time)\n",
              r.messages, r.timers, r.virtual_ms, r.wall_ms,
@@ -75,6 +77,7 @@ struct run_flags {
     auto o = boa::sim::options_from_seed(
         seed, nodes, jobs, boa::sim::parse_fault_profile(faults, known), virtual_time_ms);
     o.planted_early_accept = planted_bug == "early-accept";
+    o.planted_early_confirm = planted_bug == "early-confirm";
     o.strict_copies = strict_copies;
     return o;
   }
@@ -141,8 +144,10 @@ int main(int argc, char** argv) {
       ->excludes("--seeds");
   app.add_option("--planted-bug", flags.planted_bug,
                  "run a deliberately broken node, to see the checkers catch it: early-accept "
-                 "(deliveries accepted before the step's next state is published)")
-      ->check(CLI::IsMember({"early-accept"}));
+                 "(deliveries accepted before the step's next state is published), "
+                 "early-confirm (publishes confirmed before the broker has them: only a crash "
+                 "shows it)")
+      ->check(CLI::IsMember({"early-accept", "early-confirm"}));
   app.add_flag("--strict-copies", flags.strict_copies,
                "fail runs where copies of a job (made by a redelivery around a fault) contradict "
                "its first end: ended another way, or ran a step after it ended");

@@ -3,7 +3,9 @@
 #include "sim/node_link.hpp"
 
 #include <caf/actor.hpp>
+#include <caf/atom.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -131,6 +133,24 @@ struct node_link::state : std::enable_shared_from_this<node_link::state> {
   std::int64_t max_delay_ms = 0;
   caf::actor courier;
 
+  /// Publishes on their way to the broker (`carry_publishes`), in order; each carries the
+  /// session it was sent on.
+  struct in_flight {
+    outbound op;
+    std::uint64_t generation = 0;
+  };
+  std::deque<in_flight> on_the_wire;
+  /// How long a publish takes to reach the broker: long enough for a crash to fall in between.
+  static constexpr std::chrono::milliseconds wire_latency{1};
+  caf::actor wire;
+  /// The planted bug: publishes are confirmed when sent, not when the broker has them.
+  bool early_confirm = false;
+
+  /// The next publish on the wire reaches the broker, unless its connection is gone.
+  void arrive();
+  /// Tells the wire actor that a publish is on its way.
+  using arrive_atom = caf::atom_constant<caf::atom("arrive")>;
+
   bool inbound_blocked() const { return frozen || partitioned_in; }
   bool outbound_blocked() const { return frozen || partitioned_out; }
   bool blocked() const { return inbound_blocked() || outbound_blocked(); }
@@ -171,7 +191,9 @@ struct node_link::state : std::enable_shared_from_this<node_link::state> {
   void send_out(outbound op);
 
   /// One request reaches the broker, or, without a session, is answered as the bridge answers it.
+  /// Publishes go on the wire first when the link carries them (`carry_publishes`).
   void apply(outbound op);
+  void publish_now(outbound op);
 
   void open(std::uint64_t link_id, subscription& sub, std::uint32_t credit);
 

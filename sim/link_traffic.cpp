@@ -156,6 +156,37 @@ void node_link::state::send_out(outbound op) {
   apply(std::move(op));
 }
 
+void node_link::state::publish_now(outbound op) {
+  events.record({"publish", node, op.message.address, op.message.subject, op.message.message_id,
+                 op.message.body});
+  auto done = core->publish(std::move(op.message));
+  confirm(op.confirm_to, op.token, done.has_value(), done ? std::string{} : done.error().message);
+}
+
+void node_link::state::arrive() {
+  if (on_the_wire.empty())
+    return;
+  auto next = std::move(on_the_wire.front());
+  on_the_wire.pop_front();
+  if (cut) {
+    ++counters.lost_in_flight; // the process died with it in its socket
+    events.record({"lost-in-flight", node, next.op.message.message_id});
+    return;
+  }
+  if (!connected || next.generation != generation) {
+    // Its connection went away before the broker had it: the bridge fails it.
+    events.record({"refuse-publish", node, next.op.message.address, next.op.message.message_id});
+    if (early_confirm)
+      ++counters.failed_publishes; // already confirmed (the bug): nobody hears of it
+    else
+      refuse(next.op.confirm_to, next.op.token, "connection lost before the broker had it");
+    return;
+  }
+  if (early_confirm)
+    next.op.confirm_to = nullptr; // confirmed when it was sent
+  publish_now(std::move(next.op));
+}
+
 void node_link::state::apply(outbound op) {
   switch (op.what) {
   case outbound::kind::publish:
@@ -164,13 +195,18 @@ void node_link::state::apply(outbound op) {
       refuse(op.confirm_to, op.token, "no session");
       return;
     }
-    {
-      events.record({"publish", node, op.message.address, op.message.subject, op.message.message_id,
-                     op.message.body});
-      auto done = core->publish(std::move(op.message));
-      confirm(op.confirm_to, op.token, done.has_value(),
-              done ? std::string{} : done.error().message);
+    if (wire) {
+      // Sent, not yet with the broker: a crash now loses it, and only the broker's answer
+      // confirms it (but for the planted bug).
+      if (early_confirm)
+        confirm(op.confirm_to, op.token, true, {});
+      on_the_wire.push_back({std::move(op), generation});
+      // The same latency for every publish keeps them in order (timers due at one time fire in
+      // the order they were set).
+      caf::delayed_anon_send(wire, wire_latency, arrive_atom::value);
+      return;
     }
+    publish_now(std::move(op));
     return;
   case outbound::kind::subscribe: {
     auto sub = subscriptions.find(op.subscription);

@@ -34,6 +34,7 @@ link_counters& operator+=(link_counters& sum, const link_counters& more) {
   sum.delayed += more.delayed;
   sum.sessions_lost += more.sessions_lost;
   sum.reconnects += more.reconnects;
+  sum.lost_in_flight += more.lost_in_flight;
   return sum;
 }
 
@@ -45,6 +46,8 @@ node_link::node_link(std::shared_ptr<boa::bus::broker_core> core, std::string no
 node_link::~node_link() {
   if (state_->courier)
     caf::anon_send_exit(state_->courier, caf::exit_reason::user_shutdown);
+  if (state_->wire)
+    caf::anon_send_exit(state_->wire, caf::exit_reason::user_shutdown);
 }
 
 void node_link::publish(protocol::envelope message, const caf::actor& confirm_to,
@@ -230,6 +233,22 @@ void node_link::delay_deliveries(caf::actor_system& system, std::uint64_t seed,
             self->due(consumer, std::move(d));
         }};
   });
+}
+
+void node_link::carry_publishes(caf::actor_system& system) {
+  auto& s = *state_;
+  if (s.wire)
+    return;
+  s.wire = system.spawn([weak = std::weak_ptr<state>(state_)](caf::event_based_actor*) {
+    return caf::behavior{[weak](state::arrive_atom) {
+      if (auto self = weak.lock())
+        self->arrive();
+    }};
+  });
+}
+
+void node_link::confirm_on_send() {
+  state_->early_confirm = true;
 }
 
 void node_link::accept_on_arrival() {

@@ -33,6 +33,7 @@ struct link_counters {
   std::uint64_t delayed = 0;             ///< deliveries handed over after a delay
   std::uint64_t sessions_lost = 0;       ///< idle timeouts and broker restarts
   std::uint64_t reconnects = 0;
+  std::uint64_t lost_in_flight = 0; ///< publishes a crash took before the broker had them
 };
 
 /// Adds `more` to `sum` (a run's totals over its links).
@@ -123,6 +124,17 @@ public:
   /// overtake each other. A delivery whose session or subscription ended meanwhile is dropped, as
   /// its bytes would be.
   void delay_deliveries(caf::actor_system& system, std::uint64_t seed, std::int64_t max_ms);
+
+  // --- Publishes in flight ---
+  /// From now on, a publish travels as a message of `system` (scheduled like any other) before
+  /// it reaches the broker, as bytes take time on a connection: a crash in between loses it, and
+  /// its confirmation comes only once the broker has it.
+  void carry_publishes(caf::actor_system& system);
+  /// The planted bug of `simulation_options::planted_early_confirm`: a publish is confirmed as
+  /// soon as it is sent (with `carry_publishes`), as a bridge that confirmed what it had only
+  /// buffered would; a crash before it arrives loses a message the node already counted as
+  /// published.
+  void confirm_on_send();
 
   /// The planted bug of `simulation_options::planted_early_accept`: deliveries are accepted on
   /// arrival (by `flush_early_accepts`, as the broker's callbacks must not call back into it),

@@ -33,8 +33,11 @@ expected<void> simulated_cluster::launch(std::size_t index) {
   auto incarnation = name + "/" + std::to_string(m.incarnation);
   m.link = std::make_unique<node_link>(core_, name, next_session_++, trace_,
                                        [clock = &clock_] { return clock->elapsed_ms(); });
+  m.link->carry_publishes(system_);
   if (settings_.planted_early_accept)
     m.link->accept_on_arrival();
+  if (settings_.planted_early_confirm)
+    m.link->confirm_on_send();
   runtime::node_options options;
   options.node_id = name;
   options.workers = settings_.workers;

@@ -28,6 +28,7 @@ public:
     std::uint64_t seed = 1;
     std::size_t workers = 2;
     bool planted_early_accept = false;
+    bool planted_early_confirm = false;
     /// Adds the run's own options to a node incarnation's (its clock, heartbeats...).
     std::function<void(std::size_t index, runtime::node_options&)> configure;
     /// Told of every node incarnation once it runs.

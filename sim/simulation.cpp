@@ -67,7 +67,9 @@ std::string describe(const simulation_options& o) {
       "faults={} ({}){}{}",
       o.seed, o.nodes, o.jobs, o.workers, o.failure_percent, o.max_step_ms, o.virtual_time_ms,
       to_string(o.faults.profile), o.faults.faults.size(), cluster,
-      o.planted_early_accept ? " planted-bug=early-accept" : "");
+      o.planted_early_accept    ? " planted-bug=early-accept"
+      : o.planted_early_confirm ? " planted-bug=early-confirm"
+                                : "");
 }
 
 namespace {
@@ -191,7 +193,8 @@ simulation_result run_simulation(const simulation_options& o) {
   for (std::size_t i = 0; i < o.nodes; ++i)
     clocks.push_back(std::make_unique<skewed_clock>(
         clock, i < o.clock_skews.size() ? o.clock_skews[i] : clock_skew{}));
-  simulated_cluster::settings settings{o.seed, o.workers, o.planted_early_accept};
+  simulated_cluster::settings settings{o.seed, o.workers, o.planted_early_accept,
+                                       o.planted_early_confirm};
   settings.configure = [&](std::size_t i, runtime::node_options& options) {
     options.clock = clocks[i].get();
     if (cluster_checking)

@@ -34,6 +34,10 @@ struct simulation_options {
   /// it arrives, before the step runs and the job's next state is published, so a crash in
   /// between loses the job. Off in every real run.
   bool planted_early_accept = false;
+  /// A subtler planted bug, one only a crash exposes: every node's link confirms a publish as
+  /// soon as it is sent, before the broker has it (a bridge confirming what it only buffered), so
+  /// the node settles the state it consumed while its successor is still in flight.
+  bool planted_early_confirm = false;
   /// Every node beats this often (virtual ms) and runs the cluster aggregator, whose reports the
   /// cluster-view checker judges; the run goes on until the views had time to settle. 0: no
   /// heartbeats, no aggregator, no check.

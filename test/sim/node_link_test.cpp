@@ -444,4 +444,51 @@ BOOST_AUTO_TEST_CASE(the_same_faults_give_the_same_trace) {
   BOOST_TEST(run_once(3) != run_once(4));
 }
 
+BOOST_AUTO_TEST_CASE(a_publish_in_flight_is_confirmed_only_once_the_broker_has_it) {
+  link().carry_publishes(system);
+  link().publish(message("queue:out", "x"), actor, 7);
+  run(); // sent, not yet there
+  BOOST_TEST(got->confirms.empty());
+  BOOST_TEST(core->stats("queue:out").ready == 0u);
+  run_all();
+  BOOST_REQUIRE(got->confirms.size() == 1u);
+  BOOST_TEST(got->confirms[0].ok);
+  BOOST_TEST(core->stats("queue:out").ready == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_crash_loses_the_publishes_in_flight_and_nobody_is_told) {
+  link().carry_publishes(system);
+  link().publish(message("queue:out", "x"), actor, 7);
+  run();
+  link().cut();
+  run_all();
+  BOOST_TEST(got->confirms.empty()); // the node is gone: nothing settles on its word
+  BOOST_TEST(core->stats("queue:out").ready == 0u);
+  BOOST_TEST(link().counters().lost_in_flight == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_publish_in_flight_when_the_session_is_lost_fails) {
+  link().carry_publishes(system);
+  link().publish(message("queue:out", "x"), actor, 7);
+  run();
+  link().drop_session("reset"); // reconnects at once: the publish was on the old session
+  run_all();
+  BOOST_REQUIRE(got->confirms.size() == 1u);
+  BOOST_TEST(!got->confirms[0].ok);
+  BOOST_TEST(core->stats("queue:out").ready == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(the_planted_early_confirm_confirms_what_a_crash_then_loses) {
+  link().carry_publishes(system);
+  link().confirm_on_send();
+  link().publish(message("queue:out", "x"), actor, 7);
+  run();
+  BOOST_REQUIRE(got->confirms.size() == 1u); // too early: the broker has nothing yet
+  BOOST_TEST(got->confirms[0].ok);
+  link().cut();
+  run_all();
+  BOOST_TEST(core->stats("queue:out").ready == 0u);
+  BOOST_TEST(got->confirms.size() == 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -142,6 +142,27 @@ BOOST_AUTO_TEST_CASE(a_node_that_accepts_before_publishing_is_caught_within_the_
   BOOST_TEST(clean.passed());
 }
 
+BOOST_AUTO_TEST_CASE(a_bridge_that_confirms_before_the_broker_has_it_is_caught_only_by_faults) {
+  // The subtler planted bug: without faults nothing is lost and every run passes; with crashes,
+  // lost sessions and broker restarts, a publish the node already counted is lost in flight.
+  std::size_t caught_calm = 0;
+  std::size_t caught_faulted = 0;
+  for (std::uint64_t seed = 1; seed <= 200; ++seed) {
+    auto calm = options_from_seed(seed, std::nullopt, std::nullopt, boa::sim::fault_profile::none);
+    calm.planted_early_confirm = true;
+    caught_calm += run_simulation(calm).passed() ? 0 : 1;
+    auto faulted = options_from_seed(seed);
+    faulted.planted_early_confirm = true;
+    auto result = run_simulation(faulted);
+    if (!result.passed()) {
+      ++caught_faulted;
+      BOOST_TEST(violations_of(result).find("never ended (lost)") != std::string::npos);
+    }
+  }
+  BOOST_TEST(caught_calm == 0u);
+  BOOST_TEST(caught_faulted > 0u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(shrinking)
