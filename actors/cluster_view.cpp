@@ -59,6 +59,15 @@ std::vector<node_view> cluster_view::nodes(std::int64_t now_ms) const {
   return out;
 }
 
+std::optional<node_view> cluster_view::node(std::string_view id, std::int64_t now_ms) const {
+  auto found = nodes_.find(id);
+  if (found == nodes_.end())
+    return std::nullopt;
+  const auto& e = found->second;
+  const std::int64_t age = std::max<std::int64_t>(now_ms - e.observed_ms, 0);
+  return node_view{e.last, age, status_of(e, age), e.restarts};
+}
+
 void cluster_view::evict(std::int64_t now_ms) {
   std::erase_if(nodes_, [&](const auto& item) {
     return now_ms - item.second.observed_ms > options_.eviction_age_ms;

@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace boa::actors {
@@ -75,6 +77,9 @@ public:
 
   /// Every known node, sorted by node id, judged at `now_ms`.
   std::vector<node_view> nodes(std::int64_t now_ms) const;
+
+  /// The node `id` judged at `now_ms`, if it is known.
+  std::optional<node_view> node(std::string_view id, std::int64_t now_ms) const;
 
   /// Forgets nodes whose last beat was observed more than `eviction_age_ms` before `now_ms`.
   void evict(std::int64_t now_ms);

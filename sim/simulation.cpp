@@ -239,8 +239,8 @@ simulation_result run_simulation(const simulation_options& o) {
       ++r.sub_jobs;
     }
     // With heartbeats, timers never run out: the run ends once the views had time to settle.
-    const auto settled = cluster_checking ? views.settled_after() : 0;
-    if (checker.all_ended() && !coordinator.has_job() && feed.done() && loop.now_ms() >= settled)
+    if (checker.all_ended() && !coordinator.has_job() && feed.done() &&
+        (!cluster_checking || loop.now_ms() >= views.settled_after()))
       break;
     if (loop.now_ms() > std::min(o.max_virtual_ms, liveness_deadline) ||
         loop.messages() > o.max_messages) {
@@ -248,8 +248,11 @@ simulation_result run_simulation(const simulation_options& o) {
       break;
     }
     // When no actor is ready, time moves on to the next timer, fault or workload event.
-    auto workload_next = faults.broker_down() ? std::nullopt : feed.next_ms();
-    if (loop.step(earliest(faults.next_ms(), workload_next)) == seeded_scheduler::outcome::idle)
+    // The wake-up time matters only when no actor is ready.
+    std::optional<std::int64_t> wake;
+    if (!coordinator.has_job())
+      wake = earliest(faults.next_ms(), faults.broker_down() ? std::nullopt : feed.next_ms());
+    if (loop.step(wake) == seeded_scheduler::outcome::idle)
       break;
     cluster.flush_early_accepts();
   }
