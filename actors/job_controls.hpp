@@ -19,15 +19,33 @@ class job_controls {
 public:
   using action = protocol::job_command::action;
 
-  void request(const std::string& job_id, action what) {
+  /// A command waiting for its job, with when it was issued (0: unknown): the job knows which
+  /// commands it has seen applied since (`job::commands_ms`), and so which pending ones are stale.
+  struct pending_control {
+    action what = action::cancel;
+    std::int64_t issued_ms = 0;
+  };
+
+  void request(const std::string& job_id, action what, std::int64_t issued_ms = 0) {
     std::lock_guard guard{mutex_};
-    pending_.insert_or_assign(job_id, what);
+    pending_.insert_or_assign(job_id, pending_control{what, issued_ms});
     size_.store(pending_.size(), std::memory_order_release);
   }
 
   void clear(const std::string& job_id) {
     std::lock_guard guard{mutex_};
     pending_.erase(job_id);
+    size_.store(pending_.size(), std::memory_order_release);
+  }
+
+  /// Forgets the job's pending command if the job has seen a command issued at or after it
+  /// applied (on another node, which had heard a later command that this node missed).
+  void clear_stale(const std::string& job_id, std::int64_t commands_ms) {
+    std::lock_guard guard{mutex_};
+    auto i = pending_.find(job_id);
+    if (i == pending_.end() || !protocol::is_stale_command(i->second.issued_ms, commands_ms))
+      return;
+    pending_.erase(i);
     size_.store(pending_.size(), std::memory_order_release);
   }
 
@@ -53,7 +71,7 @@ public:
     return true;
   }
 
-  std::optional<action> find(const std::string& job_id) const {
+  std::optional<pending_control> find(const std::string& job_id) const {
     if (size_.load(std::memory_order_acquire) == 0)
       return std::nullopt;
     std::lock_guard guard{mutex_};
@@ -67,7 +85,7 @@ private:
   static constexpr std::size_t remembered_jobs = 1 << 16;
 
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, action> pending_;
+  std::unordered_map<std::string, pending_control> pending_;
   /// Per job, when the newest command applied here was issued.
   std::unordered_map<std::string, std::int64_t> newest_;
   std::deque<std::string> newest_order_;

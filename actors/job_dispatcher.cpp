@@ -26,8 +26,14 @@ using protocol::job_command;
 struct dispatcher_state {
   node_context* ctx = nullptr;
   std::uint64_t commands_sub = 0;
-  /// resume subscriptions (one per resumed job) -> job id
-  std::unordered_map<std::uint64_t, std::string> resuming;
+  std::uint64_t resumes_sub = 0;
+  /// A job this node is to take back from its suspended queue, by the newest resume it heard.
+  struct resume {
+    std::string job_id;
+    std::int64_t issued_ms = 0;
+  };
+  /// resume subscriptions (one per resumed job) -> what they resume
+  std::unordered_map<std::uint64_t, resume> resuming;
   /// resume deliveries being published -> their subscription, ended once settled
   std::unordered_map<std::uint64_t, std::uint64_t> resume_tags;
   /// join and reduce waiters alive, stopped with the dispatcher so that a node can shut down
@@ -86,6 +92,25 @@ void deliver_drained_if_done(dispatcher* self) {
   st.drained.clear();
 }
 
+/// Takes the job back once it is in its suspended queue (it may not be parked yet): one
+/// subscription per job on this node, which remembers the newest resume.
+void start_resuming(dispatcher* self, const job_command& command) {
+  auto& st = self->state;
+  for (auto& [sub, r] : st.resuming)
+    if (r.job_id == command.job_id) {
+      r.issued_ms = std::max(r.issued_ms, command.issued_ms);
+      return;
+    }
+  auto sub = st.ctx->bus->subscribe(protocol::addresses::suspended_queue(command.job_id),
+                                    caf::actor_cast<caf::actor>(self), 1);
+  if (!sub) {
+    spdlog::error("cannot resume job {}: {}", command.job_id, sub.error().message);
+    return;
+  }
+  st.resuming.emplace(*sub, dispatcher_state::resume{command.job_id, command.issued_ms});
+}
+
+/// A command from the topic (every command) or the resumes queue (resumes, one node each).
 void on_command(dispatcher* self, const bus::delivery& d) {
   auto& st = self->state;
   st.ctx->bus->settle(d.tag, bus::settlement::accept);
@@ -103,17 +128,19 @@ void on_command(dispatcher* self, const bus::delivery& d) {
   switch (command->what) {
   case job_command::action::cancel:
   case job_command::action::suspend:
-    st.ctx->controls->request(command->job_id, command->what);
+    st.ctx->controls->request(command->job_id, command->what, command->issued_ms);
     break;
-  case job_command::action::resume: {
+  case job_command::action::resume:
     st.ctx->controls->clear(command->job_id);
-    auto sub = st.ctx->bus->subscribe(protocol::addresses::suspended_queue(command->job_id),
-                                      caf::actor_cast<caf::actor>(self), 1);
-    if (sub)
-      st.resuming.emplace(*sub, command->job_id);
+    start_resuming(self, *command);
     break;
   }
-  }
+}
+
+void stop_resuming(dispatcher* self, std::uint64_t subscription) {
+  auto& st = self->state;
+  st.ctx->bus->unsubscribe(subscription);
+  st.resuming.erase(subscription);
 }
 
 /// A suspended job taken back from its suspended queue: it goes on from where it stopped.
@@ -123,11 +150,20 @@ void on_resumed(dispatcher* self, const bus::delivery& d) {
   if (!decoded) {
     st.ctx->bus->settle(d.tag, bus::settlement::reject,
                         "cannot decode job: " + decoded.error().message);
-    st.ctx->bus->unsubscribe(d.subscription);
-    st.resuming.erase(d.subscription);
+    stop_resuming(self, d.subscription);
     return;
   }
   auto& j = *decoded;
+  const auto resume_ms = st.resuming.at(d.subscription).issued_ms;
+  if (resume_ms > 0 && j.commands_ms > resume_ms) {
+    // Parked again by a command issued after this resume (another node took the job back for
+    // it already): it waits for a resume of its own.
+    spdlog::info("job {} was suspended after the resume this node heard; leaving it parked", j.id);
+    st.ctx->bus->settle(d.tag, bus::settlement::release);
+    stop_resuming(self, d.subscription);
+    return;
+  }
+  j.commands_ms = std::max(j.commands_ms, resume_ms);
   j.state = protocol::job_state::running;
   j.updated_ms = st.ctx->clock->now_ms();
   std::vector<protocol::outbound_job> out;
@@ -154,13 +190,16 @@ caf::behavior job_dispatcher(dispatcher* self, node_context* ctx) {
   // Commands first: a runner may start a job at once, and a command about it must not find the
   // topic without this node's subscription.
   st.commands_sub = subscribe(protocol::addresses::commands, 64);
+  st.resumes_sub = subscribe(protocol::addresses::resumes, 16);
   add_runners(self);
   self->set_exit_handler([self](caf::exit_msg& msg) {
     // Held deliveries go back to their queues for another node (or this one, restarted).
     auto& st = self->state;
     if (st.commands_sub)
       st.ctx->bus->unsubscribe(st.commands_sub);
-    for (auto& [sub, id] : st.resuming)
+    if (st.resumes_sub)
+      st.ctx->bus->unsubscribe(st.resumes_sub);
+    for (auto& [sub, r] : st.resuming)
       st.ctx->bus->unsubscribe(sub);
     for (auto& [addr, waiter] : st.waiters)
       caf::anon_send_exit(waiter, caf::exit_reason::user_shutdown);
@@ -194,7 +233,7 @@ caf::behavior job_dispatcher(dispatcher* self, node_context* ctx) {
   return {
       [self](delivery_atom, bus::delivery& d) {
         auto& st = self->state;
-        if (d.subscription == st.commands_sub) {
+        if (d.subscription == st.commands_sub || d.subscription == st.resumes_sub) {
           on_command(self, d);
         } else if (st.resuming.count(d.subscription) != 0) {
           on_resumed(self, d);
@@ -204,8 +243,7 @@ caf::behavior job_dispatcher(dispatcher* self, node_context* ctx) {
         auto& st = self->state;
         if (auto r = st.resume_tags.find(tag); r != st.resume_tags.end()) {
           // The resumed job is published and its suspended copy settled: the resume is complete.
-          st.ctx->bus->unsubscribe(r->second);
-          st.resuming.erase(r->second);
+          stop_resuming(self, r->second);
           st.resume_tags.erase(r);
         }
       },

@@ -109,9 +109,17 @@ std::optional<std::vector<outbound_job>> apply_control(node_context& ctx, job& j
   auto control = ctx.controls ? ctx.controls->find(j.id) : std::nullopt;
   if (!control)
     return std::nullopt;
-  if (*control == protocol::job_command::action::cancel)
+  // The job has seen a later command applied elsewhere (a resume this node missed): this one is
+  // over, and parking the job again would wait for a resume that already came.
+  if (protocol::is_stale_command(control->issued_ms, j.commands_ms)) {
+    ctx.controls->clear_stale(j.id, j.commands_ms);
+    return std::nullopt;
+  }
+  if (control->what == protocol::job_command::action::cancel) {
+    j.commands_ms = std::max(j.commands_ms, control->issued_ms);
     return protocol::transition::end(std::move(j), protocol::job_state::canceled,
                                      "canceled on request", now);
+  }
   // Only the line that holds the job's rendezvous (branch 0 of every enclosing fork) is parked;
   // the other branches run on to their join and wait there for it. A job is then parked in one
   // message, which one resume takes back: parking every branch left all but one of them in the
@@ -121,6 +129,7 @@ std::optional<std::vector<outbound_job>> apply_control(node_context& ctx, job& j
     return std::nullopt;
   j.state = protocol::job_state::suspended;
   j.updated_ms = now;
+  j.commands_ms = std::max(j.commands_ms, control->issued_ms);
   std::vector<outbound_job> out;
   auto address = protocol::addresses::suspended_queue(j.id);
   out.push_back({std::move(address), std::move(j)});

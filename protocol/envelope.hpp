@@ -35,6 +35,9 @@ inline constexpr const char* dead = "queue:boa.dead";
 inline constexpr const char* events = "topic:boa.events";
 inline constexpr const char* commands = "topic:boa.commands";
 inline constexpr const char* heartbeat = "topic:boa.heartbeat";
+/// Resume commands, also kept here besides their broadcast on `commands`: a topic message that no
+/// node hears is gone, and the job with it, parked for good. One node takes each.
+inline constexpr const char* resumes = "queue:boa.resumes";
 
 inline std::string join_queue(const std::string& job_id, const std::string& fork_id) {
   return "queue:boa.join." + job_id + "." + fork_id;

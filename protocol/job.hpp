@@ -80,7 +80,11 @@ struct job {
   std::int64_t updated_ms = 0;
   std::int64_t ended_ms = 0;    ///< 0 while running
   std::int64_t deadline_ms = 0; ///< job timeout as an absolute time; 0: none
-  std::string error;            ///< why the job ended in error
+  /// When the newest job command applied to this job (a cancel or suspend that stopped it, a
+  /// resume that took it back) was issued; 0: none yet. A command issued at or before it is
+  /// stale for this job: a node that missed the later ones must not apply it again.
+  std::int64_t commands_ms = 0;
+  std::string error; ///< why the job ended in error
 };
 
 } // namespace boa::protocol

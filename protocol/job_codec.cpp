@@ -171,6 +171,7 @@ template <class W> void write_job(W& w, const job& j) {
   non_default(w, "updated_ms", j.updated_ms);
   non_default(w, "ended_ms", j.ended_ms);
   non_default(w, "deadline_ms", j.deadline_ms);
+  non_default(w, "commands_ms", j.commands_ms);
   non_empty(w, "error", j.error);
   w.end_object();
 }
@@ -240,6 +241,8 @@ public:
         assign(j.ended_ms, r_.integer(v, at, 0));
       } else if (key == "deadline_ms") {
         assign(j.deadline_ms, r_.integer(v, at, 0));
+      } else if (key == "commands_ms") {
+        assign(j.commands_ms, r_.integer(v, at, 0));
       } else if (key == "error") {
         assign(j.error, r_.string(v, at));
       } else {
@@ -247,7 +250,8 @@ public:
                        {"v",          "type",       "id",        "workflow",    "properties",
                         "step",       "attempt",    "version",   "state",       "history",
                         "forks",      "reduce",     "parent_id", "parent_step", "item_index",
-                        "created_ms", "updated_ms", "ended_ms",  "deadline_ms", "error"});
+                        "created_ms", "updated_ms", "ended_ms",  "deadline_ms", "commands_ms",
+                        "error"});
       }
     }
     if (!has_v)

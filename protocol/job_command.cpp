@@ -1,5 +1,6 @@
 #include "protocol/job_command.hpp"
 
+#include "protocol/envelope.hpp"
 #include "protocol/json_read.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -20,6 +21,13 @@ std::optional<job_command::action> job_action_from_string(std::string_view text)
     if (text == action_names[i])
       return static_cast<job_command::action>(i);
   return std::nullopt;
+}
+
+std::vector<std::string> command_addresses(job_command::action what) {
+  std::vector<std::string> to{addresses::commands};
+  if (what == job_command::action::resume)
+    to.emplace_back(addresses::resumes);
+  return to;
 }
 
 std::string serialize_command(const job_command& command) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace boa::protocol {
 
@@ -24,6 +25,18 @@ struct job_command {
 
 const char* to_string(job_command::action a);
 std::optional<job_command::action> job_action_from_string(std::string_view text);
+
+/// Whether a command issued at `issued_ms` is stale for a job whose newest applied command was
+/// issued at `commands_ms` (`job::commands_ms`): it was issued at or before that one. A command
+/// of unknown time (0) is never stale.
+inline bool is_stale_command(std::int64_t issued_ms, std::int64_t commands_ms) {
+  return issued_ms > 0 && issued_ms <= commands_ms;
+}
+
+/// Where a client publishes a command: every one on the commands topic, for the node that runs
+/// the job's next step; a resume also on the durable resumes queue, so that one node takes the
+/// job back even when no node heard the broadcast.
+std::vector<std::string> command_addresses(job_command::action what);
 
 std::string serialize_command(const job_command& command);
 /// Decodes and validates; errors name the JSON path.

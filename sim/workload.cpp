@@ -97,15 +97,23 @@ protocol::workflow_ptr load(shape s, std::optional<std::int64_t> timeout_ms) {
   return decoded.workflow;
 }
 
-protocol::envelope command_message(const std::string& job_id, protocol::job_command::action a,
-                                   std::int64_t issued_ms) {
-  // As `boactl job cancel|suspend|resume` sends it: broadcast to every node.
-  protocol::envelope m;
-  m.address = protocol::addresses::commands;
-  m.subject = "job-command";
-  m.message_id = job_id + "/" + protocol::to_string(a);
-  m.body = protocol::serialize_command({job_id, a, issued_ms});
-  return m;
+/// As `boactl job cancel|suspend|resume` sends it: broadcast to every node, and a resume also to
+/// the durable resumes queue.
+std::vector<protocol::envelope> command_messages(const std::string& job_id,
+                                                 protocol::job_command::action a,
+                                                 std::int64_t issued_ms) {
+  std::vector<protocol::envelope> out;
+  for (auto& address : protocol::command_addresses(a)) {
+    protocol::envelope m;
+    m.address = address;
+    m.subject = "job-command";
+    m.message_id = job_id + "/" + protocol::to_string(a);
+    if (!out.empty())
+      m.message_id += "/" + address;
+    m.body = protocol::serialize_command({job_id, a, issued_ms});
+    out.push_back(std::move(m));
+  }
+  return out;
 }
 
 workload_event command_at(std::int64_t at_ms, const std::string& job_id,
@@ -115,7 +123,10 @@ workload_event command_at(std::int64_t at_ms, const std::string& job_id,
   e.what = workload_event::kind::command;
   e.job_id = job_id;
   e.action = a;
-  e.message = command_message(job_id, a, epoch_ms + at_ms);
+  auto messages = command_messages(job_id, a, epoch_ms + at_ms);
+  e.message = std::move(messages.front());
+  e.copies.assign(std::make_move_iterator(messages.begin() + 1),
+                  std::make_move_iterator(messages.end()));
   return e;
 }
 

@@ -43,6 +43,9 @@ struct workload_event {
   std::string job_id;
   protocol::job_command::action action = protocol::job_command::action::cancel; ///< commands
   protocol::envelope message;
+  /// The same command to further addresses, published right after `message`: a resume also goes
+  /// to the durable resumes queue.
+  std::vector<protocol::envelope> copies;
 };
 
 const char* to_string(workload_event::kind k);

@@ -17,9 +17,15 @@ void workload_feed::publish_due(std::int64_t now_ms, std::vector<std::string>& p
     const bool start = e.what == workload_event::kind::start;
     trace_.record({to_string(e.what), e.job_id,
                    start ? std::string_view(e.message.message_id) : protocol::to_string(e.action)});
-    if (auto published = core_.publish(e.message); !published)
-      problems.push_back(std::string(start ? "job " : "command for job ") + e.job_id +
-                         " could not be published: " + published.error().message);
+    auto publish = [&](const protocol::envelope& m) {
+      if (auto published = core_.publish(m); !published)
+        problems.push_back(std::string(start ? "job " : "command for job ") + e.job_id +
+                           " could not be published to " + m.address + ": " +
+                           published.error().message);
+    };
+    publish(e.message);
+    for (const auto& copy : e.copies)
+      publish(copy);
     ++(start ? started_ : commands_);
   }
 }

@@ -110,11 +110,14 @@ public:
     bus_.publish(std::move(env), caf::actor{}, 0);
   }
 
-  void command(const std::string& job_id, protocol::job_command::action what) {
+  /// Publishes a job command as a client would, by default unstamped and broadcast only.
+  void command(const std::string& job_id, protocol::job_command::action what,
+               std::int64_t issued_ms = 0,
+               const std::string& address = protocol::addresses::commands) {
     protocol::envelope env;
-    env.address = protocol::addresses::commands;
+    env.address = address;
     env.subject = "job-command";
-    env.body = protocol::serialize_command({job_id, what});
+    env.body = protocol::serialize_command({job_id, what, issued_ms});
     bus_.publish(std::move(env), caf::actor{}, 0);
   }
 

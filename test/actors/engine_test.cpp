@@ -344,6 +344,92 @@ BOOST_AUTO_TEST_CASE(a_suspended_job_waits_and_a_resumed_one_goes_on_where_it_st
   BOOST_TEST(steps_run(j) == ids({"first", "second"}), boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(a_resume_that_only_reached_the_durable_queue_still_takes_the_job_back) {
+  // No node heard the broadcast (every one was cut off when it went out): the queue keeps it.
+  engine e;
+  e.functions().add("suspend-me", [&e](const boa::protocol::properties& p) -> json::value {
+    std::string me(p.at("me").as_string());
+    e.command(me, boa::protocol::job_command::action::suspend, 100);
+    e.eventually([&] { return e.node().context().controls->find(me).has_value(); });
+    return nullptr;
+  });
+  auto id = e.start(R"({"name": "s", "steps": [
+    {"id": "first", "run": {"kind": "cpp", "function": "suspend-me"}, "next": [["*", "second"]]},
+    {"id": "second", "run": "noop"}]})",
+                    json::object{{"me", "job-rq"}}, "job-rq");
+  BOOST_REQUIRE(
+      e.eventually([&] { return e.bus().core().stats("queue:boa.suspended.job-rq").ready == 1; }));
+  e.command(id, boa::protocol::job_command::action::resume, 200, boa::protocol::addresses::resumes);
+  auto j = e.wait(id);
+  BOOST_TEST(j.state == job_state::finished);
+  BOOST_TEST(steps_run(j) == ids({"first", "second"}), boost::test_tools::per_element());
+  BOOST_TEST(j.commands_ms == 200);
+  BOOST_TEST(e.bus().core().stats(boa::protocol::addresses::resumes).ready == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_suspend_left_pending_from_before_the_last_resume_does_not_park_the_job) {
+  // A node that heard a suspend but missed the resume that followed still holds the suspend
+  // when the job, resumed elsewhere, comes back to it: the job must go on, not wait for a resume
+  // that already came.
+  engine e;
+  e.functions().add("suspend-me", [&e](const boa::protocol::properties& p) -> json::value {
+    std::string me(p.at("me").as_string());
+    e.command(me, boa::protocol::job_command::action::suspend, 100);
+    e.eventually([&] { return e.node().context().controls->find(me).has_value(); });
+    return nullptr;
+  });
+  e.functions().add("hold-stale-suspend", [&e](const boa::protocol::properties& p) -> json::value {
+    std::string me(p.at("me").as_string());
+    e.node().context().controls->request(me, boa::protocol::job_command::action::suspend, 100);
+    return nullptr;
+  });
+  auto id = e.start(R"({"name": "s", "steps": [
+    {"id": "first", "run": {"kind": "cpp", "function": "suspend-me"}, "next": [["*", "second"]]},
+    {"id": "second", "run": {"kind": "cpp", "function": "hold-stale-suspend"},
+     "next": [["*", "third"]]},
+    {"id": "third", "run": "noop"}]})",
+                    json::object{{"me", "job-st"}}, "job-st");
+  BOOST_REQUIRE(
+      e.eventually([&] { return e.bus().core().stats("queue:boa.suspended.job-st").ready == 1; }));
+  e.command(id, boa::protocol::job_command::action::resume, 200, boa::protocol::addresses::resumes);
+  auto j = e.wait(id);
+  BOOST_TEST(j.state == job_state::finished);
+  BOOST_TEST(steps_run(j) == ids({"first", "second", "third"}), boost::test_tools::per_element());
+  BOOST_TEST(!e.node().context().controls->find(id).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_resume_issued_before_the_jobs_last_suspend_leaves_it_parked) {
+  // Suspended at 100, resumed at 200, suspended again at 300: a copy of the resume at 200 that
+  // reaches a node late (from the queue, on a node that never heard the later suspend) must not
+  // take the job back from its second suspension.
+  engine e;
+  e.functions().add("suspend-me", [&e](const boa::protocol::properties& p) -> json::value {
+    std::string me(p.at("me").as_string());
+    // As the suspend at 300 would be left by a node that heard no command before it.
+    e.node().context().controls->request(me, boa::protocol::job_command::action::suspend, 300);
+    return nullptr;
+  });
+  auto id = e.start(R"({"name": "s", "steps": [
+    {"id": "first", "run": {"kind": "cpp", "function": "suspend-me"}, "next": [["*", "second"]]},
+    {"id": "second", "run": "noop"}]})",
+                    json::object{{"me", "job-lr"}}, "job-lr");
+  const std::string suspended = "queue:boa.suspended.job-lr";
+  BOOST_REQUIRE(e.eventually([&] { return e.bus().core().stats(suspended).ready == 1; }));
+  e.command(id, boa::protocol::job_command::action::resume, 200, boa::protocol::addresses::resumes);
+  BOOST_REQUIRE(e.eventually(
+      [&] { return e.bus().core().stats(boa::protocol::addresses::resumes).ready == 0; }));
+  // Taken, looked at, and released: it is back in its queue and nobody holds it.
+  BOOST_REQUIRE(e.eventually([&] {
+    auto st = e.bus().core().stats(suspended);
+    return st.ready == 1 && st.consumers == 0;
+  }));
+  BOOST_TEST(e.archived_count() == 0u);
+  e.command(id, boa::protocol::job_command::action::resume, 400, boa::protocol::addresses::resumes);
+  auto j = e.wait(id);
+  BOOST_TEST(j.state == job_state::finished);
+  BOOST_TEST(j.commands_ms == 400);
+}
+
 BOOST_AUTO_TEST_CASE(a_job_suspended_across_a_fork_goes_on_with_every_branch_after_one_resume) {
   // Suspended as the fork publishes its branches: one resume must bring the whole job back.
   engine e;

@@ -252,6 +252,24 @@ BOOST_AUTO_TEST_CASE(a_job_command_is_broadcast_on_the_commands_topic) {
   BOOST_TEST((command->what == protocol::job_command::action::suspend));
 }
 
+BOOST_AUTO_TEST_CASE(a_resume_is_broadcast_and_also_kept_in_the_durable_resumes_queue) {
+  // The broadcast reaches the nodes that hear it now; the queue copy waits for one that can.
+  fake_cluster cluster;
+  boactl::broker_client client(cluster.bus(), fake_cluster::options());
+  BOOST_REQUIRE(client.send_command({"j-5", protocol::job_command::action::resume, 1234}));
+  BOOST_REQUIRE(cluster.wait_for_received(2));
+  auto in = cluster.received();
+  BOOST_TEST(in.at(0).address == protocol::addresses::commands);
+  BOOST_TEST(in.at(1).address == protocol::addresses::resumes);
+  for (const auto& m : in) {
+    auto command = protocol::parse_command(m.body);
+    BOOST_REQUIRE(command);
+    BOOST_TEST(command->job_id == "j-5");
+    BOOST_TEST((command->what == protocol::job_command::action::resume));
+    BOOST_TEST(command->issued_ms == 1234);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(browsing_the_dead_letters_leaves_them_in_the_queue_in_order) {
   fake_cluster cluster;
   for (int i = 1; i <= 3; ++i) {

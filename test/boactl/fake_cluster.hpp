@@ -39,8 +39,8 @@ public:
 
   fake_cluster() : system_(config_), shared_(std::make_shared<shared>()) {
     responder_ = system_.spawn(respond, bus_, shared_);
-    for (const char* address :
-         {protocol::requests_address, protocol::addresses::new_jobs, protocol::addresses::commands})
+    for (const char* address : {protocol::requests_address, protocol::addresses::new_jobs,
+                                protocol::addresses::commands, protocol::addresses::resumes})
       if (auto sub = bus_->subscribe(address, responder_, 64))
         subscriptions_.push_back(*sub);
   }

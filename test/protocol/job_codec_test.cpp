@@ -63,6 +63,7 @@ job full_job() {
   j.updated_ms = 1700000000011;
   j.ended_ms = 1700000000012;
   j.deadline_ms = 1700000060000;
+  j.commands_ms = 1700000000010;
   j.error = "deadline passed";
   return j;
 }
@@ -118,6 +119,7 @@ void check_same(const job& a, const job& b) {
   BOOST_TEST(a.updated_ms == b.updated_ms);
   BOOST_TEST(a.ended_ms == b.ended_ms);
   BOOST_TEST(a.deadline_ms == b.deadline_ms);
+  BOOST_TEST(a.commands_ms == b.commands_ms);
   BOOST_TEST(a.error == b.error);
 }
 
@@ -192,6 +194,24 @@ BOOST_AUTO_TEST_CASE(members_that_hold_their_default_are_left_out_of_the_message
   BOOST_TEST((decoded->state == job_state::initial));
   BOOST_TEST(decoded->item_index == -1);
   BOOST_TEST(decoded->forks[0].branches == 1);
+}
+
+BOOST_AUTO_TEST_CASE(the_command_watermark_travels_once_set_and_older_messages_lack_it) {
+  job j = minimal_job();
+  BOOST_TEST(!encode_job(j).contains("commands_ms"));
+  j.commands_ms = 1700000000500;
+  auto wire = encode_job(j);
+  BOOST_TEST(wire.at("commands_ms") == 1700000000500);
+  auto decoded = decode_job(wire);
+  BOOST_REQUIRE_MESSAGE(decoded, why(decoded));
+  BOOST_TEST(decoded->commands_ms == 1700000000500);
+  // A message written before jobs carried it: no command applied yet.
+  wire.erase("commands_ms");
+  auto old = decode_job(wire);
+  BOOST_REQUIRE_MESSAGE(old, why(old));
+  BOOST_TEST(old->commands_ms == 0);
+  BOOST_TEST(decode_error([](json::object& o) { o["commands_ms"] = "soon"; }) ==
+             "commands_ms: expected integer, got string");
 }
 
 BOOST_AUTO_TEST_CASE(invalid_members_are_rejected_with_their_path) {

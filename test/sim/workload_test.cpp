@@ -37,6 +37,14 @@ BOOST_AUTO_TEST_CASE(the_plan_is_sorted_by_time_and_every_job_starts_before_its_
       BOOST_REQUIRE(command.has_value());
       BOOST_TEST(command->job_id == e.job_id);
       BOOST_TEST((command->what == e.action));
+      // A resume also goes to the durable queue, for when no node hears the broadcast.
+      if (e.action == action::resume) {
+        BOOST_REQUIRE(e.copies.size() == 1u);
+        BOOST_TEST(e.copies[0].address == boa::protocol::addresses::resumes);
+        BOOST_TEST(e.copies[0].body == e.message.body);
+      } else {
+        BOOST_TEST(e.copies.empty());
+      }
       if (e.action == action::suspend)
         ++suspended[e.job_id];
       if (e.action == action::resume)

@@ -2,6 +2,7 @@
 
 #include "actors/job_controls.hpp"
 
+#include "protocol/envelope.hpp"
 #include "protocol/event.hpp"
 #include "protocol/job_command.hpp"
 
@@ -85,6 +86,53 @@ BOOST_AUTO_TEST_CASE(a_command_issued_before_the_last_one_applied_is_stale) {
   BOOST_TEST(controls.admit("j-1", 300));
   BOOST_TEST(controls.admit("j-2", 100)); // other jobs are apart
   BOOST_TEST(controls.admit("j-1", 0));   // unstamped commands always apply
+}
+
+BOOST_AUTO_TEST_CASE(a_pending_control_remembers_when_it_was_issued) {
+  boa::actors::job_controls controls;
+  controls.request("j-1", job_command::action::suspend, 100);
+  auto pending = controls.find("j-1");
+  BOOST_REQUIRE(pending.has_value());
+  BOOST_TEST((pending->what == job_command::action::suspend));
+  BOOST_TEST(pending->issued_ms == 100);
+  BOOST_TEST(!controls.find("j-2").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_pending_control_older_than_the_jobs_last_command_is_cleared_as_stale) {
+  // The job was resumed at 200 by a node that heard the resume; this one only heard the suspend.
+  boa::actors::job_controls controls;
+  controls.request("j-1", job_command::action::suspend, 100);
+  controls.clear_stale("j-1", 99); // the job has not seen this suspend applied yet: it stays
+  BOOST_TEST(controls.find("j-1").has_value());
+  controls.clear_stale("j-1", 200);
+  BOOST_TEST(!controls.find("j-1").has_value());
+  // A command of unknown time is never stale; one issued later than the job's last neither.
+  controls.request("j-2", job_command::action::cancel, 0);
+  controls.clear_stale("j-2", 200);
+  BOOST_TEST(controls.find("j-2").has_value());
+  controls.request("j-3", job_command::action::suspend, 300);
+  controls.clear_stale("j-3", 200);
+  BOOST_TEST(controls.find("j-3").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_command_is_stale_for_a_job_that_saw_one_issued_at_or_after_it) {
+  BOOST_TEST(is_stale_command(100, 200));
+  BOOST_TEST(is_stale_command(200, 200));
+  BOOST_TEST(!is_stale_command(300, 200));
+  BOOST_TEST(!is_stale_command(0, 200)); // unknown time
+  BOOST_TEST(!is_stale_command(100, 0)); // the job has seen no command
+}
+
+BOOST_AUTO_TEST_CASE(a_resume_is_also_published_to_the_durable_resumes_queue) {
+  const std::vector<std::string> broadcast{addresses::commands};
+  const std::vector<std::string> both{addresses::commands, addresses::resumes};
+  BOOST_TEST(command_addresses(job_command::action::cancel) == broadcast,
+             boost::test_tools::per_element());
+  BOOST_TEST(command_addresses(job_command::action::suspend) == broadcast,
+             boost::test_tools::per_element());
+  BOOST_TEST(command_addresses(job_command::action::resume) == both,
+             boost::test_tools::per_element());
+  BOOST_TEST(addresses::is_durable_queue(addresses::resumes));
 }
 
 BOOST_AUTO_TEST_CASE(job_commands_round_trip_and_unknown_actions_are_refused) {

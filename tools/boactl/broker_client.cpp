@@ -66,12 +66,17 @@ broker_client::start_job(const protocol::start_job_request& request) {
 }
 
 expected<void> broker_client::send_command(const protocol::job_command& command) {
-  protocol::envelope message;
-  message.address = protocol::addresses::commands;
-  message.subject = "job-command";
-  message.message_id = next_message_id();
-  message.body = protocol::serialize_command(command);
-  return publish_confirmed(std::move(message), clock::now() + options_.timeout);
+  const auto deadline = clock::now() + options_.timeout;
+  for (auto& address : protocol::command_addresses(command.what)) {
+    protocol::envelope message;
+    message.address = address;
+    message.subject = "job-command";
+    message.message_id = next_message_id();
+    message.body = protocol::serialize_command(command);
+    if (auto sent = publish_confirmed(std::move(message), deadline); !sent)
+      return sent;
+  }
+  return {};
 }
 
 expected<void> broker_client::ensure_reply_queue() {

@@ -97,7 +97,8 @@ public:
   /// `request` for a start-job, published to `queue:boa.jobs.new`.
   expected<protocol::client_reply> start_job(const protocol::start_job_request& request);
 
-  /// Publishes a job command on `topic:boa.commands` and waits for the broker's confirmation.
+  /// Publishes a job command on `topic:boa.commands` (a resume also on the durable
+  /// `queue:boa.resumes`) and waits for the broker's confirmation of each.
   expected<void> send_command(const protocol::job_command& command);
 
   /// Starts following `topic:boa.events` for `job_id`. Call before anything that could make the
