@@ -239,13 +239,21 @@ caf::behavior job_dispatcher(dispatcher* self, node_context* ctx) {
           on_resumed(self, d);
         }
       },
-      [self](done_atom, std::uint64_t tag) {
+      [self](done_atom, std::uint64_t tag, bool published) {
         auto& st = self->state;
-        if (auto r = st.resume_tags.find(tag); r != st.resume_tags.end()) {
+        auto r = st.resume_tags.find(tag);
+        if (r == st.resume_tags.end())
+          return;
+        if (published) {
           // The resumed job is published and its suspended copy settled: the resume is complete.
           stop_resuming(self, r->second);
-          st.resume_tags.erase(r);
+        } else {
+          // The broker refused the resumed state, and the suspended copy went back to its queue:
+          // the subscription stays (the link restores it once the broker is back) to take it
+          // again, or the resume would be lost with it.
+          give_back(self, r->second);
         }
+        st.resume_tags.erase(r);
       },
       [self](waiting_atom, caf::actor& waiter) {
         if (self->state.draining) {

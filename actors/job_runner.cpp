@@ -525,9 +525,9 @@ caf::behavior job_publisher(caf::stateful_actor<publisher_state>* self, node_con
                             std::vector<protocol::job_event> events) {
   self->state.out.emplace(*ctx, caf::actor_cast<caf::actor>(self));
   auto settle = [self, ctx, dispatcher, tag] {
-    ctx->bus->settle(tag, self->state.out->failed() ? bus::settlement::release
-                                                    : bus::settlement::accept);
-    self->send(dispatcher, done_atom::value, tag);
+    const bool published = !self->state.out->failed();
+    ctx->bus->settle(tag, published ? bus::settlement::accept : bus::settlement::release);
+    self->send(dispatcher, done_atom::value, tag, published);
     self->quit();
   };
   for (const auto& e : events)

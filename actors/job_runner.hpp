@@ -25,7 +25,8 @@ caf::actor spawn_job_runner(caf::actor_system& system, node_context& ctx, caf::a
                             bool takes_new_jobs);
 
 /// Spawns an actor that only publishes precomputed states (a canceled or suspended job, a resumed
-/// one), then settles `tag` and tells `dispatcher` `(done_atom, tag)`.
+/// one), then settles `tag` (released if a publish was refused) and tells `dispatcher`
+/// `(done_atom, tag, published)`.
 caf::actor spawn_job_publisher(caf::actor_system& system, node_context& ctx, caf::actor dispatcher,
                                std::uint64_t tag, std::vector<protocol::outbound_job> out,
                                std::vector<protocol::job_event> events);
