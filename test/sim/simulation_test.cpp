@@ -95,6 +95,18 @@ BOOST_AUTO_TEST_CASE(copies_of_a_state_whose_run_could_not_publish_are_not_both_
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_suspended_job_is_resumed_whatever_the_nodes_missed) {
+  // Found by these seeds: a resume broadcast while no node heard it was gone, or a node that had
+  // missed it parked the job again for the suspend before it (1000, 1233, 1244, 1609, 1838,
+  // 1916); a node that took a job back while the broker restarted could not publish it and ended
+  // its subscription, leaving the job parked (21, 42, 1962).
+  for (std::uint64_t seed : {21u, 42u, 1000u, 1233u, 1244u, 1609u, 1838u, 1916u, 1962u}) {
+    auto result = run_simulation(options_from_seed(seed));
+    BOOST_TEST_INFO("seed " << seed << ": " << violations_of(result));
+    BOOST_TEST(result.passed());
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_crashed_node_loses_no_job) {
   auto options = options_from_seed(3, 3, 15);
   boa::sim::fault crash;
