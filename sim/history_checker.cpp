@@ -43,4 +43,19 @@ std::vector<std::string> check_history(const protocol::job& j, std::int64_t skew
   return out;
 }
 
+std::vector<std::string> check_attempt_nodes(const protocol::job& j, const alive_fn& alive,
+                                             std::int64_t skew_ms) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < j.history.size(); ++i) {
+    const auto& e = j.history[i];
+    if (e.node.empty() || e.result == "interrupted")
+      continue;
+    if (!alive(e.node, e.start_ms - skew_ms, e.end_ms + skew_ms))
+      out.push_back(fmt::format("job {} history: entry {} (step {} attempt {}) ran on {} from {} "
+                                "to {}, when that node was not running",
+                                j.id, i, e.step, e.attempt, e.node, e.start_ms, e.end_ms));
+  }
+  return out;
+}
+
 } // namespace boa::sim

@@ -3,6 +3,8 @@
 #include "sim/seed.hpp"
 
 #include <algorithm>
+#include <limits>
+#include <string_view>
 
 namespace boa::sim {
 
@@ -54,6 +56,7 @@ expected<void> simulated_cluster::launch(std::size_t index) {
   if (!n)
     return error{errc::internal, name + " did not start: " + n.error().message};
   m.node = std::move(*n);
+  m.lives.emplace_back(clock_.elapsed_ms(), std::numeric_limits<std::int64_t>::max());
   if (settings_.started)
     settings_.started(index, *m.node);
   return {};
@@ -65,6 +68,7 @@ bool simulated_cluster::crash(std::size_t index) {
     return false;
   m.link->cut();
   m.node->stop();
+  m.lives.back().second = clock_.elapsed_ms();
   dead_redeliveries_ += m.link->redeliveries();
   dead_nodes_.push_back(std::move(m.node));
   dead_links_.push_back(std::move(m.link));
@@ -92,6 +96,31 @@ void simulated_cluster::flush_early_accepts() {
   for (auto& m : nodes_)
     if (m.link)
       m.link->flush_early_accepts();
+}
+
+std::optional<std::size_t> simulated_cluster::index_of(const std::string& name) {
+  constexpr std::string_view prefix = "node-";
+  if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0)
+    return std::nullopt;
+  std::size_t number = 0;
+  for (auto c : name.substr(prefix.size())) {
+    if (c < '0' || c > '9')
+      return std::nullopt;
+    number = number * 10 + static_cast<std::size_t>(c - '0');
+  }
+  if (number == 0)
+    return std::nullopt;
+  return number - 1;
+}
+
+bool simulated_cluster::was_running(std::size_t index, std::int64_t from_ms,
+                                    std::int64_t to_ms) const {
+  if (index >= nodes_.size())
+    return false;
+  for (const auto& [started, crashed] : nodes_[index].lives)
+    if (started <= to_ms && from_ms <= crashed)
+      return true;
+  return false;
 }
 
 std::vector<node_link*> simulated_cluster::live_links() const {

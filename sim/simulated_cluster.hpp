@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace boa::sim {
@@ -47,6 +48,8 @@ public:
   expected<void> start(std::size_t count);
   std::size_t size() const { return nodes_.size(); }
   static std::string name_of(std::size_t index) { return "node-" + std::to_string(index + 1); }
+  /// The index of the node `name_of` names; none for any other name.
+  static std::optional<std::size_t> index_of(const std::string& name);
 
   bool up(std::size_t index) const { return nodes_[index].node != nullptr; }
   /// The link of the node's current incarnation (it must be up).
@@ -60,6 +63,10 @@ public:
   std::optional<std::int64_t> earliest_silence_ms() const;
   /// The broker drops the session of every link silent for `idle_timeout_ms` at `now_ms`.
   void expire_silent_links(std::int64_t now_ms, std::int64_t idle_timeout_ms);
+  /// Whether node `index` (any incarnation) was running at some moment of [from_ms, to_ms] of
+  /// virtual time.
+  bool was_running(std::size_t index, std::int64_t from_ms, std::int64_t to_ms) const;
+
   /// What the faults did on every link, those of crashed incarnations included.
   link_counters counters() const;
 
@@ -81,6 +88,8 @@ private:
     std::unique_ptr<runtime::node> node;
     std::shared_ptr<actors::delivery_claims> claims;
     std::size_t incarnation = 0;
+    /// When each incarnation started and, but for the current one, crashed (virtual ms).
+    std::vector<std::pair<std::int64_t, std::int64_t>> lives;
   };
 
   expected<void> launch(std::size_t index);

@@ -305,9 +305,18 @@ simulation_result run_simulation(const simulation_options& o) {
     r.violations.push_back(std::move(v));
   if (o.strict_copies)
     r.violations.insert(r.violations.end(), r.diverged.begin(), r.diverged.end());
-  for (const auto& [id, job] : checker.archived())
-    for (auto& v : check_history(job, largest_skew_ms(o, r.virtual_ms)))
+  const auto skew_ms = largest_skew_ms(o, r.virtual_ms);
+  auto ran_on = [&cluster](const std::string& node, std::int64_t from_ms, std::int64_t to_ms) {
+    auto index = simulated_cluster::index_of(node);
+    return index && cluster.was_running(*index, from_ms - virtual_clock::epoch_ms,
+                                        to_ms - virtual_clock::epoch_ms);
+  };
+  for (const auto& [id, job] : checker.archived()) {
+    for (auto& v : check_history(job, skew_ms))
       r.violations.push_back(std::move(v));
+    for (auto& v : check_attempt_nodes(job, ran_on, skew_ms))
+      r.violations.push_back(std::move(v));
+  }
   for (const auto& planned : plan.jobs)
     if (auto archived = checker.archived().find(planned.id); archived != checker.archived().end())
       for (auto& v : check_final_data(planned, archived->second))

@@ -87,6 +87,22 @@ BOOST_AUTO_TEST_CASE(a_consistent_history_passes) {
   BOOST_TEST(sim::check_history(ended_job()).empty());
 }
 
+BOOST_AUTO_TEST_CASE(an_attempt_on_a_node_that_was_not_running_is_a_violation) {
+  auto j = ended_job();
+  for (auto& e : j.history)
+    e.node = "node-1";
+  j.history[2].node = "node-2";
+  // node-2 ran until 155 and came back at 300: the attempt of b (160 to 170) cannot be its.
+  auto alive = [](const std::string& node, std::int64_t from, std::int64_t to) {
+    return node == "node-1" || from <= 155 || to >= 300;
+  };
+  BOOST_TEST(mentions(sim::check_attempt_nodes(j, alive, 0),
+                      "entry 2 (step b attempt 1) ran on node-2 from 160 to 170"));
+  BOOST_TEST(sim::check_attempt_nodes(j, alive, 5).empty()); // within the clocks' skew
+  j.history[2].result = "interrupted"; // a silent node's attempt, recorded by another
+  BOOST_TEST(sim::check_attempt_nodes(j, alive, 0).empty());
+}
+
 BOOST_AUTO_TEST_CASE(a_gap_in_the_attempts_of_a_step_is_a_violation) {
   auto j = ended_job();
   j.history[1].attempt = 3;
