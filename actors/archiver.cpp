@@ -65,7 +65,7 @@ void take(caf::stateful_actor<archiver_state>* self, node_context& ctx, bus::del
     spdlog::info("job {} ended {} after {} step attempts in {} ms (message {}{}){}", j->id,
                  protocol::to_string(j->state), j->history.size(), j->ended_ms - j->created_ms,
                  d.message.message_id,
-                 verdict == delivery_claims::verdict::again ? ", again after a restart" : "",
+                 verdict == delivery_claims::verdict::again ? ", delivered again" : "",
                  j->error.empty() ? "" : ": " + j->error);
   } else {
     spdlog::info("job {}: dropped a second copy of its end ({}, message {})", j->id,
