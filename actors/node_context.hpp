@@ -22,6 +22,7 @@ class workflow_cache;
 namespace boa::storage {
 class job_store;
 class job_folders;
+class job_archive;
 } // namespace boa::storage
 
 namespace boa::actors {
@@ -59,7 +60,12 @@ struct node_context {
   /// The executors the pool's workers use; job actors run non-blocking kinds with it directly.
   step_executor_ptr executor;
   protocol::workflow_cache* workflows = nullptr;
-  job_recorder* recorder = nullptr;        ///< may be null: no job metadata kept
+  job_recorder* recorder = nullptr; ///< may be null: no job metadata kept
+  /// Where the archiver stores ended jobs (may be null: they are only logged). Shared: the
+  /// archiver keeps it until it exits, which may be after the node is gone.
+  std::shared_ptr<storage::job_archive> archive;
+  /// How long the archiver waits before it hands back an ended job it could not store.
+  std::chrono::milliseconds archive_retry_delay{1000};
   storage::job_folders* folders = nullptr; ///< may be null: steps run in the current directory
   workflow_resolver resolve;               ///< may be empty: only inline sub-workflows
   /// The step kinds the executor knows: definitions a client sends are checked against it before

@@ -5,6 +5,9 @@ find_package(Boost 1.81 REQUIRED COMPONENTS json unit_test_framework)
 find_package(RocksDB CONFIG REQUIRED)
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
+# libpq (libpq-dev), the C client, for the PostgreSQL archive: libpqxx is not used because the
+# machines boa builds on need not have it, and the little SQL the archive runs needs no more.
+find_package(PostgreSQL REQUIRED)
 find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp REQUIRED)
 
 function(boa_import_library target header library)

@@ -6,6 +6,7 @@
 #include "actors/heartbeat_emitter.hpp"
 #include "actors/job_dispatcher.hpp"
 #include "actors/job_records.hpp"
+#include "actors/job_store_archive.hpp"
 #include "actors/message_ids.hpp"
 #include "actors/messages.hpp"
 #include "actors/node_activity.hpp"
@@ -15,6 +16,7 @@
 #include "storage/claim_store.hpp"
 #include "storage/job_folders.hpp"
 #include "storage/job_store.hpp"
+#include "storage/postgres_archive.hpp"
 #include "storage/workflow_repository.hpp"
 
 #include <caf/scoped_actor.hpp>
@@ -101,6 +103,14 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& system, bus::bus&
   ctx.bus = &bus;
   ctx.workflows = n->workflows_.get();
   ctx.recorder = n->recorder_.get();
+  if (options.archive && !options.archive_postgres.empty()) {
+    auto archive = storage::postgres_archive::open(options.archive_postgres);
+    if (!archive)
+      return error{archive.error().code, "archive.postgres: " + archive.error().message};
+    ctx.archive = std::move(*archive);
+  } else if (n->recorder_) {
+    ctx.archive = std::make_shared<actors::job_store_archive>(*n->recorder_);
+  }
   ctx.folders = n->folders_.get();
   ctx.resolve = std::move(options.resolve);
   if (!ctx.resolve && n->repository_)

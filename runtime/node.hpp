@@ -63,6 +63,9 @@ struct node_options {
   /// Take ended jobs from `queue:boa.archive` into the job store (actors/archiver.hpp). Off when
   /// someone else consumes the archive (`boad run` waits for its job there).
   bool archive = false;
+  /// With `archive`: a libpq connection string of the PostgreSQL database to archive in (the
+  /// schema is created there if needed); empty: the archive is the job store.
+  std::string archive_postgres;
   /// Root of the job folders; empty: `<data_dir>/jobs`.
   std::filesystem::path job_folders;
   /// Publish the node's state on `topic:boa.heartbeat` this often; 0: no heartbeats.

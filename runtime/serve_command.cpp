@@ -236,6 +236,7 @@ int serve(const config::node_config& cfg) {
   opts.repository = repository;
   opts.serve_requests = true;
   opts.archive = true;
+  opts.archive_postgres = cfg.archive.postgres;
   opts.job_folders = cfg.job_folders;
   opts.heartbeat_interval = cfg.heartbeat_interval;
   opts.broker_url = link.url;

@@ -59,6 +59,7 @@ struct flag_values {
   std::optional<std::string> job_folders;               ///< --job-folders
   std::optional<std::string> repository;                ///< --repository
   std::optional<std::vector<std::string>> plugins;      ///< --plugin, repeated
+  std::optional<std::string> archive_postgres;          ///< --archive-postgres
 };
 
 /// Registers `--config` and a flag for every setting (settings.hpp) on `app`, storing into

@@ -119,6 +119,15 @@ struct cluster_settings {
   friend bool operator==(const cluster_settings&, const cluster_settings&) = default;
 };
 
+/// Where ended jobs go besides the queue that carries them.
+struct archive_settings {
+  /// A libpq connection string (`host=... port=... dbname=...` or `postgresql://...`): archive
+  /// ended jobs in that PostgreSQL database. Empty: in the node's job store.
+  std::string postgres;
+
+  friend bool operator==(const archive_settings&, const archive_settings&) = default;
+};
+
 enum class log_level { trace, debug, info, warn, error, critical, off };
 
 /// "trace", "debug", "info", "warn", "error", "critical" or "off" (the names spdlog uses).
@@ -160,6 +169,7 @@ struct node_config {
   std::filesystem::path repository;
   /// Step plugins (shared libraries) loaded at start, in this order. Default: none.
   std::vector<std::filesystem::path> plugins;
+  archive_settings archive;
 
   friend bool operator==(const node_config&, const node_config&) = default;
 };

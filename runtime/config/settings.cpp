@@ -199,6 +199,13 @@ std::vector<setting> make_table() {
           "variable, one per --plugin."},
          path_list_value{}, [](node_config& c) -> auto& { return c.plugins; },
          &flag_values::plugins),
+    bind({"archive.postgres", "BOA_ARCHIVE_POSTGRES", "--archive-postgres", "CONNINFO",
+          "(job store)",
+          "Archive ended jobs in this PostgreSQL database (a libpq connection string, "
+          "'host=... dbname=...' or 'postgresql://...'); prefer the file or the variable if it "
+          "holds a password."},
+         postgres_conninfo_value{}, [](node_config& c) -> auto& { return c.archive.postgres; },
+         &flag_values::archive_postgres),
   };
   // clang-format on
 }

@@ -55,6 +55,7 @@ struct setting_info {
 /// | job-folders                              | BOA_JOB_FOLDERS                              |
 /// | repository                               | BOA_REPOSITORY                               |
 /// | plugins                                  | BOA_PLUGINS                                  |
+/// | archive.postgres                         | BOA_ARCHIVE_POSTGRES                         |
 ///
 /// Flags that differ from the rule: `broker.url` is `--broker`, `systems.workers.count` is
 /// `--workers`, `data-dir` is `--data`, `plugins` is `--plugin` (repeated, one path each).
@@ -62,7 +63,8 @@ struct setting_info {
 /// Values: COUNT is 1 to 1024; DURATION is an integer with a unit, `500ms`, `1s`, `2m`, `1h` (at
 /// most 24h); BOOL is `true`/`false` in the file and also `yes`/`no`/`on`/`off`/`1`/`0` in
 /// variables and flags (a bare boolean flag means true); NAME is letters, digits, `.`, `_`, `-`;
-/// `plugins` is a list in the file and `:`-separated in `BOA_PLUGINS`. A relative PATH in the
+/// `plugins` is a list in the file and `:`-separated in `BOA_PLUGINS`; CONNINFO is a libpq
+/// connection string, checked for syntax (the database is reached when the node starts). A relative PATH in the
 /// file is relative to the file's directory, elsewhere to the current one. `BOA_CONFIG` names
 /// the config file when `--config` does not.
 std::span<const setting_info> node_settings();

@@ -553,6 +553,28 @@ BOOST_AUTO_TEST_CASE(broker_urls_are_amqp_without_credentials) {
              "broker.password), got 'amqp://***@rabbit:5672'");
 }
 
+BOOST_AUTO_TEST_CASE(the_test_suites_variables_are_not_settings) {
+  auto c = load_env({{"BOA_TEST_POSTGRES_URL", "postgresql://boa@127.0.0.1:5/postgres"},
+                     {"BOA_TEST_RABBITMQ_URL", "amqp://127.0.0.1:5"}});
+  BOOST_TEST(bool(c), error_of(c));
+  BOOST_TEST(!load_env({{"BOA_TESTING", "1"}}));
+}
+
+BOOST_AUTO_TEST_CASE(archive_postgres_is_a_libpq_connection_string_never_repeated) {
+  for (const char* ok : {"host=127.0.0.1 port=5432 dbname=boa", "postgresql://boa@db.example/boa",
+                         "dbname=boa password='a b'"}) {
+    auto c = load_env({{"BOA_ARCHIVE_POSTGRES", ok}});
+    BOOST_REQUIRE_MESSAGE(c, ok << ": " << error_of(c));
+    BOOST_TEST(c->archive.postgres == ok);
+  }
+  BOOST_TEST(load_env({})->archive.postgres.empty());
+  // Refused naming the setting, and without the value: it may hold a password.
+  auto bad = error_of(load_env({{"BOA_ARCHIVE_POSTGRES", "dbname=boa password=hunter2 x"}}));
+  BOOST_TEST(bad == "BOA_ARCHIVE_POSTGRES: must be a libpq connection string, 'keyword=value ...' "
+                    "or 'postgresql://...' (the value is not shown: it may hold a password)");
+  BOOST_TEST(bad.find("hunter2") == std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(listen_addresses_are_host_and_port) {
   auto c = load_env({{"BOA_LISTEN", "127.0.0.1:0"}});
   BOOST_REQUIRE_MESSAGE(c, error_of(c));

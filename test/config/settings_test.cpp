@@ -55,6 +55,8 @@ sample sample_for(const setting_info& s) {
     return {"amqp://sample:7", "amqp://sample:7"};
   if (s.kind == "LEVEL")
     return {"warn", "warn"};
+  if (s.kind == "CONNINFO")
+    return {"host=127.0.0.1 port=7 dbname=boa", "host=127.0.0.1 port=7 dbname=boa"};
   if (s.key == "plugins")
     return {"/sample/path", boost::json::array{"/sample/path"}};
   if (s.kind == "PATH")
@@ -101,7 +103,7 @@ BOOST_AUTO_TEST_CASE(every_key_variable_and_flag_is_unique_and_follows_the_namin
     BOOST_TEST(!s.help.empty());
     BOOST_TEST(!s.default_text.empty());
   }
-  BOOST_TEST(keys.size() == 31u);
+  BOOST_TEST(keys.size() == 32u);
 }
 
 BOOST_AUTO_TEST_CASE(the_table_in_settings_hpp_matches_the_settings) {

@@ -196,6 +196,53 @@ def join_node(test, host, node_id, *extra):
     return proc, read_log
 
 
+def psql(url, query, **variables):
+    """Runs one query with psql as a user would (-At: bare values, `|` between columns). Values
+    go in as psql variables (`:'name'` in the query), never spliced into the SQL."""
+    args = ["psql", "-At", "-v", "ON_ERROR_STOP=1"]
+    for name, value in variables.items():
+        args += ["-v", f"{name}={value}"]
+    r = subprocess.run([*args, url], input=query, capture_output=True, text=True, timeout=WAIT)
+    if r.returncode != 0:
+        raise AssertionError(f"psql failed: {r.stderr}")
+    return r.stdout.strip()
+
+
+class PostgresArchive(NodeTest):
+    def setUp(self):
+        self.postgres = os.environ.get("BOA_TEST_POSTGRES_URL")
+        if not self.postgres:
+            self.skipTest("BOA_TEST_POSTGRES_URL is not set (tools/run-tests sets it when the "
+                          "postgresql server is installed)")
+        super().setUp()
+
+    def test_a_finished_job_is_a_row_in_the_postgres_archive(self):
+        node = self.node("--archive-postgres", self.postgres)
+        r = boactl(node, "job", "start", os.path.join(EXAMPLES, "order-routing.json"), "--wait",
+                   "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        job_id = json.loads(r.stdout)["id"]
+        query = ("SELECT state, workflow, job->>'id' FROM boa_archived_jobs "
+                 "WHERE id = :'job_id'")
+        # The archive is written when the node takes the end from the archive queue, right
+        # after the client saw it.
+        wait_until(lambda: psql(self.postgres, query, job_id=job_id) != "",
+                   "the job's row in PostgreSQL")
+        state, workflow, archived_id = psql(self.postgres, query, job_id=job_id).split("|")
+        self.assertEqual((state, archived_id), ("finished", job_id))
+        self.assertEqual(workflow, json.load(open(os.path.join(EXAMPLES, "order-routing.json")))["name"])
+        self.assertEqual(node.stop(), 0, node.log())
+
+    def test_an_unreachable_database_is_refused_at_start_naming_the_setting(self):
+        n = Node(self.dir, free_port(), "--archive-postgres",
+                 f"host=127.0.0.1 port={free_port()} connect_timeout=5")
+        self.nodes.append(n)
+        with self.assertRaises(AssertionError) as refused:
+            n.start()
+        self.assertIn("archive.postgres", str(refused.exception))
+        self.assertIn("cannot connect to PostgreSQL", str(refused.exception))
+
+
 class NodeCommands(NodeTest):
     def test_status_is_answered_by_the_named_node_and_a_missing_node_exits_3(self):
         node = self.node("--workers", "2")

@@ -1,5 +1,7 @@
 #include "runtime/config/detail/setting_values.hpp"
 
+#include "storage/postgres_archive.hpp"
+
 #include <boost/json/serialize.hpp>
 
 #include <arpa/inet.h>
@@ -359,6 +361,33 @@ parsed<std::string> broker_url_value::from_text(std::string_view text, const val
 parsed<std::string> broker_url_value::from_json(const boost::json::value& v,
                                                 const value_context&) const {
   return from_json_string(v, broker_url_rule, check_broker_url);
+}
+
+namespace {
+
+parsed<std::string> check_postgres_conninfo(std::string_view text, const shown&) {
+  std::string conninfo(text);
+  if (conninfo.empty())
+    return conninfo;
+  // libpq's own message quotes pieces of the value, which may be a password: not repeated here.
+  if (!storage::postgres_archive::check_connection_string(conninfo))
+    return value_error{"must be a libpq connection string, 'keyword=value ...' or "
+                       "'postgresql://...' (the value is not shown: it may hold a password)",
+                       {}};
+  return conninfo;
+}
+
+} // namespace
+
+parsed<std::string> postgres_conninfo_value::from_text(std::string_view text,
+                                                       const value_context&) const {
+  return check_postgres_conninfo(text, shown::of_text(text));
+}
+
+parsed<std::string> postgres_conninfo_value::from_json(const boost::json::value& v,
+                                                       const value_context&) const {
+  return from_json_string(v, "must be a string (a libpq connection string)",
+                          check_postgres_conninfo);
 }
 
 parsed<listen_address> listen_value::from_text(std::string_view text, const value_context&) const {

@@ -70,6 +70,13 @@ struct string_value {
   parsed<std::string> from_json(const boost::json::value& v, const value_context&) const;
 };
 
+/// A libpq connection string, or empty (no PostgreSQL). Only its syntax is checked; a bad one is
+/// never repeated in the message, since it may hold a password.
+struct postgres_conninfo_value {
+  parsed<std::string> from_text(std::string_view text, const value_context&) const;
+  parsed<std::string> from_json(const boost::json::value& v, const value_context&) const;
+};
+
 /// `amqp://HOST[:PORT]` or `amqps://HOST[:PORT]`, or empty (no cluster broker). Credentials in
 /// the URL are refused: URLs end up in logs.
 struct broker_url_value {
