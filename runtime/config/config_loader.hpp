@@ -59,6 +59,8 @@ struct flag_values {
   std::optional<std::string> job_folders;               ///< --job-folders
   std::optional<std::string> repository;                ///< --repository
   std::optional<std::vector<std::string>> plugins;      ///< --plugin, repeated
+  std::optional<std::string> http;                      ///< --http
+  std::optional<std::string> http_token;                ///< --http-token
 };
 
 /// Registers `--config` and a flag for every setting (settings.hpp) on `app`, storing into

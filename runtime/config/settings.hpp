@@ -55,6 +55,8 @@ struct setting_info {
 /// | job-folders                              | BOA_JOB_FOLDERS                              |
 /// | repository                               | BOA_REPOSITORY                               |
 /// | plugins                                  | BOA_PLUGINS                                  |
+/// | http                                     | BOA_HTTP                                     |
+/// | http-token                               | BOA_HTTP_TOKEN                               |
 ///
 /// Flags that differ from the rule: `broker.url` is `--broker`, `systems.workers.count` is
 /// `--workers`, `data-dir` is `--data`, `plugins` is `--plugin` (repeated, one path each).
