@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <optional>
 #include <thread>
 
 namespace boa::http {
@@ -112,22 +113,43 @@ http_reply list_jobs(const api_context& ctx, const http_request& req) {
                          "limit: must be an integer from 1 to 10000, got '" + it->second + "'");
     request.limit = *n;
   }
+  if (auto it = req.query.find("cursor"); it != req.query.end()) {
+    auto n = to_int(it->second);
+    if (!n || *n < 1)
+      return error_reply(400, "invalid_input",
+                         "cursor: must be a next_cursor this route answered, got '" + it->second +
+                             "'");
+    request.before_ms = *n;
+  }
   auto workflow = req.query.find("workflow");
-  const auto limit = request.limit;
+  const auto limit = static_cast<std::size_t>(request.limit);
   if (workflow != req.query.end())
     request.limit = max_list; // filtered below, then cut to the limit
   actors::request_sources sources;
   sources.jobs = ctx.jobs;
   auto reply = actors::answer_request(*ctx.node, sources, request);
-  if (reply.ok && workflow != req.query.end()) {
-    auto& jobs = reply.data.as_object()["jobs"].as_array();
+  if (!reply.ok)
+    return from_client_reply(reply);
+  auto& jobs = reply.data.as_object()["jobs"].as_array();
+  auto updated_ms = [](const json::value& j) {
+    return j.as_object().at("updated_ms").to_number<std::int64_t>();
+  };
+  std::optional<std::int64_t> next;
+  if (workflow != req.query.end()) {
+    // A full scan may have more after it even when few of its jobs were kept.
+    if (jobs.size() == static_cast<std::size_t>(max_list))
+      next = updated_ms(jobs.back());
     json::array kept;
     for (auto& j : jobs)
-      if (kept.size() < static_cast<std::size_t>(limit) &&
-          j.as_object()["workflow"] == json::string(workflow->second))
+      if (kept.size() < limit && j.as_object()["workflow"] == json::string(workflow->second))
         kept.push_back(std::move(j));
     jobs = std::move(kept);
   }
+  // A full page may have more after it: the next one starts below its oldest update.
+  if (jobs.size() == limit)
+    next = updated_ms(jobs.back());
+  if (next)
+    reply.data.as_object()["next_cursor"] = std::to_string(*next);
   return from_client_reply(reply);
 }
 

@@ -18,6 +18,7 @@
 #include <caf/actor_system_config.hpp>
 
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -204,6 +205,33 @@ BOOST_AUTO_TEST_CASE(a_started_job_that_is_waited_for_comes_back_finished) {
   BOOST_TEST_REQUIRE(jobs.size() == 1u);
   BOOST_TEST(jobs[0].at("id").as_string() == id);
   BOOST_TEST(c.get("/jobs?workflow=other").body.at("jobs").as_array().empty());
+}
+
+BOOST_AUTO_TEST_CASE(job_lists_are_paged_with_the_cursor_they_answer) {
+  api_node n;
+  client c{n.port()};
+  std::vector<std::string> ids; // oldest first
+  for (int i = 0; i < 3; ++i) {
+    auto started =
+        c.post("/jobs", R"({"definition": )" + quick_workflow + R"(, "wait_ms": 20000})");
+    BOOST_TEST_REQUIRE(started.status == 200u, json::serialize(started.body));
+    ids.emplace_back(started.body.at("id").as_string());
+    std::this_thread::sleep_for(5ms); // distinct update times: the cursor is one
+  }
+  auto first = c.get("/jobs?limit=2");
+  BOOST_TEST_REQUIRE(first.status == 200u);
+  const auto& page = first.body.at("jobs").as_array();
+  BOOST_TEST_REQUIRE(page.size() == 2u);
+  BOOST_TEST(page[0].at("id").as_string() == ids[2]);
+  BOOST_TEST(page[1].at("id").as_string() == ids[1]);
+  auto cursor = std::string(first.body.at("next_cursor").as_string());
+  auto second = c.get("/jobs?limit=2&cursor=" + cursor);
+  BOOST_TEST_REQUIRE(second.status == 200u);
+  const auto& rest = second.body.at("jobs").as_array();
+  BOOST_TEST_REQUIRE(rest.size() == 1u);
+  BOOST_TEST(rest[0].at("id").as_string() == ids[0]);
+  BOOST_TEST(!second.body.as_object().contains("next_cursor"));
+  BOOST_TEST(c.get("/jobs?cursor=yesterday").status == 400u);
 }
 
 BOOST_AUTO_TEST_CASE(a_job_started_without_waiting_is_accepted_with_its_id) {
