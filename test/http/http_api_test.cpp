@@ -1,6 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "actors/bus/local_bus.hpp"
+#include "actors/messages.hpp"
 #include "protocol/job.hpp"
 #include "runtime/executors/standard_executors.hpp"
 #include "runtime/http/http_api.hpp"
@@ -16,6 +17,9 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/send.hpp>
 
 #include <thread>
 #include <vector>
@@ -81,10 +85,25 @@ private:
   beast::tcp_stream stream_;
 };
 
+/// An aggregator that takes cluster view requests and never answers them.
+caf::behavior silent_view(caf::event_based_actor* self) {
+  auto held = std::make_shared<std::vector<caf::response_promise>>();
+  return {[self, held](boa::actors::cluster_view_atom) {
+    held->push_back(self->make_response_promise());
+  }};
+}
+
+struct api_node_options {
+  std::string token;
+  /// Answer cluster views from an aggregator that never answers.
+  bool silent_cluster_view = false;
+};
+
 /// A real node on the in-process bus with the HTTP API on a free port.
 class api_node {
 public:
-  explicit api_node(std::string token = {}) : system_(config_) {
+  explicit api_node(std::string token = {}) : api_node(api_node_options{std::move(token)}) {}
+  explicit api_node(api_node_options given) : system_(config_) {
     auto functions = std::make_shared<boa::runtime::cpp_step_registry>();
     auto executors = std::make_shared<boa::actors::executor_registry>();
     boa::runtime::add_standard_executors(*executors, functions);
@@ -100,7 +119,7 @@ public:
     node_ = std::move(*n);
 
     boa::http::http_api_options options;
-    options.token = std::move(token);
+    options.token = std::move(given.token);
     options.server.body_limit = 64 * 1024;
     boa::http::api_context ctx;
     ctx.system = &system_;
@@ -108,6 +127,11 @@ public:
     ctx.jobs = node_->store();
     ctx.flush_records = [this] { node_->flush_records(); };
     ctx.cluster_view = [this] { return node_->cluster_view(); };
+    if (given.silent_cluster_view) {
+      silent_ = system_.spawn(silent_view);
+      ctx.cluster_view = [this] { return silent_; };
+      ctx.actor_timeout = 200ms;
+    }
     ctx.not_ready = [this]() -> std::optional<std::string> {
       if (broker_down_)
         return "the node is not connected to its broker";
@@ -121,6 +145,8 @@ public:
 
   ~api_node() {
     api_->stop();
+    if (silent_)
+      caf::anon_send_exit(silent_, caf::exit_reason::user_shutdown);
     node_->stop();
     system_.await_all_actors_done();
   }
@@ -135,6 +161,7 @@ private:
   boa::bus::local_bus bus_;
   std::unique_ptr<boa::runtime::node> node_;
   std::atomic<bool> broker_down_{false};
+  caf::actor silent_;
   std::unique_ptr<boa::http::http_api> api_;
 };
 
@@ -317,6 +344,15 @@ BOOST_AUTO_TEST_CASE(cluster_views_show_the_node_itself) {
   }
   BOOST_TEST(seen);
   BOOST_TEST(c.get("/cluster/jobs").status == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(a_cluster_view_that_does_not_answer_in_time_is_504) {
+  api_node n{api_node_options{{}, true}};
+  client c{n.port()};
+  auto late = c.get("/cluster/nodes");
+  BOOST_TEST(late.status == 504u, json::serialize(late.body));
+  BOOST_TEST(late.error_code() == "timeout");
+  BOOST_TEST(c.get("/healthz").status == 200u); // the connection survives it
 }
 
 BOOST_AUTO_TEST_CASE(a_token_guards_every_route_but_healthz) {
