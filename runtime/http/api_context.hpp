@@ -5,6 +5,7 @@
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -33,6 +34,8 @@ struct api_context {
   std::chrono::milliseconds actor_timeout{5000};
   /// The longest `wait_ms` a start request may ask for.
   std::chrono::milliseconds max_wait{60000};
+  /// Set when the API stops: a request waiting for a job answers at once. Set by `http_api`.
+  const std::atomic<bool>* stopping = nullptr;
 };
 
 } // namespace boa::http

@@ -9,6 +9,7 @@ expected<std::unique_ptr<http_api>> http_api::start(http_api_options options, ap
   std::unique_ptr<http_api> api(new http_api());
   api->token_ = std::move(options.token);
   api->ctx_ = std::move(ctx);
+  api->ctx_.stopping = &api->stopping_;
   add_health_routes(api->router_, api->ctx_);
   add_cluster_routes(api->router_, api->ctx_);
   add_job_routes(api->router_, api->ctx_);
@@ -25,7 +26,12 @@ expected<std::unique_ptr<http_api>> http_api::start(http_api_options options, ap
 
 http_api::~http_api() {
   if (server_)
-    server_->stop();
+    stop();
+}
+
+void http_api::stop() {
+  stopping_ = true;
+  server_->stop();
 }
 
 http_reply http_api::handle(http_request& request, std::string_view authorization) const {

@@ -4,6 +4,7 @@
 #include "runtime/http/api_context.hpp"
 #include "runtime/http/http_server.hpp"
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -25,14 +26,15 @@ public:
   http_api& operator=(const http_api&) = delete;
 
   std::uint16_t port() const { return server_->port(); }
-  /// Stops serving; requests in progress are dropped.
-  void stop() { server_->stop(); }
+  /// Stops serving: requests waiting for a job answer at once, the others are dropped.
+  void stop();
 
 private:
   http_api() = default;
   http_reply handle(http_request& request, std::string_view authorization) const;
 
   std::string token_;
+  std::atomic<bool> stopping_{false};
   api_context ctx_;
   router router_;
   std::unique_ptr<http_server> server_; ///< declared last: stopped before what it calls goes

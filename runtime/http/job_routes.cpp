@@ -204,7 +204,7 @@ http_reply start_job(const api_context& ctx, const http_request& req) {
     return started;
   const auto deadline = std::chrono::steady_clock::now() + wait;
   while (!has_ended(ctx, job->id)) {
-    if (std::chrono::steady_clock::now() >= deadline)
+    if (std::chrono::steady_clock::now() >= deadline || (ctx.stopping && ctx.stopping->load()))
       return started;
     std::this_thread::sleep_for(wait_poll);
   }
