@@ -72,7 +72,7 @@ client_reply list_jobs(const node_context& ctx, storage::job_store* jobs,
   std::optional<std::string> state;
   if (request.state)
     state = protocol::to_string(*request.state);
-  auto records = jobs->list(state, static_cast<std::size_t>(request.limit));
+  auto records = jobs->list(state, static_cast<std::size_t>(request.limit), request.before_ms);
   if (!records)
     return error_reply(records.error());
   auto counts = jobs->count_by_state();

@@ -87,7 +87,11 @@ void read_request_members(json_reader& r, const boost::json::object& o, const js
     if (const auto* v = r.member(o, root, "limit"))
       if (auto n = r.integer(*v, limit_at, 1, max_list_limit))
         c.limit = *n;
-    reject_unknown_members(r, o, root, header_key, {"state", "limit"});
+    const json_path before_at = root / "before_ms";
+    if (const auto* v = r.member(o, root, "before_ms"))
+      if (auto n = r.integer(*v, before_at, 1))
+        c.before_ms = *n;
+    reject_unknown_members(r, o, root, header_key, {"state", "limit", "before_ms"});
     break;
   }
   case kind::show_job: {
@@ -228,6 +232,10 @@ std::string serialize_request(const client_request& request) {
     }
     w.key("limit");
     w.value(request.limit);
+    if (request.before_ms > 0) {
+      w.key("before_ms");
+      w.value(request.before_ms);
+    }
     break;
   case kind::show_job:
     w.key("job_id");

@@ -55,7 +55,7 @@ expected<void> validate_workflow_ref(std::string_view ref);
 
 /// A request on `queue:boa.requests`; the `type` says which and the members that follow it.
 ///
-///     list-jobs      {"state": "running"?, "limit": 50?}
+///     list-jobs      {"state": "running"?, "limit": 50?, "before_ms": N?}   newest first
 ///     show-job       {"job_id": "…"}
 ///     push-workflow  {"definition": {…} , "notes": "…"?, "pushed_by": "…"?}
 ///     list-workflows {"name": "…"?}              names, or the revisions of one name
@@ -78,6 +78,9 @@ struct client_request {
   kind what = kind::list_jobs;
   std::optional<job_state> state; ///< list-jobs
   std::int64_t limit = 50;        ///< list-jobs, 1..10000
+  /// list-jobs: only jobs updated strictly before this (the last `updated_ms` of the page
+  /// before); 0: from the newest.
+  std::int64_t before_ms = 0;
   std::string job_id;             ///< show-job
   std::string workflow;           ///< show-workflow (ref), list-workflows (name, may be empty)
   boost::json::object definition; ///< push-workflow

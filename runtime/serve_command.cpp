@@ -8,6 +8,7 @@
 #include "runtime/data_dir_check.hpp"
 #include "runtime/executors/plugin_loader.hpp"
 #include "runtime/executors/standard_executors.hpp"
+#include "runtime/http/http_api.hpp"
 #include "runtime/node.hpp"
 #include "storage/workflow_repository.hpp"
 
@@ -176,6 +177,35 @@ expected<void> check_supported(const config::node_config& cfg) {
   return error{errc::invalid_input, problems};
 }
 
+/// The HTTP API over the running node; logs the address it bound (port 0 picks one).
+expected<std::unique_ptr<http::http_api>>
+start_http_api(const config::node_config& cfg, caf::actor_system& system, node& n,
+               std::shared_ptr<std::atomic<bool>> broker_connected) {
+  http::http_api_options options;
+  options.server.host = cfg.http->host;
+  options.server.port = cfg.http->port;
+  options.token = cfg.http_token;
+  http::api_context ctx;
+  ctx.system = &system;
+  ctx.node = &n.context();
+  ctx.jobs = n.store();
+  ctx.flush_records = [&n] { n.flush_records(); };
+  ctx.cluster_view = [&n] { return n.cluster_view(); };
+  ctx.not_ready = [broker_connected]() -> std::optional<std::string> {
+    if (!broker_connected->load())
+      return "the node is not connected to its broker";
+    return std::nullopt;
+  };
+  auto api = http::http_api::start(std::move(options), std::move(ctx));
+  if (api) {
+    auto bound =
+        cfg.http->host.find(':') == std::string::npos ? cfg.http->host : "[" + cfg.http->host + "]";
+    spdlog::info("HTTP API listening on http://{}:{}{}", bound, (*api)->port(),
+                 cfg.http_token.empty() ? "" : " (bearer token required)");
+  }
+  return api;
+}
+
 } // namespace
 
 int serve(const config::node_config& cfg) {
@@ -218,11 +248,17 @@ int serve(const config::node_config& cfg) {
   link.password = cfg.broker.password;
   link.container_id = cfg.node_id;
   link.idle_timeout = cfg.broker.idle_timeout;
-  link.on_event = log_connection;
+  // What `/readyz` reports: the bridge says when it loses and regains the broker.
+  auto broker_connected = std::make_shared<std::atomic<bool>>(false);
+  link.on_event = [broker_connected](const amqp::bridge_connection_event& e) {
+    log_connection(e);
+    broker_connected->store(e.what == amqp::bridge_connection_event::kind::connected);
+  };
   int exit_code = serve_stopped;
   auto bridge = connect_to_broker(link, cfg.broker.url.empty(), stop_signals, exit_code);
   if (!bridge)
     return exit_code;
+  broker_connected->store(true); // connect returns once the connection is open
 
   caf::actor_system_config caf_cfg;
   tune_scheduler(caf_cfg);
@@ -258,6 +294,20 @@ int serve(const config::node_config& cfg) {
   }
   spdlog::info("node {} running with {} workers; data in {}, repository in {}", cfg.node_id,
                opts.workers, cfg.data_dir.string(), cfg.repository.string());
+  std::unique_ptr<http::http_api> api;
+  if (cfg.http) {
+    auto started = start_http_api(cfg, system, **n, broker_connected);
+    if (!started) {
+      spdlog::critical("{}", started.error().message);
+      (*n)->stop();
+      system.await_all_actors_done();
+      bridge->close();
+      if (broker.listener)
+        broker.listener->stop();
+      return started.error().code == errc::io ? serve_unavailable : serve_bad_config;
+    }
+    api = std::move(*started);
+  }
 
   auto sig = wait_for_signal(stop_signals);
   if (shutdown_requested->load())
@@ -270,6 +320,8 @@ int serve(const config::node_config& cfg) {
     std::_Exit(128 + again);
   }).detach();
 
+  if (api)
+    api->stop(); // its routes reach into the node
   if ((*n)->drain(cfg.shutdown_grace_period))
     spdlog::info("every running step finished");
   else

@@ -275,6 +275,10 @@ void loader::check_consistency() {
     problems_.push_back(where("listen") + ": " + config.listen.to_string() +
                         " is not a loopback address, and the embedded broker has no "
                         "authentication; set allow-remote-listen to listen there anyway");
+  if (config.http && !config.allow_remote_listen && !detail::is_loopback(*config.http))
+    problems_.push_back(where("http") + ": " + config.http->to_string() +
+                        " is not a loopback address; set allow-remote-listen to serve the HTTP "
+                        "API there anyway (and set http-token)");
 
   if (config.cluster.eviction_age < 2 * config.heartbeat_interval)
     problems_.push_back(

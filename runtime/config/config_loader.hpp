@@ -60,6 +60,8 @@ struct flag_values {
   std::optional<std::string> repository;                ///< --repository
   std::optional<std::vector<std::string>> plugins;      ///< --plugin, repeated
   std::optional<std::string> archive_postgres;          ///< --archive-postgres
+  std::optional<std::string> http;                      ///< --http
+  std::optional<std::string> http_token;                ///< --http-token
 };
 
 /// Registers `--config` and a flag for every setting (settings.hpp) on `app`, storing into

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -170,6 +171,11 @@ struct node_config {
   /// Step plugins (shared libraries) loaded at start, in this order. Default: none.
   std::vector<std::filesystem::path> plugins;
   archive_settings archive;
+  /// Where the HTTP API listens (docs/api.md); none: no HTTP API. Port 0 picks a free port,
+  /// which the node logs. Off loopback only with `allow_remote_listen`.
+  std::optional<listen_address> http;
+  /// When not empty, every HTTP route but `/healthz` needs `Authorization: Bearer <token>`.
+  std::string http_token;
 
   friend bool operator==(const node_config&, const node_config&) = default;
 };

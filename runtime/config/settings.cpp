@@ -206,6 +206,15 @@ std::vector<setting> make_table() {
           "holds a password."},
          postgres_conninfo_value{}, [](node_config& c) -> auto& { return c.archive.postgres; },
          &flag_values::archive_postgres),
+    bind({"http", "BOA_HTTP", "--http", "HOST:PORT", "(no HTTP API)",
+          "Serve the HTTP API (docs/api.md) here; port 0 picks a free one, which the node logs."},
+         optional_listen_value{}, [](node_config& c) -> auto& { return c.http; },
+         &flag_values::http),
+    bind({"http-token", "BOA_HTTP_TOKEN", "--http-token", "TEXT", "(none)",
+          "Bearer token every HTTP route but /healthz then needs; prefer the file or the "
+          "variable (flags show in ps)."},
+         string_value{}, [](node_config& c) -> auto& { return c.http_token; },
+         &flag_values::http_token),
   };
   // clang-format on
 }

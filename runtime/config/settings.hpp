@@ -56,6 +56,8 @@ struct setting_info {
 /// | repository                               | BOA_REPOSITORY                               |
 /// | plugins                                  | BOA_PLUGINS                                  |
 /// | archive.postgres                         | BOA_ARCHIVE_POSTGRES                         |
+/// | http                                     | BOA_HTTP                                     |
+/// | http-token                               | BOA_HTTP_TOKEN                               |
 ///
 /// Flags that differ from the rule: `broker.url` is `--broker`, `systems.workers.count` is
 /// `--workers`, `data-dir` is `--data`, `plugins` is `--plugin` (repeated, one path each).

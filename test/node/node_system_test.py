@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A long-lived `boad` node on its embedded broker, driven by `boactl` and by a third-party AMQP
 1.0 client (Python's proton): examples end to end, start-job on the wire, kill -9 durability,
-dead-lettering, configuration errors, graceful shutdown, node commands.
+dead-lettering, configuration errors, graceful shutdown, node commands, the HTTP API.
 
 Usage: node_system_test.py BOAD BOACTL [unittest args]
 
@@ -20,6 +20,8 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.error
+import urllib.request
 
 try:
     from proton import Message
@@ -653,6 +655,29 @@ class Lifecycle(NodeTest):
         r = boactl(url, "job", "list", timeout=20)
         self.assertEqual(r.returncode, 3)
         self.assertIn(url, r.stderr)
+
+
+class HttpApi(NodeTest):
+    def test_a_job_started_over_http_with_wait_ms_comes_back_finished(self):
+        node = self.node("--http", "127.0.0.1:0", "--http-token", "t0ken")
+        listening = re.compile(r"HTTP API listening on (http://127\.0\.0\.1:\d+)")
+        wait_until(lambda: listening.search(node.log()), "the HTTP API to listen")
+        base = listening.search(node.log()).group(1)
+        with urllib.request.urlopen(base + "/healthz", timeout=WAIT) as r:
+            self.assertEqual(r.status, 200)
+        body = json.dumps({"definition": sleeping_chain("over-http", 2, 1),
+                           "properties": {"via": "http"}, "wait_ms": 20000}).encode()
+        request = urllib.request.Request(base + "/jobs", data=body, method="POST", headers={
+            "Content-Type": "application/json", "Authorization": "Bearer t0ken"})
+        with urllib.request.urlopen(request, timeout=WAIT) as r:
+            self.assertEqual(r.status, 200)
+            job = json.loads(r.read())
+        self.assertEqual(job["state"], "finished")
+        self.assertEqual(job["properties"]["via"], "http")
+        self.assertEqual(job_state(node, job["id"]), "finished")
+        with self.assertRaises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(base + "/jobs/" + job["id"], timeout=WAIT)
+        self.assertEqual(refused.exception.code, 401)
 
 
 if __name__ == "__main__":

@@ -114,12 +114,14 @@ BOOST_AUTO_TEST_CASE(every_kind_of_request_survives_a_round_trip) {
   list.what = kind::list_jobs;
   list.state = job_state::running;
   list.limit = 7;
+  list.before_ms = 1796044653319;
   auto l = parse_request(serialize_request(list));
   BOOST_TEST_REQUIRE(l.has_value(), why(l));
   BOOST_TEST((l->what == kind::list_jobs));
   BOOST_TEST_REQUIRE(l->state.has_value());
   BOOST_TEST(*l->state == job_state::running);
   BOOST_TEST(l->limit == 7);
+  BOOST_TEST(l->before_ms == 1796044653319);
 
   client_request all;
   all.what = kind::list_jobs;
@@ -127,6 +129,7 @@ BOOST_AUTO_TEST_CASE(every_kind_of_request_survives_a_round_trip) {
   BOOST_TEST_REQUIRE(a.has_value(), why(a));
   BOOST_TEST(!a->state.has_value());
   BOOST_TEST(a->limit == 50);
+  BOOST_TEST(a->before_ms == 0);
 
   client_request show;
   show.what = kind::show_job;
@@ -217,6 +220,7 @@ BOOST_AUTO_TEST_CASE(each_bad_request_names_the_member_at_fault) {
       {R"({"v": 1, "type": "list-jobs", "state": "done"})",
        "request: state: unknown job state 'done'"},
       {R"({"v": 1, "type": "list-jobs", "limit": 0})", "request: limit: "},
+      {R"({"v": 1, "type": "list-jobs", "before_ms": 0})", "request: before_ms: "},
       {R"({"v": 1, "type": "list-jobs", "limit": 10001})", "request: limit: "},
       {R"({"v": 1, "type": "list-jobs", "limit": "ten"})",
        "request: limit: expected integer, got string"},

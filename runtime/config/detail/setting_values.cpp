@@ -399,6 +399,26 @@ parsed<listen_address> listen_value::from_json(const boost::json::value& v,
   return from_json_string(v, listen_rule, check_listen);
 }
 
+parsed<std::optional<listen_address>>
+optional_listen_value::from_text(std::string_view text, const value_context& ctx) const {
+  if (text.empty())
+    return std::optional<listen_address>{};
+  auto address = listen_value{}.from_text(text, ctx);
+  if (!address)
+    return std::move(address).error();
+  return std::optional<listen_address>{std::move(*address)};
+}
+
+parsed<std::optional<listen_address>>
+optional_listen_value::from_json(const boost::json::value& v, const value_context& ctx) const {
+  if (v.is_null())
+    return std::optional<listen_address>{};
+  auto address = listen_value{}.from_json(v, ctx);
+  if (!address)
+    return std::move(address).error();
+  return std::optional<listen_address>{std::move(*address)};
+}
+
 bool is_loopback(const listen_address& address) {
   if (address.host == "localhost")
     return true;

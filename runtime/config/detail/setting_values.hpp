@@ -90,6 +90,14 @@ struct listen_value {
   parsed<listen_address> from_json(const boost::json::value& v, const value_context&) const;
 };
 
+/// A `listen_value`, or none (the service is off) for empty text or JSON null.
+struct optional_listen_value {
+  parsed<std::optional<listen_address>> from_text(std::string_view text,
+                                                  const value_context& ctx) const;
+  parsed<std::optional<listen_address>> from_json(const boost::json::value& v,
+                                                  const value_context& ctx) const;
+};
+
 /// True for `localhost` and the loopback networks 127.0.0.0/8 and ::1. Host names are not
 /// resolved: any other name counts as remote.
 bool is_loopback(const listen_address& address);

@@ -1,0 +1,50 @@
+#include "runtime/http/http_api.hpp"
+
+#include "runtime/http/routes.hpp"
+#include "runtime/http/token_check.hpp"
+
+namespace boa::http {
+
+expected<std::unique_ptr<http_api>> http_api::start(http_api_options options, api_context ctx) {
+  std::unique_ptr<http_api> api(new http_api());
+  api->token_ = std::move(options.token);
+  api->ctx_ = std::move(ctx);
+  api->ctx_.stopping = &api->stopping_;
+  add_health_routes(api->router_, api->ctx_);
+  add_cluster_routes(api->router_, api->ctx_);
+  add_job_routes(api->router_, api->ctx_);
+  auto* self = api.get();
+  auto server = http_server::start(std::move(options.server),
+                                   [self](http_request& request, std::string_view authorization) {
+                                     return self->handle(request, authorization);
+                                   });
+  if (!server)
+    return server.error();
+  api->server_ = std::move(*server);
+  return api;
+}
+
+http_api::~http_api() {
+  if (server_)
+    stop();
+}
+
+void http_api::stop() {
+  stopping_ = true;
+  server_->stop();
+}
+
+http_reply http_api::handle(http_request& request, std::string_view authorization) const {
+  // Probes of liveness carry no credentials: whoever can reach the port may ask.
+  const bool open = request.path == "/healthz";
+  if (!token_.empty() && !open) {
+    auto given = bearer_token(authorization);
+    if (given.empty())
+      return error_reply(401, "unauthorized", "this API needs an Authorization: Bearer token");
+    if (!same_token(given, token_))
+      return error_reply(401, "unauthorized", "the bearer token is wrong");
+  }
+  return router_.dispatch(request);
+}
+
+} // namespace boa::http

@@ -1,0 +1,249 @@
+#include "runtime/http/routes.hpp"
+
+#include "actors/job_start.hpp"
+#include "actors/messages.hpp"
+#include "actors/request_handler.hpp"
+#include "protocol/job_command.hpp"
+#include "storage/job_store.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <caf/scoped_actor.hpp>
+
+#include <atomic>
+#include <charconv>
+#include <optional>
+#include <thread>
+
+namespace boa::http {
+
+namespace json = boost::json;
+
+namespace {
+
+/// How often a start request that waits looks at the store for the job's end.
+constexpr std::chrono::milliseconds wait_poll{20};
+
+/// Most jobs `GET /jobs` looks through to filter by workflow.
+constexpr std::int64_t max_list = 10000;
+
+std::string next_message_id(const api_context& ctx) {
+  static std::atomic<std::uint64_t> counter{0};
+  return ctx.node->node_id + "-http-" + std::to_string(++counter);
+}
+
+/// Publishes `message` and waits for the bus to take responsibility for it; an error reply when
+/// it refuses or does not answer within the timeout.
+std::optional<http_reply> publish_confirmed(const api_context& ctx, protocol::envelope message) {
+  caf::scoped_actor self{*ctx.system};
+  message.message_id = next_message_id(ctx);
+  ctx.node->bus->publish(std::move(message), caf::actor{self}, 1);
+  std::optional<http_reply> failed;
+  self->receive(
+      [&](actors::published_atom, std::uint64_t, bool ok, std::string& why) {
+        if (!ok)
+          failed = error_reply(503, "io", "the broker refused the message: " + why);
+      },
+      caf::after(ctx.actor_timeout) >>
+          [&] {
+            failed = error_reply(504, "timeout", "the broker did not confirm the message in time");
+          });
+  return failed;
+}
+
+/// `{"error": {"code": "invalid_input", "message": ..., "errors": [{"path", "message"}]}}`: one
+/// entry per line of `e`, the path being what comes before its first `: ` when that has no
+/// space (`definition.steps[1].run`).
+http_reply invalid_input(const error& e, std::string_view strip_prefix = {}) {
+  json::array errors;
+  std::string_view text = e.message;
+  while (!text.empty()) {
+    auto nl = text.find('\n');
+    auto line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    if (!strip_prefix.empty() && line.starts_with(strip_prefix))
+      line.remove_prefix(strip_prefix.size());
+    auto colon = line.find(": ");
+    auto path = colon == std::string_view::npos ? std::string_view{} : line.substr(0, colon);
+    if (path.find(' ') != std::string_view::npos)
+      path = {};
+    errors.push_back(
+        json::object{{"path", path}, {"message", path.empty() ? line : line.substr(colon + 2)}});
+  }
+  auto reply = error_reply(status_of(e.code), protocol::wire_name(e.code), e.message);
+  reply.body.as_object()["error"].as_object()["errors"] = std::move(errors);
+  return reply;
+}
+
+std::optional<std::int64_t> to_int(std::string_view text) {
+  std::int64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc{} || end != text.data() + text.size())
+    return std::nullopt;
+  return n;
+}
+
+http_reply show_job(const api_context& ctx, const std::string& id) {
+  actors::request_sources sources;
+  sources.jobs = ctx.jobs;
+  protocol::client_request request;
+  request.what = protocol::client_request::kind::show_job;
+  request.job_id = id;
+  return from_client_reply(actors::answer_request(*ctx.node, sources, request));
+}
+
+http_reply list_jobs(const api_context& ctx, const http_request& req) {
+  protocol::client_request request;
+  request.what = protocol::client_request::kind::list_jobs;
+  if (auto it = req.query.find("state"); it != req.query.end()) {
+    request.state = protocol::job_state_from_string(it->second);
+    if (!request.state)
+      return error_reply(400, "invalid_input",
+                         "state: must be one of initial, running, suspended, finished, error, "
+                         "canceled, got '" +
+                             it->second + "'");
+  }
+  if (auto it = req.query.find("limit"); it != req.query.end()) {
+    auto n = to_int(it->second);
+    if (!n || *n < 1 || *n > max_list)
+      return error_reply(400, "invalid_input",
+                         "limit: must be an integer from 1 to 10000, got '" + it->second + "'");
+    request.limit = *n;
+  }
+  if (auto it = req.query.find("cursor"); it != req.query.end()) {
+    auto n = to_int(it->second);
+    if (!n || *n < 1)
+      return error_reply(400, "invalid_input",
+                         "cursor: must be a next_cursor this route answered, got '" + it->second +
+                             "'");
+    request.before_ms = *n;
+  }
+  auto workflow = req.query.find("workflow");
+  const auto limit = static_cast<std::size_t>(request.limit);
+  if (workflow != req.query.end())
+    request.limit = max_list; // filtered below, then cut to the limit
+  actors::request_sources sources;
+  sources.jobs = ctx.jobs;
+  auto reply = actors::answer_request(*ctx.node, sources, request);
+  if (!reply.ok)
+    return from_client_reply(reply);
+  auto& jobs = reply.data.as_object()["jobs"].as_array();
+  auto updated_ms = [](const json::value& j) {
+    return j.as_object().at("updated_ms").to_number<std::int64_t>();
+  };
+  std::optional<std::int64_t> next;
+  if (workflow != req.query.end()) {
+    // A full scan may have more after it even when few of its jobs were kept.
+    if (jobs.size() == static_cast<std::size_t>(max_list))
+      next = updated_ms(jobs.back());
+    json::array kept;
+    for (auto& j : jobs)
+      if (kept.size() < limit && j.as_object()["workflow"] == json::string(workflow->second))
+        kept.push_back(std::move(j));
+    jobs = std::move(kept);
+  }
+  // A full page may have more after it: the next one starts below its oldest update.
+  if (jobs.size() == limit)
+    next = updated_ms(jobs.back());
+  if (next)
+    reply.data.as_object()["next_cursor"] = std::to_string(*next);
+  return from_client_reply(reply);
+}
+
+bool has_ended(const api_context& ctx, const std::string& id) {
+  if (ctx.flush_records)
+    ctx.flush_records();
+  auto record = ctx.jobs->get(id);
+  if (!record || !*record)
+    return false;
+  auto state = protocol::job_state_from_string((*record)->state);
+  return state && protocol::is_terminal(*state);
+}
+
+http_reply start_job(const api_context& ctx, const http_request& req) {
+  boost::system::error_code ec;
+  auto parsed = json::parse(req.body, ec);
+  if (ec)
+    return error_reply(400, "bad_json", "the body is not JSON: " + ec.message());
+  if (!parsed.is_object())
+    return error_reply(400, "invalid_input", "the body must be a JSON object");
+  auto body = std::move(parsed.as_object());
+  std::chrono::milliseconds wait{0};
+  if (auto* w = body.if_contains("wait_ms")) {
+    if (!w->is_int64() || w->get_int64() < 0 || w->get_int64() > ctx.max_wait.count())
+      return error_reply(400, "invalid_input",
+                         "wait_ms: must be an integer from 0 to " +
+                             std::to_string(ctx.max_wait.count()) + ", got " + json::serialize(*w));
+    wait = std::chrono::milliseconds{w->get_int64()};
+    body.erase("wait_ms");
+  }
+  // The body is a start-job message without its envelope members: decoded the same way.
+  body["v"] = 1;
+  body["type"] = protocol::start_job_type;
+  auto request = protocol::parse_start_job(json::serialize(body));
+  if (!request)
+    return invalid_input(request.error(), "start-job: ");
+  auto job = actors::start_job(*ctx.node, *request, ctx.node->clock->now_ms());
+  if (!job)
+    return invalid_input(job.error());
+
+  // Started as any client starts a job: a start-job message that a node takes from the queue.
+  request->job_id = job->id;
+  protocol::envelope message;
+  message.address = protocol::addresses::new_jobs;
+  message.subject = protocol::start_job_type;
+  message.body = protocol::serialize_start_job(*request);
+  if (auto failed = publish_confirmed(ctx, std::move(message)))
+    return *failed;
+
+  auto started = json_reply(202, actors::job_started_data(*job));
+  if (wait.count() == 0 || !ctx.jobs)
+    return started;
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (!has_ended(ctx, job->id)) {
+    if (std::chrono::steady_clock::now() >= deadline || (ctx.stopping && ctx.stopping->load()))
+      return started;
+    std::this_thread::sleep_for(wait_poll);
+  }
+  return show_job(ctx, job->id);
+}
+
+http_reply command_job(const api_context& ctx, const http_request& req) {
+  const auto& id = req.params.at("id");
+  const auto& name = req.params.at("command");
+  auto what = protocol::job_action_from_string(name);
+  if (!what)
+    return error_reply(404, "not_found",
+                       "no command '" + name + "': use cancel, suspend or resume");
+  protocol::job_command command{id, *what, ctx.node->clock->now_ms()};
+  auto text = protocol::serialize_command(command);
+  if (auto checked = protocol::parse_command(text); !checked)
+    return invalid_input(checked.error());
+  for (auto& address : protocol::command_addresses(*what)) {
+    protocol::envelope message;
+    message.address = address;
+    message.subject = "job-command";
+    message.body = text;
+    if (auto failed = publish_confirmed(ctx, std::move(message)))
+      return *failed;
+  }
+  return json_reply(202, json::object{{"job_id", id},
+                                      {"command", protocol::to_string(*what)},
+                                      {"issued_ms", command.issued_ms}});
+}
+
+} // namespace
+
+void add_job_routes(router& r, const api_context& ctx) {
+  r.add(verb::get, "/jobs", [&ctx](const http_request& req) { return list_jobs(ctx, req); });
+  r.add(verb::post, "/jobs", [&ctx](const http_request& req) { return start_job(ctx, req); });
+  r.add(verb::get, "/jobs/{id}",
+        [&ctx](const http_request& req) { return show_job(ctx, req.params.at("id")); });
+  r.add(verb::post, "/jobs/{id}/{command}",
+        [&ctx](const http_request& req) { return command_job(ctx, req); });
+}
+
+} // namespace boa::http

@@ -1,0 +1,379 @@
+#include <boost/test/unit_test.hpp>
+
+#include "actors/bus/local_bus.hpp"
+#include "actors/messages.hpp"
+#include "protocol/job.hpp"
+#include "runtime/executors/standard_executors.hpp"
+#include "runtime/http/http_api.hpp"
+#include "runtime/node.hpp"
+#include "test/support/temp_dir.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/send.hpp>
+
+#include <thread>
+#include <vector>
+
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace json = boost::json;
+using tcp = net::ip::tcp;
+using namespace std::chrono_literals;
+
+struct response {
+  unsigned status = 0;
+  json::value body;
+  bool keep_alive = false;
+
+  std::string error_code() const {
+    const auto* e = body.is_object() ? body.as_object().if_contains("error") : nullptr;
+    return e ? std::string(e->at("code").as_string()) : std::string();
+  }
+};
+
+/// One keep-alive connection to the API, spoken to with Beast.
+class client {
+public:
+  explicit client(std::uint16_t port) : stream_(io_) {
+    stream_.connect(tcp::endpoint{net::ip::make_address("127.0.0.1"), port});
+  }
+
+  response send(bhttp::verb method, const std::string& target, const std::string& body = {},
+                const std::string& token = {}) {
+    bhttp::request<bhttp::string_body> req{method, target, 11};
+    req.set(bhttp::field::host, "127.0.0.1");
+    if (!token.empty())
+      req.set(bhttp::field::authorization, "Bearer " + token);
+    if (!body.empty()) {
+      req.set(bhttp::field::content_type, "application/json");
+      req.body() = body;
+    }
+    req.prepare_payload();
+    bhttp::write(stream_, req);
+    beast::flat_buffer buffer;
+    bhttp::response<bhttp::string_body> res;
+    bhttp::read(stream_, buffer, res);
+    response out;
+    out.status = res.result_int();
+    out.keep_alive = res.keep_alive();
+    out.body = json::parse(res.body());
+    return out;
+  }
+
+  response get(const std::string& target, const std::string& token = {}) {
+    return send(bhttp::verb::get, target, {}, token);
+  }
+  response post(const std::string& target, const std::string& body, const std::string& token = {}) {
+    return send(bhttp::verb::post, target, body, token);
+  }
+
+private:
+  net::io_context io_;
+  beast::tcp_stream stream_;
+};
+
+/// An aggregator that takes cluster view requests and never answers them.
+caf::behavior silent_view(caf::event_based_actor* self) {
+  auto held = std::make_shared<std::vector<caf::response_promise>>();
+  return {[self, held](boa::actors::cluster_view_atom) {
+    held->push_back(self->make_response_promise());
+  }};
+}
+
+struct api_node_options {
+  std::string token;
+  /// Answer cluster views from an aggregator that never answers.
+  bool silent_cluster_view = false;
+};
+
+/// A real node on the in-process bus with the HTTP API on a free port.
+class api_node {
+public:
+  explicit api_node(std::string token = {}) : api_node(api_node_options{std::move(token)}) {}
+  explicit api_node(api_node_options given) : system_(config_) {
+    auto functions = std::make_shared<boa::runtime::cpp_step_registry>();
+    auto executors = std::make_shared<boa::actors::executor_registry>();
+    boa::runtime::add_standard_executors(*executors, functions);
+    boa::runtime::node_options opts;
+    opts.node_id = "api-node";
+    opts.workers = 2;
+    opts.data_dir = data_.path();
+    opts.archive = true;
+    opts.heartbeat_interval = 100ms;
+    auto n = boa::runtime::node::start(system_, bus_, executors, opts);
+    if (!n)
+      BOOST_FAIL("node: " << n.error().message);
+    node_ = std::move(*n);
+
+    boa::http::http_api_options options;
+    options.token = std::move(given.token);
+    options.server.body_limit = 64 * 1024;
+    boa::http::api_context ctx;
+    ctx.system = &system_;
+    ctx.node = &node_->context();
+    ctx.jobs = node_->store();
+    ctx.flush_records = [this] { node_->flush_records(); };
+    ctx.cluster_view = [this] { return node_->cluster_view(); };
+    if (given.silent_cluster_view) {
+      silent_ = system_.spawn(silent_view);
+      ctx.cluster_view = [this] { return silent_; };
+      ctx.actor_timeout = 200ms;
+    }
+    ctx.not_ready = [this]() -> std::optional<std::string> {
+      if (broker_down_)
+        return "the node is not connected to its broker";
+      return std::nullopt;
+    };
+    auto api = boa::http::http_api::start(std::move(options), std::move(ctx));
+    if (!api)
+      BOOST_FAIL("api: " << api.error().message);
+    api_ = std::move(*api);
+  }
+
+  ~api_node() {
+    api_->stop();
+    if (silent_)
+      caf::anon_send_exit(silent_, caf::exit_reason::user_shutdown);
+    node_->stop();
+    system_.await_all_actors_done();
+  }
+
+  std::uint16_t port() const { return api_->port(); }
+  void set_broker_down(bool down) { broker_down_ = down; }
+
+private:
+  boa::test::temp_dir data_{"boa-http-test"};
+  caf::actor_system_config config_;
+  caf::actor_system system_;
+  boa::bus::local_bus bus_;
+  std::unique_ptr<boa::runtime::node> node_;
+  std::atomic<bool> broker_down_{false};
+  caf::actor silent_;
+  std::unique_ptr<boa::http::http_api> api_;
+};
+
+const std::string quick_workflow =
+    R"({"name": "quick", "steps": [{"id": "a", "run": {"kind": "set", "values": {"x": 1}}}]})";
+
+const std::string slow_workflow =
+    R"({"name": "slow", "steps": [{"id": "a", "run": {"kind": "sleep", "ms": 500},
+        "next": [["*", "b"]]}, {"id": "b", "run": "noop"}]})";
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(http_api)
+
+BOOST_AUTO_TEST_CASE(healthz_answers_and_the_connection_stays_open) {
+  api_node n;
+  client c{n.port()};
+  auto first = c.get("/healthz");
+  BOOST_TEST(first.status == 200u);
+  BOOST_TEST(first.body.at("status").as_string() == "up");
+  BOOST_TEST(first.keep_alive);
+  auto second = c.get("/healthz"); // same connection
+  BOOST_TEST(second.status == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(readyz_says_why_the_node_is_not_ready) {
+  api_node n;
+  client c{n.port()};
+  BOOST_TEST(c.get("/readyz").status == 200u);
+  n.set_broker_down(true);
+  auto down = c.get("/readyz");
+  BOOST_TEST(down.status == 503u);
+  BOOST_TEST(down.error_code() == "not_ready");
+  BOOST_TEST(std::string(down.body.at("error").at("message").as_string()).find("broker") !=
+             std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_routes_are_404_and_wrong_methods_405) {
+  api_node n;
+  client c{n.port()};
+  auto unknown = c.get("/nothing/here");
+  BOOST_TEST(unknown.status == 404u);
+  BOOST_TEST(unknown.error_code() == "not_found");
+  auto wrong = c.post("/healthz", "{}");
+  BOOST_TEST(wrong.status == 405u);
+  BOOST_TEST(wrong.error_code() == "method_not_allowed");
+  auto no_command = c.post("/jobs/j-0123456789abcdef/teleport", "");
+  BOOST_TEST(no_command.status == 404u);
+}
+
+BOOST_AUTO_TEST_CASE(a_started_job_that_is_waited_for_comes_back_finished) {
+  api_node n;
+  client c{n.port()};
+  auto started = c.post("/jobs", R"({"definition": )" + quick_workflow +
+                                     R"(, "properties": {"who": "http"}, "wait_ms": 20000})");
+  BOOST_TEST_REQUIRE(started.status == 200u, json::serialize(started.body));
+  BOOST_TEST(started.body.at("state").as_string() == "finished");
+  BOOST_TEST(started.body.at("properties").at("who").as_string() == "http");
+  auto id = std::string(started.body.at("id").as_string());
+
+  auto shown = c.get("/jobs/" + id);
+  BOOST_TEST(shown.status == 200u);
+  BOOST_TEST(shown.body.at("id").as_string() == id);
+
+  auto listed = c.get("/jobs?state=finished&workflow=quick&limit=5");
+  BOOST_TEST_REQUIRE(listed.status == 200u);
+  const auto& jobs = listed.body.at("jobs").as_array();
+  BOOST_TEST_REQUIRE(jobs.size() == 1u);
+  BOOST_TEST(jobs[0].at("id").as_string() == id);
+  BOOST_TEST(c.get("/jobs?workflow=other").body.at("jobs").as_array().empty());
+}
+
+BOOST_AUTO_TEST_CASE(job_lists_are_paged_with_the_cursor_they_answer) {
+  api_node n;
+  client c{n.port()};
+  std::vector<std::string> ids; // oldest first
+  for (int i = 0; i < 3; ++i) {
+    auto started =
+        c.post("/jobs", R"({"definition": )" + quick_workflow + R"(, "wait_ms": 20000})");
+    BOOST_TEST_REQUIRE(started.status == 200u, json::serialize(started.body));
+    ids.emplace_back(started.body.at("id").as_string());
+    std::this_thread::sleep_for(5ms); // distinct update times: the cursor is one
+  }
+  auto first = c.get("/jobs?limit=2");
+  BOOST_TEST_REQUIRE(first.status == 200u);
+  const auto& page = first.body.at("jobs").as_array();
+  BOOST_TEST_REQUIRE(page.size() == 2u);
+  BOOST_TEST(page[0].at("id").as_string() == ids[2]);
+  BOOST_TEST(page[1].at("id").as_string() == ids[1]);
+  auto cursor = std::string(first.body.at("next_cursor").as_string());
+  auto second = c.get("/jobs?limit=2&cursor=" + cursor);
+  BOOST_TEST_REQUIRE(second.status == 200u);
+  const auto& rest = second.body.at("jobs").as_array();
+  BOOST_TEST_REQUIRE(rest.size() == 1u);
+  BOOST_TEST(rest[0].at("id").as_string() == ids[0]);
+  BOOST_TEST(!second.body.as_object().contains("next_cursor"));
+  BOOST_TEST(c.get("/jobs?cursor=yesterday").status == 400u);
+}
+
+BOOST_AUTO_TEST_CASE(a_job_started_without_waiting_is_accepted_with_its_id) {
+  api_node n;
+  client c{n.port()};
+  auto started = c.post("/jobs", R"({"definition": )" + quick_workflow + "}");
+  BOOST_TEST_REQUIRE(started.status == 202u, json::serialize(started.body));
+  BOOST_TEST(started.body.at("workflow").as_string() == "quick");
+  BOOST_TEST(!started.body.at("job_id").as_string().empty());
+}
+
+BOOST_AUTO_TEST_CASE(bad_json_and_invalid_definitions_are_400_with_paths) {
+  api_node n;
+  client c{n.port()};
+  auto bad = c.post("/jobs", "{not json");
+  BOOST_TEST(bad.status == 400u);
+  BOOST_TEST(bad.error_code() == "bad_json");
+
+  auto invalid = c.post(
+      "/jobs",
+      R"({"definition": {"name": "w", "steps": [{"id": "a", "run": {"kind": "teleport"}}]}})");
+  BOOST_TEST_REQUIRE(invalid.status == 400u, json::serialize(invalid.body));
+  BOOST_TEST(invalid.error_code() == "invalid_input");
+  const auto& errors = invalid.body.at("error").at("errors").as_array();
+  BOOST_TEST_REQUIRE(!errors.empty());
+  BOOST_TEST(errors[0].at("path").as_string() == "definition.steps[0].run.kind");
+
+  auto misspelt = c.post("/jobs", R"({"definition": )" + quick_workflow + R"(, "propertes": {}})");
+  BOOST_TEST(misspelt.status == 400u);
+
+  auto bad_wait = c.post("/jobs", R"({"definition": )" + quick_workflow + R"(, "wait_ms": -1})");
+  BOOST_TEST(bad_wait.status == 400u);
+
+  auto bad_state = c.get("/jobs?state=sleeping");
+  BOOST_TEST(bad_state.status == 400u);
+}
+
+BOOST_AUTO_TEST_CASE(an_unknown_job_or_workflow_is_404) {
+  api_node n;
+  client c{n.port()};
+  auto unknown = c.get("/jobs/j-0123456789abcdef");
+  BOOST_TEST(unknown.status == 404u);
+  BOOST_TEST(unknown.error_code() == "not_found");
+  auto no_workflow = c.post("/jobs", R"({"workflow": "missing"})");
+  BOOST_TEST(no_workflow.status == 404u, json::serialize(no_workflow.body));
+}
+
+BOOST_AUTO_TEST_CASE(a_canceled_job_ends_canceled) {
+  api_node n;
+  client c{n.port()};
+  auto started = c.post("/jobs", R"({"definition": )" + slow_workflow + "}");
+  BOOST_TEST_REQUIRE(started.status == 202u);
+  auto id = std::string(started.body.at("job_id").as_string());
+  auto canceled = c.post("/jobs/" + id + "/cancel", "");
+  BOOST_TEST_REQUIRE(canceled.status == 202u, json::serialize(canceled.body));
+  BOOST_TEST(canceled.body.at("command").as_string() == "cancel");
+  // A cancel takes effect before the job's next step: step b never runs.
+  auto ended = [](const std::string& s) { return s == "canceled" || s == "finished"; };
+  std::string state;
+  json::value last;
+  for (int i = 0; i < 500 && !ended(state); ++i) {
+    auto shown = c.get("/jobs/" + id);
+    last = shown.body;
+    if (const auto* s = shown.body.as_object().if_contains("state"); s && shown.status == 200u)
+      state = s->as_string();
+    if (!ended(state))
+      std::this_thread::sleep_for(20ms);
+  }
+  BOOST_TEST(state == "canceled", json::serialize(last));
+}
+
+BOOST_AUTO_TEST_CASE(cluster_views_show_the_node_itself) {
+  api_node n;
+  client c{n.port()};
+  bool seen = false;
+  for (int i = 0; i < 200 && !seen; ++i) {
+    auto nodes = c.get("/cluster/nodes");
+    BOOST_TEST_REQUIRE(nodes.status == 200u, json::serialize(nodes.body));
+    for (const auto& node : nodes.body.at("nodes").as_array())
+      seen = seen || node.at("node").as_string() == "api-node";
+    if (!seen)
+      std::this_thread::sleep_for(20ms);
+  }
+  BOOST_TEST(seen);
+  BOOST_TEST(c.get("/cluster/jobs").status == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(a_cluster_view_that_does_not_answer_in_time_is_504) {
+  api_node n{api_node_options{{}, true}};
+  client c{n.port()};
+  auto late = c.get("/cluster/nodes");
+  BOOST_TEST(late.status == 504u, json::serialize(late.body));
+  BOOST_TEST(late.error_code() == "timeout");
+  BOOST_TEST(c.get("/healthz").status == 200u); // the connection survives it
+}
+
+BOOST_AUTO_TEST_CASE(a_token_guards_every_route_but_healthz) {
+  api_node n{"s3cret"};
+  client c{n.port()};
+  BOOST_TEST(c.get("/healthz").status == 200u);
+  auto missing = c.get("/readyz");
+  BOOST_TEST(missing.status == 401u);
+  BOOST_TEST(missing.error_code() == "unauthorized");
+  BOOST_TEST(c.get("/readyz", "wrong").status == 401u);
+  BOOST_TEST(c.get("/jobs", "s3cre").status == 401u);
+  BOOST_TEST(c.get("/readyz", "s3cret").status == 200u);
+  BOOST_TEST(c.get("/jobs", "s3cret").status == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(a_body_over_the_limit_is_refused) {
+  api_node n;
+  client c{n.port()};
+  auto big = c.post("/jobs", std::string(100 * 1024, ' '));
+  BOOST_TEST(big.status == 413u);
+  BOOST_TEST(big.error_code() == "body_too_large");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
