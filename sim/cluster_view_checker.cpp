@@ -122,10 +122,17 @@ void cluster_view_checker::check_crashes(std::int64_t end_ms, std::vector<std::s
         auto found = sightings_.find({observer, crashed});
         if (found == sightings_.end())
           continue;
+        // Only what the observer's incarnation running at the crash heard counts: one started
+        // after the crashed node's last beats never knew it.
+        std::int64_t observer_since = 0;
+        for (const auto& own : nodes_.at(observer).lives)
+          if (own.holds(crash))
+            observer_since = own.from_ms;
+        const auto heard_from = std::max(life.from_ms, observer_since);
         bool knew = false;
         bool said_down = view_at({observer, crashed}, crash) == actors::node_status::down;
         for (const auto& s : found->second) {
-          if (s.at_ms >= life.from_ms && s.at_ms <= deadline && s.status)
+          if (s.at_ms >= heard_from && s.at_ms <= deadline && s.status)
             knew = true;
           if (s.at_ms >= crash && s.at_ms <= deadline && s.status == actors::node_status::down)
             said_down = true;

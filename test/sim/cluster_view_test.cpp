@@ -101,6 +101,30 @@ BOOST_AUTO_TEST_CASE(a_late_down_is_caught) {
              found[0]);
 }
 
+BOOST_AUTO_TEST_CASE(an_observer_started_again_after_the_crash_need_not_have_known_the_node) {
+  // node-1 itself crashed at 900 and came back at 950; its new incarnation never heard node-2,
+  // which crashed at 1000, so it cannot call it down. node-3 still must.
+  auto views = three_nodes();
+  views.crashed("node-1", 900);
+  views.started("node-1", 950);
+  views.reported("node-1", change(node_change::kind::joined, "node-1", node_status::live), 960);
+  views.reported("node-1", change(node_change::kind::joined, "node-3", node_status::live), 970);
+  views.crashed("node-2", 1000);
+  views.reported("node-3", change(node_change::kind::down, "node-2", node_status::down), 4600);
+  views.reported("node-3", change(node_change::kind::evicted, "node-2", node_status::down), 8000);
+  auto found = views.violations(9000);
+  BOOST_TEST(found.empty(), joined(found));
+  // Without node-3's report, node-3 is caught, node-1 is not.
+  auto silent = three_nodes();
+  silent.crashed("node-1", 900);
+  silent.started("node-1", 950);
+  silent.crashed("node-2", 1000);
+  auto late = silent.violations(9000);
+  BOOST_TEST(late.size() >= 1u);
+  for (const auto& v : late)
+    BOOST_TEST(v.find("but node-1 did not report") == std::string::npos, v);
+}
+
 BOOST_AUTO_TEST_CASE(a_crash_not_yet_due_is_not_judged) {
   auto views = crash_of_node_2(5200);
   BOOST_TEST(views.violations(4900).empty());
