@@ -66,9 +66,9 @@ struct setting_info {
 /// most 24h); BOOL is `true`/`false` in the file and also `yes`/`no`/`on`/`off`/`1`/`0` in
 /// variables and flags (a bare boolean flag means true); NAME is letters, digits, `.`, `_`, `-`;
 /// `plugins` is a list in the file and `:`-separated in `BOA_PLUGINS`; CONNINFO is a libpq
-/// connection string, checked for syntax (the database is reached when the node starts). A relative PATH in the
-/// file is relative to the file's directory, elsewhere to the current one. `BOA_CONFIG` names
-/// the config file when `--config` does not.
+/// connection string, checked for syntax (the database is reached when the node starts). A relative
+/// PATH in the file is relative to the file's directory, elsewhere to the current one. `BOA_CONFIG`
+/// names the config file when `--config` does not.
 std::span<const setting_info> node_settings();
 
 /// The list above as text for a terminal: one entry per setting with its names, default and help.

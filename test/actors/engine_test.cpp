@@ -41,6 +41,19 @@ std::vector<std::string> ids(std::initializer_list<const char*> list) {
   return {list.begin(), list.end()};
 }
 
+/// Registers the C++ step `name`, which sends `what` (issued at `issued_ms`) for the job whose id
+/// is its property `me`, and returns once this node holds it: the command then takes effect
+/// before the job's next step.
+void add_self_command(engine& e, const std::string& name, boa::protocol::job_command::action what,
+                      std::int64_t issued_ms = 0) {
+  e.functions().add(name, [&e, what, issued_ms](const boa::protocol::properties& p) -> json::value {
+    std::string me(p.at("me").as_string());
+    e.command(me, what, issued_ms);
+    e.eventually([&] { return e.node().context().controls->find(me).has_value(); });
+    return nullptr;
+  });
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(routing)
@@ -303,12 +316,7 @@ BOOST_AUTO_TEST_SUITE(lifecycle)
 BOOST_AUTO_TEST_CASE(cancel_takes_effect_before_the_next_step) {
   engine e;
   // The first step asks for the cancel and ends once the node has received it.
-  e.functions().add("cancel-me", [&e](const boa::protocol::properties& p) -> json::value {
-    std::string me(p.at("me").as_string());
-    e.command(me, boa::protocol::job_command::action::cancel);
-    e.eventually([&] { return e.node().context().controls->find(me).has_value(); });
-    return nullptr;
-  });
+  add_self_command(e, "cancel-me", boa::protocol::job_command::action::cancel);
   auto id = e.start(R"({"name": "c", "steps": [
     {"id": "first", "run": {"kind": "cpp", "function": "cancel-me"}, "next": [["*", "second"]]},
     {"id": "second", "run": "noop"}]})",
@@ -320,12 +328,7 @@ BOOST_AUTO_TEST_CASE(cancel_takes_effect_before_the_next_step) {
 
 BOOST_AUTO_TEST_CASE(a_suspended_job_waits_and_a_resumed_one_goes_on_where_it_stopped) {
   engine e;
-  e.functions().add("suspend-me", [&e](const boa::protocol::properties& p) -> json::value {
-    std::string me(p.at("me").as_string());
-    e.command(me, boa::protocol::job_command::action::suspend);
-    e.eventually([&] { return e.node().context().controls->find(me).has_value(); });
-    return nullptr;
-  });
+  add_self_command(e, "suspend-me", boa::protocol::job_command::action::suspend);
   auto id = e.start(R"({"name": "s", "steps": [
     {"id": "first", "run": {"kind": "cpp", "function": "suspend-me"}, "next": [["*", "second"]]},
     {"id": "second", "run": "noop"}]})",
@@ -347,12 +350,7 @@ BOOST_AUTO_TEST_CASE(a_suspended_job_waits_and_a_resumed_one_goes_on_where_it_st
 BOOST_AUTO_TEST_CASE(a_resume_that_only_reached_the_durable_queue_still_takes_the_job_back) {
   // No node heard the broadcast (every one was cut off when it went out): the queue keeps it.
   engine e;
-  e.functions().add("suspend-me", [&e](const boa::protocol::properties& p) -> json::value {
-    std::string me(p.at("me").as_string());
-    e.command(me, boa::protocol::job_command::action::suspend, 100);
-    e.eventually([&] { return e.node().context().controls->find(me).has_value(); });
-    return nullptr;
-  });
+  add_self_command(e, "suspend-me", boa::protocol::job_command::action::suspend, 100);
   auto id = e.start(R"({"name": "s", "steps": [
     {"id": "first", "run": {"kind": "cpp", "function": "suspend-me"}, "next": [["*", "second"]]},
     {"id": "second", "run": "noop"}]})",
@@ -372,12 +370,7 @@ BOOST_AUTO_TEST_CASE(a_suspend_left_pending_from_before_the_last_resume_does_not
   // when the job, resumed elsewhere, comes back to it: the job must go on, not wait for a resume
   // that already came.
   engine e;
-  e.functions().add("suspend-me", [&e](const boa::protocol::properties& p) -> json::value {
-    std::string me(p.at("me").as_string());
-    e.command(me, boa::protocol::job_command::action::suspend, 100);
-    e.eventually([&] { return e.node().context().controls->find(me).has_value(); });
-    return nullptr;
-  });
+  add_self_command(e, "suspend-me", boa::protocol::job_command::action::suspend, 100);
   e.functions().add("hold-stale-suspend", [&e](const boa::protocol::properties& p) -> json::value {
     std::string me(p.at("me").as_string());
     e.node().context().controls->request(me, boa::protocol::job_command::action::suspend, 100);
@@ -433,12 +426,7 @@ BOOST_AUTO_TEST_CASE(a_resume_issued_before_the_jobs_last_suspend_leaves_it_park
 BOOST_AUTO_TEST_CASE(a_job_suspended_across_a_fork_goes_on_with_every_branch_after_one_resume) {
   // Suspended as the fork publishes its branches: one resume must bring the whole job back.
   engine e;
-  e.functions().add("suspend-me", [&e](const boa::protocol::properties& p) -> json::value {
-    std::string me(p.at("me").as_string());
-    e.command(me, boa::protocol::job_command::action::suspend);
-    e.eventually([&] { return e.node().context().controls->find(me).has_value(); });
-    return nullptr;
-  });
+  add_self_command(e, "suspend-me", boa::protocol::job_command::action::suspend);
   auto id = e.start(R"({"name": "sf", "steps": [
     {"id": "fan", "run": {"kind": "cpp", "function": "suspend-me"}, "parallel": true,
      "next": [["*", "left"], ["*", "right"]]},
