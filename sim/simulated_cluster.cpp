@@ -132,16 +132,19 @@ std::vector<node_link*> simulated_cluster::live_links() const {
 }
 
 std::optional<std::int64_t> simulated_cluster::earliest_silence_ms() const {
+  // Asked before every scheduler step: no vector built on the way.
   std::optional<std::int64_t> earliest;
-  for (auto* link : live_links())
-    if (auto since = link->silent_since_ms())
-      earliest = earliest ? std::min(*earliest, *since) : *since;
+  for (const auto& m : nodes_)
+    if (m.node)
+      if (auto since = m.link->silent_since_ms())
+        earliest = earliest ? std::min(*earliest, *since) : *since;
   return earliest;
 }
 
 void simulated_cluster::expire_silent_links(std::int64_t now_ms, std::int64_t idle_timeout_ms) {
-  for (auto* link : live_links())
-    link->expire_if_silent(now_ms, idle_timeout_ms);
+  for (auto& m : nodes_)
+    if (m.node)
+      m.link->expire_if_silent(now_ms, idle_timeout_ms);
 }
 
 link_counters simulated_cluster::counters() const {
