@@ -5,12 +5,24 @@
 namespace boa::http {
 
 http_reply json_reply(unsigned status, boost::json::value body) {
-  return {status, std::move(body)};
+  http_reply reply;
+  reply.status = status;
+  reply.body = std::move(body);
+  return reply;
+}
+
+http_reply text_reply(unsigned status, std::string content_type, std::string text) {
+  http_reply reply;
+  reply.status = status;
+  reply.content_type = std::move(content_type);
+  reply.text = std::move(text);
+  return reply;
 }
 
 http_reply error_reply(unsigned status, std::string_view code, std::string_view message) {
-  return {status, boost::json::object{
-                      {"error", boost::json::object{{"code", code}, {"message", message}}}}};
+  return json_reply(
+      status,
+      boost::json::object{{"error", boost::json::object{{"code", code}, {"message", message}}}});
 }
 
 unsigned status_of(errc code) {

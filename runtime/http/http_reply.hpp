@@ -9,13 +9,21 @@
 
 namespace boa::http {
 
-/// What a route answers: a status and a JSON body.
+/// What a route answers: a status and a JSON body, or, when `content_type` is set, the bytes in
+/// `text` under that type (Prometheus text, the dashboard's files).
 struct http_reply {
   unsigned status = 200;
   boost::json::value body;
+  std::string content_type; ///< empty: the body is JSON
+  std::string text;         ///< the body when `content_type` is set
+  /// `Cache-Control` when not empty (the dashboard's files may be cached; answers may not).
+  std::string cache_control;
 };
 
 http_reply json_reply(unsigned status, boost::json::value body);
+
+/// `text` under `content_type` with `status` (e.g. "text/plain; version=0.0.4").
+http_reply text_reply(unsigned status, std::string content_type, std::string text);
 
 /// `{"error": {"code": code, "message": message}}` with `status`.
 http_reply error_reply(unsigned status, std::string_view code, std::string_view message);

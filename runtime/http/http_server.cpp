@@ -25,10 +25,17 @@ bhttp::response<bhttp::string_body> to_response(const http_reply& reply, unsigne
                                                 bool keep_alive) {
   bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(reply.status), version};
   res.set(bhttp::field::server, "boad");
-  res.set(bhttp::field::content_type, "application/json");
   res.keep_alive(keep_alive);
-  res.body() = boost::json::serialize(reply.body);
-  res.body() += '\n';
+  res.set(bhttp::field::cache_control,
+          reply.cache_control.empty() ? "no-store" : reply.cache_control);
+  if (reply.content_type.empty()) {
+    res.set(bhttp::field::content_type, "application/json");
+    res.body() = boost::json::serialize(reply.body);
+    res.body() += '\n';
+  } else {
+    res.set(bhttp::field::content_type, reply.content_type);
+    res.body() = reply.text;
+  }
   res.prepare_payload();
   return res;
 }
