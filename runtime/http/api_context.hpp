@@ -17,6 +17,8 @@ class job_store;
 
 namespace boa::http {
 
+class node_proxy;
+
 /// What the routes answer from: the node's actors, store and bus. Routes run on the HTTP
 /// server's threads and reach actors only by request with `actor_timeout`.
 struct api_context {
@@ -30,6 +32,8 @@ struct api_context {
   std::function<caf::actor()> cluster_view;
   /// Why the node cannot serve yet (`broker not connected`); nullopt when it can.
   std::function<std::optional<std::string>()> not_ready;
+  /// Sends node commands to other nodes over the bus; set by `http_api` when the node has a bus.
+  node_proxy* proxy = nullptr;
   /// How long an actor or the bus may take to answer before the request gets 504.
   std::chrono::milliseconds actor_timeout{5000};
   /// The longest `wait_ms` a start request may ask for.

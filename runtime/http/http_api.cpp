@@ -1,5 +1,6 @@
 #include "runtime/http/http_api.hpp"
 
+#include "runtime/http/node_proxy.hpp"
 #include "runtime/http/routes.hpp"
 #include "runtime/http/token_check.hpp"
 
@@ -10,9 +11,15 @@ expected<std::unique_ptr<http_api>> http_api::start(http_api_options options, ap
   api->token_ = std::move(options.token);
   api->ctx_ = std::move(ctx);
   api->ctx_.stopping = &api->stopping_;
+  if (api->ctx_.system && api->ctx_.node && api->ctx_.node->bus) {
+    api->proxy_ = std::make_unique<node_proxy>(*api->ctx_.system, *api->ctx_.node->bus,
+                                               api->ctx_.node->node_id);
+    api->ctx_.proxy = api->proxy_.get();
+  }
   add_health_routes(api->router_, api->ctx_);
   add_cluster_routes(api->router_, api->ctx_);
   add_job_routes(api->router_, api->ctx_);
+  add_node_routes(api->router_, api->ctx_);
   auto* self = api.get();
   auto server = http_server::start(std::move(options.server),
                                    [self](http_request& request, std::string_view authorization) {
@@ -32,6 +39,8 @@ http_api::~http_api() {
 void http_api::stop() {
   stopping_ = true;
   server_->stop();
+  if (proxy_)
+    proxy_->close(); // its receiving actor must not outlive the node
 }
 
 http_reply http_api::handle(http_request& request, std::string_view authorization) const {

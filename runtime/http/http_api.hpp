@@ -3,6 +3,7 @@
 #include "protocol/expected.hpp"
 #include "runtime/http/api_context.hpp"
 #include "runtime/http/http_server.hpp"
+#include "runtime/http/node_proxy.hpp"
 
 #include <atomic>
 #include <memory>
@@ -36,6 +37,7 @@ private:
   std::string token_;
   std::atomic<bool> stopping_{false};
   api_context ctx_;
+  std::unique_ptr<node_proxy> proxy_;
   router router_;
   std::unique_ptr<http_server> server_; ///< declared last: stopped before what it calls goes
 };

@@ -11,5 +11,8 @@ void add_health_routes(router& r, const api_context& ctx);
 void add_cluster_routes(router& r, const api_context& ctx);
 /// `GET /jobs`, `GET /jobs/{id}`, `POST /jobs`, `POST /jobs/{id}/{command}`.
 void add_job_routes(router& r, const api_context& ctx);
+/// The node proxy: `/cluster/nodes/{node}…` sends a node command to that node over the broker
+/// and answers with its reply.
+void add_node_routes(router& r, const api_context& ctx);
 
 } // namespace boa::http

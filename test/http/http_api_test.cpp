@@ -97,6 +97,8 @@ struct api_node_options {
   std::string token;
   /// Answer cluster views from an aggregator that never answers.
   bool silent_cluster_view = false;
+  /// How long the API waits for an actor or another node.
+  std::chrono::milliseconds actor_timeout{5000};
 };
 
 /// A real node on the in-process bus with the HTTP API on a free port.
@@ -104,19 +106,7 @@ class api_node {
 public:
   explicit api_node(std::string token = {}) : api_node(api_node_options{std::move(token)}) {}
   explicit api_node(api_node_options given) : system_(config_) {
-    auto functions = std::make_shared<boa::runtime::cpp_step_registry>();
-    auto executors = std::make_shared<boa::actors::executor_registry>();
-    boa::runtime::add_standard_executors(*executors, functions);
-    boa::runtime::node_options opts;
-    opts.node_id = "api-node";
-    opts.workers = 2;
-    opts.data_dir = data_.path();
-    opts.archive = true;
-    opts.heartbeat_interval = 100ms;
-    auto n = boa::runtime::node::start(system_, bus_, executors, opts);
-    if (!n)
-      BOOST_FAIL("node: " << n.error().message);
-    node_ = std::move(*n);
+    node_ = start_node("api-node", data_.path());
 
     boa::http::http_api_options options;
     options.token = std::move(given.token);
@@ -127,6 +117,7 @@ public:
     ctx.jobs = node_->store();
     ctx.flush_records = [this] { node_->flush_records(); };
     ctx.cluster_view = [this] { return node_->cluster_view(); };
+    ctx.actor_timeout = given.actor_timeout;
     if (given.silent_cluster_view) {
       silent_ = system_.spawn(silent_view);
       ctx.cluster_view = [this] { return silent_; };
@@ -147,6 +138,8 @@ public:
     api_->stop();
     if (silent_)
       caf::anon_send_exit(silent_, caf::exit_reason::user_shutdown);
+    for (auto& peer : peers_)
+      peer->stop();
     node_->stop();
     system_.await_all_actors_done();
   }
@@ -154,12 +147,37 @@ public:
   std::uint16_t port() const { return api_->port(); }
   void set_broker_down(bool down) { broker_down_ = down; }
 
+  /// Starts another node on the same bus, without an API of its own; stopped with this one.
+  void start_peer(const std::string& id) {
+    peer_dirs_.push_back(std::make_unique<boa::test::temp_dir>("boa-http-peer"));
+    peers_.push_back(start_node(id, peer_dirs_.back()->path()));
+  }
+
 private:
+  std::unique_ptr<boa::runtime::node> start_node(const std::string& id,
+                                                 const std::filesystem::path& dir) {
+    auto functions = std::make_shared<boa::runtime::cpp_step_registry>();
+    auto executors = std::make_shared<boa::actors::executor_registry>();
+    boa::runtime::add_standard_executors(*executors, functions);
+    boa::runtime::node_options opts;
+    opts.node_id = id;
+    opts.workers = 2;
+    opts.data_dir = dir;
+    opts.archive = true;
+    opts.heartbeat_interval = 100ms;
+    auto n = boa::runtime::node::start(system_, bus_, executors, opts);
+    if (!n)
+      BOOST_FAIL("node " << id << ": " << n.error().message);
+    return std::move(*n);
+  }
+
   boa::test::temp_dir data_{"boa-http-test"};
+  std::vector<std::unique_ptr<boa::test::temp_dir>> peer_dirs_;
   caf::actor_system_config config_;
   caf::actor_system system_;
   boa::bus::local_bus bus_;
   std::unique_ptr<boa::runtime::node> node_;
+  std::vector<std::unique_ptr<boa::runtime::node>> peers_;
   std::atomic<bool> broker_down_{false};
   caf::actor silent_;
   std::unique_ptr<boa::http::http_api> api_;
@@ -374,6 +392,72 @@ BOOST_AUTO_TEST_CASE(a_body_over_the_limit_is_refused) {
   auto big = c.post("/jobs", std::string(100 * 1024, ' '));
   BOOST_TEST(big.status == 413u);
   BOOST_TEST(big.error_code() == "body_too_large");
+}
+
+BOOST_AUTO_TEST_CASE(any_node_answers_for_another_through_the_broker) {
+  api_node n;
+  n.start_peer("peer-1");
+  client c{n.port()};
+  auto status = c.get("/cluster/nodes/peer-1");
+  BOOST_TEST_REQUIRE(status.status == 200u, json::serialize(status.body));
+  BOOST_TEST(status.body.at("state").as_string() == "running");
+  BOOST_TEST(status.body.at("heartbeat").at("node").as_string() == "peer-1");
+  BOOST_TEST(c.get("/cluster/nodes/api-node").body.at("heartbeat").at("node").as_string() ==
+             "api-node");
+
+  auto grown = c.post("/cluster/nodes/peer-1/systems/workers/add?count=3", "");
+  BOOST_TEST_REQUIRE(grown.status == 200u, json::serialize(grown.body));
+  std::int64_t workers = 0;
+  for (const auto& system : grown.body.at("heartbeat").at("systems").as_array())
+    if (system.at("name").as_string() == "workers")
+      workers = system.at("total").as_int64();
+  BOOST_TEST(workers == 5);
+
+  // A job the serving node ran is in its own store, not the peer's.
+  auto started = c.post("/jobs", R"({"definition": )" + quick_workflow + R"(, "wait_ms": 20000})");
+  BOOST_TEST_REQUIRE(started.status == 200u, json::serialize(started.body));
+  auto id = std::string(started.body.at("id").as_string());
+  auto own = c.get("/cluster/nodes/api-node/jobs/" + id);
+  BOOST_TEST(own.status == 200u, json::serialize(own.body));
+  BOOST_TEST(own.body.at("state").as_string() == "finished");
+  auto listed = c.get("/cluster/nodes/api-node/jobs?state=finished&limit=5");
+  BOOST_TEST_REQUIRE(listed.status == 200u, json::serialize(listed.body));
+  BOOST_TEST(listed.body.at("jobs").as_array().size() == 1u);
+  BOOST_TEST(c.get("/cluster/nodes/peer-1/jobs/" + id).status == 404u);
+
+  auto drained = c.post("/cluster/nodes/peer-1/drain", "");
+  BOOST_TEST_REQUIRE(drained.status == 200u, json::serialize(drained.body));
+  BOOST_TEST(drained.body.at("state").as_string() == "draining");
+}
+
+BOOST_AUTO_TEST_CASE(proxied_commands_are_checked_before_they_are_sent) {
+  api_node n;
+  client c{n.port()};
+  auto bad_id = c.get("/cluster/nodes/no%20such");
+  BOOST_TEST(bad_id.status == 400u, json::serialize(bad_id.body));
+  auto bad_count = c.post("/cluster/nodes/api-node/systems/workers/add?count=lots", "");
+  BOOST_TEST(bad_count.status == 400u, json::serialize(bad_count.body));
+  BOOST_TEST(std::string(bad_count.body.at("error").at("message").as_string()).find("count") !=
+             std::string::npos);
+  auto bad_state = c.get("/cluster/nodes/api-node/jobs?state=asleep");
+  BOOST_TEST(bad_state.status == 400u, json::serialize(bad_state.body));
+  BOOST_TEST(c.post("/cluster/nodes/api-node/systems/workers/explode", "").status == 404u);
+  auto unknown_system = c.post("/cluster/nodes/api-node/systems/printers/restart", "");
+  BOOST_TEST(unknown_system.status == 400u, json::serialize(unknown_system.body));
+}
+
+BOOST_AUTO_TEST_CASE(a_node_that_does_not_answer_is_504) {
+  api_node_options options;
+  options.actor_timeout = 300ms;
+  api_node n{options};
+  client c{n.port()};
+  auto silent = c.get("/cluster/nodes/gone-node");
+  BOOST_TEST(silent.status == 504u, json::serialize(silent.body));
+  BOOST_TEST(silent.error_code() == "timeout");
+  BOOST_TEST(std::string(silent.body.at("error").at("message").as_string()).find("gone-node") !=
+             std::string::npos);
+  // The proxy keeps working for nodes that do answer.
+  BOOST_TEST(c.get("/cluster/nodes/api-node").status == 200u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
