@@ -4,6 +4,7 @@
 #include "actors/hand_back_on_exit.hpp"
 #include "actors/job_records.hpp"
 #include "actors/messages.hpp"
+#include "actors/metrics/node_metrics.hpp"
 #include "actors/node_activity.hpp"
 #include "protocol/job_codec.hpp"
 #include "storage/job_archive.hpp"
@@ -58,6 +59,8 @@ void take(caf::stateful_actor<archiver_state>* self, node_context& ctx, bus::del
   }
   if (verdict == delivery_claims::verdict::run && ctx.activity)
     ctx.activity->job_finished();
+  if (verdict == delivery_claims::verdict::run && ctx.metrics)
+    ctx.metrics->job_ended(j->state);
   if (ends) {
     ++st.archived;
     // The message id names the end: the same one again (the node died before accepting it) is

@@ -11,5 +11,7 @@ void add_health_routes(router& r, const api_context& ctx);
 void add_cluster_routes(router& r, const api_context& ctx);
 /// `GET /jobs`, `GET /jobs/{id}`, `POST /jobs`, `POST /jobs/{id}/{command}`.
 void add_job_routes(router& r, const api_context& ctx);
+/// `GET /metrics` (Prometheus text).
+void add_metrics_routes(router& r, const api_context& ctx);
 
 } // namespace boa::http
