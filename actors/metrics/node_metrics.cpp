@@ -1,5 +1,7 @@
 #include "actors/metrics/node_metrics.hpp"
 
+#include "actors/heartbeat_emitter.hpp"
+
 #include "protocol/envelope.hpp"
 
 #include <cstdio>
@@ -9,20 +11,6 @@
 namespace boa::metrics {
 
 namespace {
-
-/// Resident set size from /proc/self/statm; 0 where it cannot be read.
-double resident_bytes() {
-  std::FILE* f = std::fopen("/proc/self/statm", "r");
-  if (!f)
-    return 0;
-  long pages_total = 0;
-  long pages_resident = 0;
-  int read = std::fscanf(f, "%ld %ld", &pages_total, &pages_resident);
-  std::fclose(f);
-  return read == 2
-             ? static_cast<double>(pages_resident) * static_cast<double>(::sysconf(_SC_PAGESIZE))
-             : 0;
-}
 
 /// The process's start, in seconds since the epoch: its start in clock ticks after boot
 /// (/proc/self/stat, field 22) plus the boot time (/proc/stat, `btime`); 0 where unreadable.
@@ -169,7 +157,7 @@ void node_metrics::cluster_nodes(const std::map<std::string, std::int64_t>& by_s
 }
 
 std::string node_metrics::expose() {
-  resident_memory_.set(resident_bytes());
+  resident_memory_.set(static_cast<double>(actors::read_host_facts().rss_bytes));
   return registry_.expose();
 }
 
