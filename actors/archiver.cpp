@@ -42,6 +42,10 @@ void take(caf::stateful_actor<archiver_state>* self, node_context& ctx, bus::del
                      : delivery_claims::verdict::run;
   bool ends =
       verdict == delivery_claims::verdict::run || verdict == delivery_claims::verdict::again;
+  // Counted before it is stored: whoever finds the job in the archive finds it counted. A store
+  // that fails is tried again under the `again` verdict, which does not count.
+  if (verdict == delivery_claims::verdict::run && ctx.metrics)
+    ctx.metrics->job_ended(j->state);
   if (ends && st.archive) {
     // Archived before the message is accepted: once the queue forgets the job, the archive is
     // the only place that knows it ended. The same job again is stored once.
@@ -59,8 +63,6 @@ void take(caf::stateful_actor<archiver_state>* self, node_context& ctx, bus::del
   }
   if (verdict == delivery_claims::verdict::run && ctx.activity)
     ctx.activity->job_finished();
-  if (verdict == delivery_claims::verdict::run && ctx.metrics)
-    ctx.metrics->job_ended(j->state);
   if (ends) {
     ++st.archived;
     // The message id names the end: the same one again (the node died before accepting it) is
