@@ -4,6 +4,7 @@
 #include "actors/hand_back_on_exit.hpp"
 #include "actors/job_records.hpp"
 #include "actors/messages.hpp"
+#include "actors/metrics/node_metrics.hpp"
 #include "actors/node_activity.hpp"
 #include "protocol/job_codec.hpp"
 #include "storage/job_archive.hpp"
@@ -41,6 +42,10 @@ void take(caf::stateful_actor<archiver_state>* self, node_context& ctx, bus::del
                      : delivery_claims::verdict::run;
   bool ends =
       verdict == delivery_claims::verdict::run || verdict == delivery_claims::verdict::again;
+  // Counted before it is stored: whoever finds the job in the archive finds it counted. A store
+  // that fails is tried again under the `again` verdict, which does not count.
+  if (verdict == delivery_claims::verdict::run && ctx.metrics)
+    ctx.metrics->job_ended(j->state);
   if (ends && st.archive) {
     // Archived before the message is accepted: once the queue forgets the job, the archive is
     // the only place that knows it ended. The same job again is stored once.

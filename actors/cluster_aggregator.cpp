@@ -2,6 +2,7 @@
 
 #include "actors/hand_back_on_exit.hpp"
 #include "actors/messages.hpp"
+#include "actors/metrics/node_metrics.hpp"
 #include "protocol/envelope.hpp"
 
 #include <caf/event_based_actor.hpp>
@@ -107,6 +108,8 @@ void on_beat(aggregator* self, const bus::delivery& d) {
   } else {
     auto now = st.ctx->clock->now_ms();
     st.view.observe(*beat, now);
+    if (st.ctx->metrics)
+      st.ctx->metrics->heartbeats_received().inc();
     bus->settle(d.tag, bus::settlement::accept);
     judge_one(self, beat->node, now);
   }

@@ -1,5 +1,6 @@
 #include "actors/heartbeat_emitter.hpp"
 
+#include "actors/metrics/node_metrics.hpp"
 #include "actors/node_activity.hpp"
 #include "protocol/envelope.hpp"
 
@@ -90,6 +91,8 @@ void publish_beat(caf::stateful_actor<emitter_state>* self, node_context* ctx,
   env.ttl_ms = static_cast<std::uint32_t>(std::min<std::int64_t>(
       3 * settings.interval.count(), std::numeric_limits<std::uint32_t>::max()));
   ctx->bus->publish(std::move(env), caf::actor{}, 0);
+  if (ctx->metrics)
+    ctx->metrics->heartbeats_sent().inc();
 }
 
 caf::behavior emitter(caf::stateful_actor<emitter_state>* self, node_context* ctx,

@@ -6,6 +6,7 @@
 #include "actors/job_records.hpp"
 #include "actors/job_start.hpp"
 #include "actors/messages.hpp"
+#include "actors/metrics/node_metrics.hpp"
 #include "actors/node_activity.hpp"
 #include "actors/outbox.hpp"
 #include "actors/rendezvous.hpp"
@@ -19,6 +20,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <optional>
 
 namespace boa::actors {
@@ -51,6 +53,13 @@ struct runner_state {
   const step* s = nullptr;
   std::string reduce_key; ///< map steps: fixed before the step's own history entry is added
   std::int64_t attempt_started_ms = 0;
+  /// The series the steps of the job in hand count in (null without metrics), and the workflow
+  /// they are for: runners mostly take one workflow after another, so a lookup is rare.
+  metrics::step_metrics* step_metrics = nullptr;
+  std::string step_metrics_workflow;
+  /// When the attempt began, for the duration histogram only: steady time, read only with
+  /// metrics, so it never reaches what the node decides or publishes.
+  std::chrono::steady_clock::time_point attempt_started;
   std::optional<outbox> out;
   bool draining = false; ///< leaves once the delivery in hand is settled
   static inline const char* name = "boa.job_runner";
@@ -63,6 +72,17 @@ std::int64_t now_ms(runner* self) {
 }
 
 void begin(runner* self, bus::delivery& d);
+
+/// The step series of the job in hand's workflow (null without metrics).
+metrics::step_metrics* step_metrics_of(runner_state& st, const std::string& workflow) {
+  if (!st.ctx->metrics)
+    return nullptr;
+  if (!st.step_metrics || st.step_metrics_workflow != workflow) {
+    st.step_metrics = &st.ctx->metrics->steps_of(workflow);
+    st.step_metrics_workflow = workflow;
+  }
+  return st.step_metrics;
+}
 void recall_interrupted_attempt(runner* self);
 void proceed(runner* self);
 
@@ -215,6 +235,13 @@ void on_outcome(runner* self, step_outcome outcome, const std::string& worker) {
     if (!*items)
       outcome = step_outcome::failure(items->error().message);
   }
+  auto* counted = step_metrics_of(st, j.workflow->def.name);
+  if (counted) {
+    (outcome.ok ? counted->ok : counted->failed).inc();
+    counted->duration.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - st.attempt_started)
+            .count());
+  }
 
   protocol::history_entry entry;
   entry.attempt = j.attempt;
@@ -240,6 +267,8 @@ void on_outcome(runner* self, step_outcome outcome, const std::string& worker) {
     delay = -1; // a retry could not start before the job's deadline
   st.out->event(protocol::step_finished_event(j, j.history.back(), delay >= 0));
   if (delay >= 0) {
+    if (counted)
+      counted->retries.inc();
     ++j.attempt;
     self->delayed_send(self, std::chrono::milliseconds(delay), retry_atom::value);
     return;
@@ -289,6 +318,10 @@ void run_attempt(runner* self) {
   if (st.ctx->activity)
     st.ctx->activity->step_started(self->id(), {j.id, j.workflow->def.name, s.id, now, j.version,
                                                 static_cast<std::int64_t>(j.history.size())});
+  if (auto* counted = step_metrics_of(st, j.workflow->def.name)) {
+    counted->started.inc();
+    st.attempt_started = std::chrono::steady_clock::now();
+  }
   if (s.role == protocol::step_role::map && s.run.kind.empty()) {
     on_outcome(self, step_outcome::success(nullptr), {});
     return;

@@ -25,6 +25,10 @@ class job_folders;
 class job_archive;
 } // namespace boa::storage
 
+namespace boa::metrics {
+class node_metrics;
+}
+
 namespace boa::actors {
 
 class job_recorder;
@@ -81,6 +85,8 @@ struct node_context {
   delivery_claims* claims = nullptr;
   /// Steps running and counters, for heartbeats (may be null).
   node_activity* activity = nullptr;
+  /// What `/metrics` exposes (may be null: nothing is counted; the simulator leaves it so).
+  metrics::node_metrics* metrics = nullptr;
   /// The node's cluster-state aggregator when it runs from the start (`cluster-aware`): a job
   /// state the broker delivers again is checked against it, so that the attempt a silent node
   /// had started is kept in the history with that node (may be null).

@@ -1,6 +1,7 @@
 #include "actors/worker_pool.hpp"
 
 #include "actors/messages.hpp"
+#include "actors/metrics/node_metrics.hpp"
 #include "actors/node_activity.hpp"
 
 #include <caf/event_based_actor.hpp>
@@ -52,6 +53,7 @@ struct pool_state {
   std::int64_t retiring = 0; ///< busy workers to retire once their step is done
   step_executor_ptr executor;
   node_activity* activity = nullptr;
+  metrics::node_metrics* metrics = nullptr;
   bool detached = true;
   static inline const char* name = "boa.worker_pool";
 };
@@ -65,6 +67,16 @@ std::int64_t total(const pool_state& st) {
 void report_size(pool* self) {
   if (self->state.activity)
     self->state.activity->workers_resized(total(self->state));
+  if (self->state.metrics)
+    self->state.metrics->workers_total().set(static_cast<double>(total(self->state)));
+}
+
+/// Busy: every live worker not idle (a retiring one is busy until its step is done).
+void report_busy(pool* self) {
+  auto& st = self->state;
+  if (st.metrics)
+    st.metrics->workers_busy().set(
+        static_cast<double>(st.alive - static_cast<std::int64_t>(st.idle.size())));
 }
 
 void retire(pool* self, const caf::actor& worker) {
@@ -91,6 +103,7 @@ void worker_free(pool* self, caf::actor worker) {
   } else {
     st.idle.push_back(worker);
   }
+  report_busy(self);
 }
 
 void dispatch(pool* self, caf::actor worker, protocol::step_request request,
@@ -119,11 +132,12 @@ void add_workers(pool* self, std::int64_t n) {
 }
 
 caf::behavior worker_pool(pool* self, step_executor_ptr executor, std::size_t size,
-                          node_activity* activity, bool detached) {
+                          node_activity* activity, bool detached, metrics::node_metrics* metrics) {
   auto& st = self->state;
   st.executor = std::move(executor);
   st.detached = detached;
   st.activity = activity;
+  st.metrics = metrics;
   add_workers(self, static_cast<std::int64_t>(size));
   report_size(self);
   return {
@@ -136,6 +150,7 @@ caf::behavior worker_pool(pool* self, step_executor_ptr executor, std::size_t si
           auto worker = st.idle.back();
           st.idle.pop_back();
           dispatch(self, worker, std::move(request), promise);
+          report_busy(self);
         }
       },
       [self](workers_add_atom, std::int64_t n) {
@@ -160,6 +175,7 @@ caf::behavior worker_pool(pool* self, step_executor_ptr executor, std::size_t si
         }
         st.retiring += n; // the rest are busy: each leaves once its step is done
         report_size(self);
+        report_busy(self);
         return caf::make_message(true, total(st), std::string{});
       },
   };
@@ -168,8 +184,10 @@ caf::behavior worker_pool(pool* self, step_executor_ptr executor, std::size_t si
 } // namespace
 
 caf::actor spawn_worker_pool(caf::actor_system& system, step_executor_ptr executor,
-                             std::size_t size, node_activity* activity, bool detached) {
-  return system.spawn(worker_pool, std::move(executor), size == 0 ? 1 : size, activity, detached);
+                             std::size_t size, node_activity* activity, bool detached,
+                             metrics::node_metrics* metrics) {
+  return system.spawn(worker_pool, std::move(executor), size == 0 ? 1 : size, activity, detached,
+                      metrics);
 }
 
 } // namespace boa::actors

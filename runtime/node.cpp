@@ -127,6 +127,7 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& system, bus::bus&
   ctx.claims = n->claims_.get();
   n->activity_ = std::make_unique<actors::node_activity>();
   ctx.activity = n->activity_.get();
+  ctx.metrics = options.metrics;
   ctx.reduce_checkpoint_every = std::max<std::uint32_t>(1, options.reduce_checkpoint_every);
   auto workers = std::max<std::size_t>(1, options.workers);
   ctx.max_in_flight = options.max_in_flight != 0
@@ -143,8 +144,9 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& system, bus::bus&
   if (options.cluster_aware)
     ctx.cluster_view = n->cluster_view();
   ctx.executor = executor;
-  ctx.worker_pool = actors::spawn_worker_pool(system, std::move(executor), workers,
-                                              n->activity_.get(), options.detach_blocking_actors);
+  ctx.worker_pool =
+      actors::spawn_worker_pool(system, std::move(executor), workers, n->activity_.get(),
+                                options.detach_blocking_actors, options.metrics);
   n->dispatcher_ = actors::spawn_job_dispatcher(system, ctx);
   if (options.archive)
     n->archiver_ = actors::spawn_archiver(system, ctx);
@@ -177,6 +179,11 @@ caf::actor node::cluster_view() {
                  cluster_settings_.view.suspect_after, cluster_settings_.view.down_after,
                  cluster_settings_.view.eviction_age_ms);
   }
+  return cluster_;
+}
+
+caf::actor node::running_cluster_view() {
+  std::lock_guard lock{cluster_mutex_};
   return cluster_;
 }
 

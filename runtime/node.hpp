@@ -37,6 +37,9 @@ class node_activity;
 namespace boa::storage {
 class claim_store;
 }
+namespace boa::metrics {
+class node_metrics;
+}
 
 namespace boa::runtime {
 
@@ -88,6 +91,9 @@ struct node_options {
   std::function<void()> on_shutdown_requested;
   /// Where the node's wire timestamps come from; null: the system clock. Must outlive the node.
   const actors::wall_clock* clock = nullptr;
+  /// Where the node counts what `/metrics` shows (null: nothing is counted). Must outlive the
+  /// node; the bus counts its deliveries there only if it was given the same.
+  metrics::node_metrics* metrics = nullptr;
   /// Spawn the step workers, archiver and command and request handlers on threads of their own
   /// (their work may block). Off only with executors that never block, as in the simulator, where
   /// one scheduler must run every actor.
@@ -127,6 +133,8 @@ public:
   /// The node's cluster-state aggregator, started now if it is not running yet; null once the
   /// node has stopped. Thread-safe.
   caf::actor cluster_view();
+  /// The cluster-state aggregator if it runs, without starting it; null otherwise. Thread-safe.
+  caf::actor running_cluster_view();
 
 private:
   node() = default;

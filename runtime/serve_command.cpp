@@ -2,6 +2,7 @@
 
 #include "actors/bus/broker_core.hpp"
 #include "actors/bus/durable_queues.hpp"
+#include "actors/metrics/node_metrics.hpp"
 #include "protocol/envelope.hpp"
 #include "runtime/amqp/amqp_bridge.hpp"
 #include "runtime/amqp/embedded_broker.hpp"
@@ -191,6 +192,7 @@ start_http_api(const config::node_config& cfg, caf::actor_system& system, node& 
   ctx.jobs = n.store();
   ctx.flush_records = [&n] { n.flush_records(); };
   ctx.cluster_view = [&n] { return n.cluster_view(); };
+  ctx.running_cluster_view = [&n] { return n.running_cluster_view(); };
   ctx.not_ready = [broker_connected]() -> std::optional<std::string> {
     if (!broker_connected->load())
       return "the node is not connected to its broker";
@@ -242,7 +244,14 @@ int serve(const config::node_config& cfg) {
                  broker.listener->port(), (cfg.data_dir / "queues.db").string());
   }
 
+  // Counted only where `/metrics` can show it; declared before the bridge and the node, which
+  // count into it until they are gone.
+  std::unique_ptr<metrics::node_metrics> exposed;
+  if (cfg.http)
+    exposed = std::make_unique<metrics::node_metrics>(BOA_VERSION);
+
   amqp::bridge_options link;
+  link.metrics = exposed.get();
   link.url = url_of(cfg, broker);
   link.username = cfg.broker.username;
   link.password = cfg.broker.password;
@@ -277,6 +286,7 @@ int serve(const config::node_config& cfg) {
   opts.heartbeat_interval = cfg.heartbeat_interval;
   opts.broker_url = link.url;
   opts.cluster_aware = cfg.cluster_aware;
+  opts.metrics = exposed.get();
   opts.cluster.suspect_after = static_cast<double>(cfg.cluster.suspect_after);
   opts.cluster.down_after = static_cast<double>(cfg.cluster.down_after);
   opts.cluster.eviction_age_ms = cfg.cluster.eviction_age.count();

@@ -1,8 +1,11 @@
 #include "actors/bus/local_bus.hpp"
 
 #include "actors/messages.hpp"
+#include "actors/metrics/node_metrics.hpp"
 
 #include <caf/send.hpp>
+
+#include <chrono>
 
 namespace boa::bus {
 
@@ -10,7 +13,13 @@ local_bus::local_bus(std::shared_ptr<broker_core> core) : core_(std::move(core))
 
 void local_bus::publish(protocol::envelope message, const caf::actor& confirm_to,
                         std::uint64_t token) {
+  const bool timed = metrics_ && confirm_to;
+  const auto start =
+      timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
   auto done = core_->publish(std::move(message));
+  if (timed)
+    metrics_->publish_seconds().observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   if (confirm_to)
     caf::anon_send(confirm_to, actors::published_atom::value, token, done.has_value(),
                    done ? std::string{} : done.error().message);
@@ -18,7 +27,9 @@ void local_bus::publish(protocol::envelope message, const caf::actor& confirm_to
 
 expected<std::uint64_t> local_bus::subscribe(const std::string& address, const caf::actor& consumer,
                                              std::uint32_t credit) {
-  return core_->subscribe(address, credit, [consumer](delivery d) {
+  auto counted = metrics_ ? metrics_->deliveries_from(address) : metrics::delivery_meter{};
+  return core_->subscribe(address, credit, [consumer, counted](delivery d) {
+    counted.count(d.message.delivery_count);
     caf::anon_send(consumer, actors::delivery_atom::value, std::move(d));
   });
 }

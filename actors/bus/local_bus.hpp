@@ -4,6 +4,10 @@
 
 #include <memory>
 
+namespace boa::metrics {
+class node_metrics;
+}
+
 namespace boa::bus {
 
 /// The bus of a single process (`boad run`, tests): the broker core, with deliveries and publish
@@ -22,8 +26,13 @@ public:
 
   broker_core& core() { return *core_; }
 
+  /// Counts deliveries (by address) and the time publishes take to be confirmed in `metrics`
+  /// (may be null) from now on: set it before anyone subscribes. Not thread-safe.
+  void meter(metrics::node_metrics* metrics) { metrics_ = metrics; }
+
 private:
   std::shared_ptr<broker_core> core_;
+  metrics::node_metrics* metrics_ = nullptr;
 };
 
 } // namespace boa::bus

@@ -9,6 +9,10 @@
 #include <memory>
 #include <string>
 
+namespace boa::metrics {
+class node_metrics;
+}
+
 namespace boa::amqp {
 
 namespace detail {
@@ -47,6 +51,9 @@ struct bridge_options {
   /// Connection events (connected, lost, reconnecting); may be empty. Runs on the bridge's
   /// thread: it must not call `close` or destroy the bridge.
   std::function<void(const bridge_connection_event&)> on_event;
+  /// Where deliveries (by address, and whether the broker delivered them before) and the time
+  /// from a publish to the broker's answer are counted; may be null. Must outlive the bridge.
+  metrics::node_metrics* metrics = nullptr;
 };
 
 /// The bus seam over a real AMQP 1.0 connection: one Proton container on a thread of its own,

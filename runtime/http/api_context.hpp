@@ -30,6 +30,9 @@ struct api_context {
   std::function<void()> flush_records;
   /// The node's cluster-state aggregator, started on first use; null once the node stopped.
   std::function<caf::actor()> cluster_view;
+  /// The aggregator if it runs already, never started for the asking (may be empty): `/metrics`
+  /// reads the cluster's nodes from it.
+  std::function<caf::actor()> running_cluster_view;
   /// Why the node cannot serve yet (`broker not connected`); nullopt when it can.
   std::function<std::optional<std::string>()> not_ready;
   /// Sends node commands to other nodes over the bus; set by `http_api` when the node has a bus.

@@ -14,5 +14,7 @@ void add_job_routes(router& r, const api_context& ctx);
 /// The node proxy: `/cluster/nodes/{node}…` sends a node command to that node over the broker
 /// and answers with its reply.
 void add_node_routes(router& r, const api_context& ctx);
+/// `GET /metrics` (Prometheus text).
+void add_metrics_routes(router& r, const api_context& ctx);
 
 } // namespace boa::http

@@ -2,10 +2,12 @@
 
 #include "actors/bus/local_bus.hpp"
 #include "actors/messages.hpp"
+#include "actors/metrics/node_metrics.hpp"
 #include "protocol/job.hpp"
 #include "runtime/executors/standard_executors.hpp"
 #include "runtime/http/http_api.hpp"
 #include "runtime/node.hpp"
+#include "test/support/prometheus_text.hpp"
 #include "test/support/temp_dir.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -106,7 +108,8 @@ class api_node {
 public:
   explicit api_node(std::string token = {}) : api_node(api_node_options{std::move(token)}) {}
   explicit api_node(api_node_options given) : system_(config_) {
-    node_ = start_node("api-node", data_.path());
+    bus_.meter(&metrics_);
+    node_ = start_node("api-node", data_.path(), &metrics_);
 
     boa::http::http_api_options options;
     options.token = std::move(given.token);
@@ -118,6 +121,7 @@ public:
     ctx.flush_records = [this] { node_->flush_records(); };
     ctx.cluster_view = [this] { return node_->cluster_view(); };
     ctx.actor_timeout = given.actor_timeout;
+    ctx.running_cluster_view = [this] { return node_->running_cluster_view(); };
     if (given.silent_cluster_view) {
       silent_ = system_.spawn(silent_view);
       ctx.cluster_view = [this] { return silent_; };
@@ -155,7 +159,8 @@ public:
 
 private:
   std::unique_ptr<boa::runtime::node> start_node(const std::string& id,
-                                                 const std::filesystem::path& dir) {
+                                                 const std::filesystem::path& dir,
+                                                 boa::metrics::node_metrics* metrics = nullptr) {
     auto functions = std::make_shared<boa::runtime::cpp_step_registry>();
     auto executors = std::make_shared<boa::actors::executor_registry>();
     boa::runtime::add_standard_executors(*executors, functions);
@@ -165,6 +170,7 @@ private:
     opts.data_dir = dir;
     opts.archive = true;
     opts.heartbeat_interval = 100ms;
+    opts.metrics = metrics;
     auto n = boa::runtime::node::start(system_, bus_, executors, opts);
     if (!n)
       BOOST_FAIL("node " << id << ": " << n.error().message);
@@ -173,6 +179,7 @@ private:
 
   boa::test::temp_dir data_{"boa-http-test"};
   std::vector<std::unique_ptr<boa::test::temp_dir>> peer_dirs_;
+  boa::metrics::node_metrics metrics_{"test"}; ///< outlives the bus, the node and its actors
   caf::actor_system_config config_;
   caf::actor_system system_;
   boa::bus::local_bus bus_;
@@ -458,6 +465,136 @@ BOOST_AUTO_TEST_CASE(a_node_that_does_not_answer_is_504) {
              std::string::npos);
   // The proxy keeps working for nodes that do answer.
   BOOST_TEST(c.get("/cluster/nodes/api-node").status == 200u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+struct text_response {
+  unsigned status = 0;
+  std::string content_type;
+  std::string body;
+};
+
+/// A GET whose answer is not JSON (the client above parses every body as JSON).
+text_response get_text(std::uint16_t port, const std::string& target,
+                       const std::string& token = {}) {
+  net::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(tcp::endpoint{net::ip::make_address("127.0.0.1"), port});
+  bhttp::request<bhttp::empty_body> req{bhttp::verb::get, target, 11};
+  req.set(bhttp::field::host, "127.0.0.1");
+  if (!token.empty())
+    req.set(bhttp::field::authorization, "Bearer " + token);
+  bhttp::write(stream, req);
+  beast::flat_buffer buffer;
+  bhttp::response<bhttp::string_body> res;
+  bhttp::read(stream, buffer, res);
+  return {res.result_int(), std::string(res[bhttp::field::content_type]), res.body()};
+}
+
+boa::test::prometheus::exposition scrape(std::uint16_t port) {
+  auto got = get_text(port, "/metrics");
+  BOOST_TEST_REQUIRE(got.status == 200u, got.body);
+  BOOST_TEST(got.content_type == "text/plain; version=0.0.4; charset=utf-8");
+  try {
+    return boa::test::prometheus::parse(got.body);
+  } catch (const boa::test::prometheus::parse_error& e) {
+    BOOST_FAIL("/metrics is not valid exposition text: " << e.what() << "\n" << got.body);
+  }
+  return {};
+}
+
+/// Three steps, the middle one failing twice (one retry), then routed on: 4 attempts, 2 failed.
+const std::string metered_workflow = R"({"name": "metered", "steps": [
+    {"id": "a", "run": "noop", "next": [["*", "b"]]},
+    {"id": "b", "run": {"kind": "fail"}, "retry": {"max": 1, "backoff_ms": 1},
+     "next": [["ok", "c"], ["error", "c"]]},
+    {"id": "c", "run": {"kind": "set", "values": {"done": true}}}]})";
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(http_metrics)
+
+BOOST_AUTO_TEST_CASE(metrics_move_by_exactly_the_steps_and_jobs_that_ran) {
+  api_node n;
+  client c{n.port()};
+  auto before = scrape(n.port());
+  BOOST_TEST(before.families.at("boa_steps_started_total").type == "counter");
+  BOOST_TEST(before.families.at("boa_step_duration_seconds").type == "histogram");
+  BOOST_TEST(before.value("boa_workers_total").value() == 2.0);
+
+  auto started =
+      c.post("/jobs", R"({"definition": )" + metered_workflow + R"(, "wait_ms": 20000})");
+  BOOST_TEST_REQUIRE(started.status == 200u, json::serialize(started.body));
+  BOOST_TEST_REQUIRE(started.body.at("state").as_string() == "finished");
+  // The wait ends when the node records the end it publishes; the archiver, which counts the
+  // end, takes it from the archive queue just after. Wait for it, do not time it.
+  boa::test::prometheus::exposition after;
+  auto moved = [&](const std::string& name, const std::map<std::string, std::string>& labels) {
+    return after.value_or_zero(name, labels) - before.value_or_zero(name, labels);
+  };
+  for (int i = 0; i < 400; ++i) {
+    after = scrape(n.port());
+    if (moved("boa_jobs_ended_total", {{"state", "finished"}}) > 0)
+      break;
+    std::this_thread::sleep_for(25ms);
+  }
+  const std::map<std::string, std::string> wf{{"workflow", "metered"}};
+  BOOST_TEST(moved("boa_steps_started_total", wf) == 4.0);
+  BOOST_TEST(moved("boa_steps_finished_total", {{"workflow", "metered"}, {"result", "ok"}}) == 2.0);
+  BOOST_TEST(moved("boa_steps_finished_total", {{"workflow", "metered"}, {"result", "failed"}}) ==
+             2.0);
+  BOOST_TEST(moved("boa_step_retries_total", wf) == 1.0);
+  BOOST_TEST(moved("boa_step_duration_seconds_count", wf) == 4.0);
+  BOOST_TEST(moved("boa_step_duration_seconds_bucket", {{"workflow", "metered"}, {"le", "+Inf"}}) ==
+             4.0);
+  BOOST_TEST(moved("boa_jobs_ended_total", {{"state", "finished"}}) == 1.0);
+  BOOST_TEST(moved("boa_jobs_ended_total", {{"state", "error"}}) == 0.0);
+  // The start request, then two job states, then the end for the archive, each delivered once
+  // first. A runner busy with one queue's message hands back what the other queue gives it at
+  // the same moment: that delivery comes again, counted as a redelivery.
+  auto first_deliveries = [&](const std::string& queue) {
+    return moved("boa_queue_deliveries_total", {{"queue", queue}}) -
+           moved("boa_queue_redeliveries_total", {{"queue", queue}});
+  };
+  BOOST_TEST(first_deliveries("queue:boa.jobs.new") == 1.0);
+  BOOST_TEST(first_deliveries("queue:boa.jobs") == 2.0);
+  BOOST_TEST(first_deliveries("queue:boa.archive") == 1.0);
+  // The states after a and b were confirmed before the next step ran; the end's confirmation may
+  // come just after the job is found archived.
+  BOOST_TEST(moved("boa_bus_publish_seconds_count", {}) >= 2.0);
+  BOOST_TEST(after.value("boa_heartbeats_sent_total").value() > 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(metrics_count_the_cluster_view_once_it_runs) {
+  api_node n;
+  client c{n.port()};
+  BOOST_TEST(!scrape(n.port()).value("boa_cluster_nodes", {{"status", "live"}}));
+  BOOST_TEST_REQUIRE(c.get("/cluster/nodes").status == 200u); // starts the view
+  // The view hears the node's own beat within an interval (100 ms); wait for it, do not time it.
+  boa::test::prometheus::exposition seen;
+  for (int i = 0; i < 200; ++i) {
+    seen = scrape(n.port());
+    if (seen.value_or_zero("boa_cluster_nodes", {{"status", "live"}}) == 1.0)
+      break;
+    std::this_thread::sleep_for(50ms);
+  }
+  BOOST_TEST(seen.value_or_zero("boa_cluster_nodes", {{"status", "live"}}) == 1.0);
+  BOOST_TEST(seen.value_or_zero("boa_cluster_nodes", {{"status", "down"}}) == 0.0);
+  BOOST_TEST(seen.value_or_zero("boa_heartbeats_received_total") >= 1.0);
+  BOOST_TEST(seen.value_or_zero("boa_queue_deliveries_total", {{"queue", "topic:boa.heartbeat"}}) >=
+             1.0);
+}
+
+BOOST_AUTO_TEST_CASE(metrics_need_the_token_like_every_route_but_healthz) {
+  api_node n{"s3cret"};
+  BOOST_TEST(get_text(n.port(), "/metrics").status == 401u);
+  BOOST_TEST(get_text(n.port(), "/metrics", "wrong").status == 401u);
+  auto ok = get_text(n.port(), "/metrics", "s3cret");
+  BOOST_TEST(ok.status == 200u);
+  BOOST_CHECK_NO_THROW(boa::test::prometheus::parse(ok.body));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

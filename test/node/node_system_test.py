@@ -680,6 +680,145 @@ class HttpApi(NodeTest):
         self.assertEqual(refused.exception.code, 401)
 
 
+PROMETHEUS_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
+PROMETHEUS_VALUE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]Inf|NaN")
+PROMETHEUS_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"(,|(?=\}))')
+
+
+def parse_prometheus(text):
+    """The Prometheus text format 0.0.4, strictly: {(name, frozenset(labels)): value} and
+    {family: type}. Raises ValueError on any line that is not a comment, blank or a sample, on
+    a second # TYPE, and on histogram buckets that decrease or end without +Inf."""
+    samples, types = {}, {}
+    if text and not text.endswith("\n"):
+        raise ValueError("the text does not end with a newline")
+    for n, line in enumerate(text.split("\n")[:-1], 1):
+        if not line or line.startswith("#"):
+            parts = line.split(" ", 3)
+            if len(parts) >= 4 and parts[1] == "TYPE":
+                if parts[2] in types:
+                    raise ValueError(f"line {n}: second # TYPE for {parts[2]}")
+                types[parts[2]] = parts[3]
+            continue
+        name = PROMETHEUS_NAME.match(line)
+        if not name:
+            raise ValueError(f"line {n}: no metric name: {line!r}")
+        rest, labels = line[name.end():], {}
+        if rest.startswith("{"):
+            rest = rest[1:]
+            while not rest.startswith("}"):
+                label = PROMETHEUS_LABEL.match(rest)
+                if not label or label.group(1) in labels:
+                    raise ValueError(f"line {n}: bad labels: {line!r}")
+                labels[label.group(1)] = label.group(2)
+                rest = rest[label.end():]
+            rest = rest[1:]
+        fields = rest.split(" ")
+        if len(fields) not in (2, 3) or fields[0] != "":
+            raise ValueError(f"line {n}: expected ' value [timestamp]': {line!r}")
+        if not PROMETHEUS_VALUE.fullmatch(fields[1]):
+            raise ValueError(f"line {n}: bad value: {line!r}")
+        value = float(fields[1])
+        samples[(name.group(0), frozenset(labels.items()))] = value
+    for family, kind in types.items():
+        if kind != "histogram":
+            continue
+        series = {}
+        for (name, labels), value in samples.items():
+            if name == family + "_bucket":
+                le = dict(labels)["le"]
+                series.setdefault(labels - {("le", le)}, []).append((float(le), value))
+        for labels, buckets in series.items():
+            counts = [count for _, count in sorted(buckets)]
+            if counts != sorted(counts) or sorted(buckets)[-1][0] != float("inf"):
+                raise ValueError(f"{family}: buckets decrease or miss +Inf")
+            if samples.get((family + "_count", labels)) != counts[-1]:
+                raise ValueError(f"{family}: _count differs from the +Inf bucket")
+    return samples, types
+
+
+class Metrics(NodeTest):
+    def test_metrics_parse_and_move_when_a_job_runs(self):
+        node = self.node("--http", "127.0.0.1:0")
+        listening = re.compile(r"HTTP API listening on (http://127\.0\.0\.1:\d+)")
+        wait_until(lambda: listening.search(node.log()), "the HTTP API to listen")
+        base = listening.search(node.log()).group(1)
+
+        def scrape():
+            with urllib.request.urlopen(base + "/metrics", timeout=WAIT) as r:
+                self.assertEqual(r.status, 200)
+                self.assertEqual(r.headers["Content-Type"],
+                                 "text/plain; version=0.0.4; charset=utf-8")
+                return parse_prometheus(r.read().decode("utf-8"))
+
+        def value(samples, name, **labels):
+            return samples.get((name, frozenset(labels.items())), 0.0)
+
+        before, types = scrape()
+        for family, kind in {"boa_steps_started_total": "counter",
+                             "boa_steps_finished_total": "counter",
+                             "boa_step_retries_total": "counter",
+                             "boa_step_duration_seconds": "histogram",
+                             "boa_jobs_ended_total": "counter",
+                             "boa_queue_deliveries_total": "counter",
+                             "boa_queue_redeliveries_total": "counter",
+                             "boa_bus_publish_seconds": "histogram",
+                             "boa_workers_busy": "gauge", "boa_workers_total": "gauge",
+                             "boa_heartbeats_sent_total": "counter",
+                             "boa_heartbeats_received_total": "counter",
+                             "boa_cluster_nodes": "gauge", "boa_build_info": "gauge"}.items():
+            self.assertEqual(types.get(family), kind, family)
+
+        body = json.dumps({"definition": sleeping_chain("scraped", 3, 1),
+                           "wait_ms": 20000}).encode()
+        request = urllib.request.Request(base + "/jobs", data=body, method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=WAIT) as r:
+            self.assertEqual(json.loads(r.read())["state"], "finished")
+        # The wait ends when the node records the end it publishes; the archiver, which counts
+        # the end, takes it from the archive queue just after. Wait for it, do not time it.
+        after = None
+
+        def archived():
+            nonlocal after
+            after, _ = scrape()
+            return value(after, "boa_jobs_ended_total", state="finished") > value(
+                before, "boa_jobs_ended_total", state="finished")
+
+        wait_until(archived, "the job's end to be archived")
+
+        def moved(name, **labels):
+            return value(after, name, **labels) - value(before, name, **labels)
+
+        self.assertEqual(moved("boa_steps_started_total", workflow="scraped"), 3)
+        self.assertEqual(moved("boa_steps_finished_total", workflow="scraped", result="ok"), 3)
+        self.assertEqual(moved("boa_step_duration_seconds_count", workflow="scraped"), 3)
+        self.assertEqual(moved("boa_jobs_ended_total", state="finished"), 1)
+        # Through the embedded broker: the start, two job states, the end to archive, each
+        # delivered once first; a runner busy with one queue's message hands back what another
+        # queue gives it at the same moment, and that delivery counts again as a redelivery.
+        def first_deliveries(queue):
+            return (moved("boa_queue_deliveries_total", queue=queue)
+                    - moved("boa_queue_redeliveries_total", queue=queue))
+
+        self.assertEqual(first_deliveries("queue:boa.jobs.new"), 1)
+        self.assertEqual(first_deliveries("queue:boa.jobs"), 2)
+        self.assertEqual(first_deliveries("queue:boa.archive"), 1)
+        # The states after a and b were confirmed before the next step ran; the end's
+        # confirmation may come just after the job is found archived.
+        self.assertGreaterEqual(moved("boa_bus_publish_seconds_count"), 2)
+        self.assertEqual(value(after, "boa_workers_total"), 4)
+        self.assertGreater(value(after, "boa_heartbeats_sent_total"), 0)
+        self.assertGreater(value(after, "process_resident_memory_bytes"), 0)
+
+    def test_the_parser_refuses_malformed_text(self):
+        for bad in ["9x 1\n", "x{a=b} 1\n", "x one\n", "x 1_0\n", "x 1", 'x{a="1\\t"} 1\n',
+                    "# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\n"
+                    "h_count 1\n"]:
+            with self.assertRaises(ValueError, msg=bad):
+                parse_prometheus(bad)
+
+
 if __name__ == "__main__":
     if len(sys.argv) < 3:
         print(__doc__, file=sys.stderr)

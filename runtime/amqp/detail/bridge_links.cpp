@@ -71,8 +71,9 @@ int as_credit(std::uint64_t n) {
 
 } // namespace
 
-bridge_links::bridge_links(std::chrono::milliseconds retry_min, std::chrono::milliseconds retry_max)
-    : retry_min_(retry_min), retry_max_(retry_max) {}
+bridge_links::bridge_links(std::chrono::milliseconds retry_min, std::chrono::milliseconds retry_max,
+                           metrics::node_metrics* metrics)
+    : retry_min_(retry_min), retry_max_(retry_max), metrics_(metrics) {}
 
 void bridge_links::connected(proton::connection c) {
   connection_ = std::move(c);
@@ -162,7 +163,8 @@ void bridge_links::send(publisher& p, publish_op op) {
   pn_link_send(link, op.bytes.data(), op.bytes.size());
   pn_link_advance(link);
   if (op.confirm_to)
-    unconfirmed_.emplace(op.id, unconfirmed{std::move(op.confirm_to), op.token, link});
+    unconfirmed_.emplace(op.id,
+                         unconfirmed{std::move(op.confirm_to), op.token, link, op.published});
 }
 
 void bridge_links::send_waiting(publisher& p) {
@@ -192,6 +194,10 @@ void bridge_links::on_outcome(proton::tracker& t, publish_outcome what) {
   unconfirmed_.erase(i);
   switch (what) {
   case publish_outcome::accepted:
+    if (metrics_)
+      metrics_->publish_seconds().observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - entry.published)
+              .count());
     confirm(entry.confirm_to, entry.token, true, {});
     break;
   case publish_outcome::rejected: {
@@ -236,16 +242,18 @@ void bridge_links::on_sender_gone(proton::sender& s) {
 // Consuming.
 
 void bridge_links::subscribe(subscribe_op op) {
-  auto& sub =
-      subscriptions_
-          .try_emplace(op.subscription, subscription{op.logical,
-                                                     op.address,
-                                                     op.consumer,
-                                                     op.credit,
-                                                     {},
-                                                     false,
-                                                     bridge_backoff(retry_min_, retry_max_)})
-          .first->second;
+  auto& sub = subscriptions_
+                  .try_emplace(op.subscription,
+                               subscription{op.logical,
+                                            op.address,
+                                            op.consumer,
+                                            metrics_ ? metrics_->deliveries_from(op.logical)
+                                                     : metrics::delivery_meter{},
+                                            op.credit,
+                                            {},
+                                            false,
+                                            bridge_backoff(retry_min_, retry_max_)})
+                  .first->second;
   if (connection_)
     open_receiver(op.subscription, sub);
 }
@@ -295,6 +303,7 @@ void bridge_links::on_message(proton::delivery& d, proton::message& m) {
     --sub.unused;
   sub.refusals.reset();
   envelope->address = sub.logical; // the link's own address wins over `to`
+  sub.counted.count(envelope->delivery_count);
   const auto tag = next_tag_++;
   if (!d.settled())
     unsettled_.emplace(tag, unsettled{d, id});

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/metrics/node_metrics.hpp"
 #include "runtime/amqp/detail/bridge_backoff.hpp"
 #include "runtime/amqp/detail/bridge_outbox.hpp"
 
@@ -34,7 +35,9 @@ enum class publish_outcome { accepted, rejected, released, settled };
 class bridge_links {
 public:
   /// `retry_min`/`retry_max`: backoff for reopening a receiver link the broker closed.
-  bridge_links(std::chrono::milliseconds retry_min, std::chrono::milliseconds retry_max);
+  /// `metrics` (may be null): deliveries and publish confirmation times are counted there.
+  bridge_links(std::chrono::milliseconds retry_min, std::chrono::milliseconds retry_max,
+               metrics::node_metrics* metrics = nullptr);
 
   /// A connection opened: operations from now on use it. Call `reopen` after the operations
   /// queued while there was none have been applied.
@@ -60,6 +63,7 @@ private:
     std::string logical;
     std::string address;
     caf::actor consumer;
+    metrics::delivery_meter counted;
     std::uint64_t unused = 0;  ///< credit granted by the consumer and not used by a delivery yet
     proton::receiver receiver; ///< empty without a link on the current connection
     bool retry_scheduled = false;
@@ -73,6 +77,7 @@ private:
     caf::actor confirm_to;
     std::uint64_t token;
     pn_link_t* link;
+    std::chrono::steady_clock::time_point published;
   };
   struct unsettled {
     proton::delivery delivery;
@@ -94,6 +99,7 @@ private:
 
   const std::chrono::milliseconds retry_min_;
   const std::chrono::milliseconds retry_max_;
+  metrics::node_metrics* const metrics_;
   proton::connection connection_; ///< empty while disconnected
   std::uint64_t generation_ = 0;  ///< counts connections, to drop work scheduled on an old one
   std::string down_reason_ = "not connected";

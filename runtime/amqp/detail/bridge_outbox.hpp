@@ -6,6 +6,7 @@
 
 #include <proton/work_queue.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -24,6 +25,8 @@ struct publish_op {
   std::vector<char> bytes;
   caf::actor confirm_to;
   std::uint64_t token = 0;
+  /// When the caller published, if the time to the broker's answer is measured.
+  std::chrono::steady_clock::time_point published{};
 };
 
 struct subscribe_op {

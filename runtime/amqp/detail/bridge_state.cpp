@@ -38,7 +38,7 @@ std::string describe(const proton::error_condition& e) {
 
 bridge_state::bridge_state(bridge_options options, bridge_endpoint endpoint)
     : options_(std::move(options)), endpoint_(std::move(endpoint)),
-      links_(options_.reconnect_min, options_.reconnect_max),
+      links_(options_.reconnect_min, options_.reconnect_max, options_.metrics),
       backoff_(options_.reconnect_min, options_.reconnect_max) {}
 
 bridge_state::~bridge_state() {
@@ -113,6 +113,8 @@ void bridge_state::publish(protocol::envelope message, const caf::actor& confirm
     return;
   }
   publish_op op{next_publish_++, std::move(*address), {}, confirm_to, token};
+  if (options_.metrics && confirm_to)
+    op.published = std::chrono::steady_clock::now();
   to_message(message).encode(op.bytes);
   if (auto refused = outbox_.push_publish(std::move(op)))
     refuse(std::move(*refused));
