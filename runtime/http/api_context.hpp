@@ -13,7 +13,9 @@
 
 namespace boa::storage {
 class job_store;
-}
+class job_archive;
+class workflow_repository;
+} // namespace boa::storage
 
 namespace boa::http {
 
@@ -24,6 +26,10 @@ struct api_context {
   actors::node_context* node = nullptr;
   /// The node's job store; null when the node keeps none.
   storage::job_store* jobs = nullptr;
+  /// The node's workflow repository; null when it has none (the repository routes answer 404).
+  storage::workflow_repository* workflows = nullptr;
+  /// The node's archive of ended jobs (PostgreSQL or its job store); null when it keeps none.
+  storage::job_archive* archive = nullptr;
   /// Makes the store show every job state the node published so far (may be empty).
   std::function<void()> flush_records;
   /// The node's cluster-state aggregator, started on first use; null once the node stopped.

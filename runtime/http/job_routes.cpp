@@ -1,5 +1,7 @@
 #include "runtime/http/routes.hpp"
 
+#include "runtime/http/invalid_input.hpp"
+
 #include "actors/job_start.hpp"
 #include "actors/messages.hpp"
 #include "actors/request_handler.hpp"
@@ -52,30 +54,6 @@ std::optional<http_reply> publish_confirmed(const api_context& ctx, protocol::en
             failed = error_reply(504, "timeout", "the broker did not confirm the message in time");
           });
   return failed;
-}
-
-/// `{"error": {"code": "invalid_input", "message": ..., "errors": [{"path", "message"}]}}`: one
-/// entry per line of `e`, the path being what comes before its first `: ` when that has no
-/// space (`definition.steps[1].run`).
-http_reply invalid_input(const error& e, std::string_view strip_prefix = {}) {
-  json::array errors;
-  std::string_view text = e.message;
-  while (!text.empty()) {
-    auto nl = text.find('\n');
-    auto line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-    if (!strip_prefix.empty() && line.starts_with(strip_prefix))
-      line.remove_prefix(strip_prefix.size());
-    auto colon = line.find(": ");
-    auto path = colon == std::string_view::npos ? std::string_view{} : line.substr(0, colon);
-    if (path.find(' ') != std::string_view::npos)
-      path = {};
-    errors.push_back(
-        json::object{{"path", path}, {"message", path.empty() ? line : line.substr(colon + 2)}});
-  }
-  auto reply = error_reply(status_of(e.code), protocol::wire_name(e.code), e.message);
-  reply.body.as_object()["error"].as_object()["errors"] = std::move(errors);
-  return reply;
 }
 
 std::optional<std::int64_t> to_int(std::string_view text) {

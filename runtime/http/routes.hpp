@@ -11,5 +11,8 @@ void add_health_routes(router& r, const api_context& ctx);
 void add_cluster_routes(router& r, const api_context& ctx);
 /// `GET /jobs`, `GET /jobs/{id}`, `POST /jobs`, `POST /jobs/{id}/{command}`.
 void add_job_routes(router& r, const api_context& ctx);
+/// `GET /workflows`, `GET /workflows/{name}`, `GET /workflows/{name}/{revision}`,
+/// `POST /workflows`.
+void add_repository_routes(router& r, const api_context& ctx);
 
 } // namespace boa::http

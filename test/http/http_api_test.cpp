@@ -6,6 +6,7 @@
 #include "runtime/executors/standard_executors.hpp"
 #include "runtime/http/http_api.hpp"
 #include "runtime/node.hpp"
+#include "storage/workflow_repository.hpp"
 #include "test/support/temp_dir.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -103,7 +104,9 @@ struct api_node_options {
 class api_node {
 public:
   explicit api_node(std::string token = {}) : api_node(api_node_options{std::move(token)}) {}
-  explicit api_node(api_node_options given) : system_(config_) {
+  /// With `archive_postgres`, the node archives in that PostgreSQL database, not its job store.
+  explicit api_node(api_node_options given, std::string archive_postgres = {})
+      : system_(config_) {
     auto functions = std::make_shared<boa::runtime::cpp_step_registry>();
     auto executors = std::make_shared<boa::actors::executor_registry>();
     boa::runtime::add_standard_executors(*executors, functions);
@@ -112,6 +115,8 @@ public:
     opts.workers = 2;
     opts.data_dir = data_.path();
     opts.archive = true;
+    opts.archive_postgres = std::move(archive_postgres);
+    opts.repository = std::make_shared<boa::storage::workflow_repository>(data_.path() / "repo");
     opts.heartbeat_interval = 100ms;
     auto n = boa::runtime::node::start(system_, bus_, executors, opts);
     if (!n)
@@ -125,6 +130,8 @@ public:
     ctx.system = &system_;
     ctx.node = &node_->context();
     ctx.jobs = node_->store();
+    ctx.workflows = node_->repository();
+    ctx.archive = node_->archive();
     ctx.flush_records = [this] { node_->flush_records(); };
     ctx.cluster_view = [this] { return node_->cluster_view(); };
     if (given.silent_cluster_view) {
@@ -374,6 +381,95 @@ BOOST_AUTO_TEST_CASE(a_body_over_the_limit_is_refused) {
   auto big = c.post("/jobs", std::string(100 * 1024, ' '));
   BOOST_TEST(big.status == 413u);
   BOOST_TEST(big.error_code() == "body_too_large");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(http_api_repository)
+
+BOOST_AUTO_TEST_CASE(a_pushed_workflow_is_listed_shown_and_started_by_name) {
+  api_node n;
+  client c{n.port()};
+  BOOST_TEST(c.get("/workflows").body.at("names").as_array().empty());
+  auto first = c.post("/workflows", R"({"definition": )" + quick_workflow +
+                                        R"(, "notes": "first", "pushed_by": "ops"})");
+  BOOST_TEST_REQUIRE(first.status == 201u, json::serialize(first.body));
+  BOOST_TEST(first.body.at("name").as_string() == "quick");
+  BOOST_TEST(first.body.at("revision").as_int64() == 1);
+  BOOST_TEST(first.body.at("warnings").is_array());
+  auto second = c.post("/workflows", R"({"definition": )" + quick_workflow + "}");
+  BOOST_TEST_REQUIRE(second.status == 201u, json::serialize(second.body));
+  BOOST_TEST(second.body.at("revision").as_int64() == 2);
+
+  auto names = c.get("/workflows");
+  BOOST_TEST_REQUIRE(names.status == 200u);
+  BOOST_TEST(names.body.at("names") == json::parse(R"(["quick"])"));
+
+  auto revisions = c.get("/workflows/quick");
+  BOOST_TEST_REQUIRE(revisions.status == 200u, json::serialize(revisions.body));
+  BOOST_TEST(revisions.body.at("name").as_string() == "quick");
+  const auto& list = revisions.body.at("revisions").as_array();
+  BOOST_TEST_REQUIRE(list.size() == 2u);
+  BOOST_TEST(list[0].at("revision").as_int64() == 1);
+  BOOST_TEST(list[0].at("notes").as_string() == "first");
+  BOOST_TEST(list[0].at("pushed_by").as_string() == "ops");
+  BOOST_TEST(list[0].at("pushed_ms").is_int64());
+
+  auto one = c.get("/workflows/quick/1");
+  BOOST_TEST_REQUIRE(one.status == 200u, json::serialize(one.body));
+  BOOST_TEST(one.body.at("revision").as_int64() == 1);
+  BOOST_TEST(one.body.at("definition").at("name").as_string() == "quick");
+  auto latest = c.get("/workflows/quick/latest");
+  BOOST_TEST_REQUIRE(latest.status == 200u);
+  BOOST_TEST(latest.body.at("revision").as_int64() == 2);
+
+  auto started = c.post("/jobs", R"({"workflow": "quick@1", "wait_ms": 20000})");
+  BOOST_TEST_REQUIRE(started.status == 200u, json::serialize(started.body));
+  BOOST_TEST(started.body.at("state").as_string() == "finished");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_workflows_and_revisions_are_404_and_bad_ones_400) {
+  api_node n;
+  client c{n.port()};
+  BOOST_TEST_REQUIRE(c.post("/workflows", R"({"definition": )" + quick_workflow + "}").status ==
+                     201u);
+  auto no_name = c.get("/workflows/missing");
+  BOOST_TEST(no_name.status == 404u, json::serialize(no_name.body));
+  BOOST_TEST(no_name.error_code() == "not_found");
+  BOOST_TEST(c.get("/workflows/missing/latest").status == 404u);
+  BOOST_TEST(c.get("/workflows/quick/7").status == 404u);
+  auto bad_revision = c.get("/workflows/quick/seven");
+  BOOST_TEST(bad_revision.status == 400u);
+  BOOST_TEST(bad_revision.body.at("error").at("errors").at(0).at("path").as_string() == "revision");
+  BOOST_TEST(c.get("/workflows/quick/0").status == 400u);
+  auto bad_name = c.get("/workflows/qu@ick");
+  BOOST_TEST(bad_name.status == 400u, json::serialize(bad_name.body));
+  BOOST_TEST(bad_name.body.at("error").at("errors").at(0).at("path").as_string() == "name");
+}
+
+BOOST_AUTO_TEST_CASE(an_invalid_push_is_400_with_the_paths_of_its_errors) {
+  api_node n;
+  client c{n.port()};
+  auto bad = c.post("/workflows", "{not json");
+  BOOST_TEST(bad.status == 400u);
+  BOOST_TEST(bad.error_code() == "bad_json");
+
+  auto invalid = c.post(
+      "/workflows",
+      R"({"definition": {"name": "w", "steps": [{"id": "a", "run": {"kind": "teleport"}}]}})");
+  BOOST_TEST_REQUIRE(invalid.status == 400u, json::serialize(invalid.body));
+  BOOST_TEST(invalid.error_code() == "invalid_input");
+  const auto& errors = invalid.body.at("error").at("errors").as_array();
+  BOOST_TEST_REQUIRE(!errors.empty());
+  BOOST_TEST(errors[0].at("path").as_string() == "definition.steps[0].run.kind");
+
+  auto no_definition = c.post("/workflows", R"({"notes": "nothing"})");
+  BOOST_TEST_REQUIRE(no_definition.status == 400u, json::serialize(no_definition.body));
+  BOOST_TEST(no_definition.body.at("error").at("errors").at(0).at("path").as_string() ==
+             "definition");
+  auto misspelt = c.post("/workflows", R"({"definition": )" + quick_workflow + R"(, "note": ""})");
+  BOOST_TEST(misspelt.status == 400u, json::serialize(misspelt.body));
+  BOOST_TEST(c.get("/workflows").body.at("names").as_array().empty()); // nothing was stored
 }
 
 BOOST_AUTO_TEST_SUITE_END()
