@@ -1,6 +1,7 @@
 #include "actors/request_handler.hpp"
 #include "actors/hand_back_on_exit.hpp"
 
+#include "actors/archive_answers.hpp"
 #include "actors/cluster_snapshot_codec.hpp"
 #include "actors/messages.hpp"
 #include "protocol/json_read.hpp"
@@ -274,6 +275,10 @@ protocol::client_reply answer_request(const node_context& ctx, const request_sou
     return list_workflows(ctx, sources.workflows, request);
   case kind::show_workflow:
     return show_workflow(ctx, sources.workflows, request);
+  case kind::list_archived:
+    return answer_list_archived(ctx, sources.archive, request);
+  case kind::show_archived:
+    return answer_show_archived(ctx, sources.archive, request);
   case kind::cluster_nodes:
   case kind::cluster_jobs:
     break; // the aggregator answers: answer_cluster_request

@@ -14,6 +14,7 @@ expected<std::unique_ptr<http_api>> http_api::start(http_api_options options, ap
   add_cluster_routes(api->router_, api->ctx_);
   add_job_routes(api->router_, api->ctx_);
   add_repository_routes(api->router_, api->ctx_);
+  add_archive_routes(api->router_, api->ctx_);
   auto* self = api.get();
   auto server = http_server::start(std::move(options.server),
                                    [self](http_request& request, std::string_view authorization) {

@@ -14,5 +14,7 @@ void add_job_routes(router& r, const api_context& ctx);
 /// `GET /workflows`, `GET /workflows/{name}`, `GET /workflows/{name}/{revision}`,
 /// `POST /workflows`.
 void add_repository_routes(router& r, const api_context& ctx);
+/// `GET /archive/jobs`, `GET /archive/jobs/{id}`.
+void add_archive_routes(router& r, const api_context& ctx);
 
 } // namespace boa::http

@@ -22,7 +22,10 @@
 #include <caf/response_promise.hpp>
 #include <caf/send.hpp>
 
+#include <algorithm>
+#include <cstdlib>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -105,8 +108,7 @@ class api_node {
 public:
   explicit api_node(std::string token = {}) : api_node(api_node_options{std::move(token)}) {}
   /// With `archive_postgres`, the node archives in that PostgreSQL database, not its job store.
-  explicit api_node(api_node_options given, std::string archive_postgres = {})
-      : system_(config_) {
+  explicit api_node(api_node_options given, std::string archive_postgres = {}) : system_(config_) {
     auto functions = std::make_shared<boa::runtime::cpp_step_registry>();
     auto executors = std::make_shared<boa::actors::executor_registry>();
     boa::runtime::add_standard_executors(*executors, functions);
@@ -470,6 +472,170 @@ BOOST_AUTO_TEST_CASE(an_invalid_push_is_400_with_the_paths_of_its_errors) {
   auto misspelt = c.post("/workflows", R"({"definition": )" + quick_workflow + R"(, "note": ""})");
   BOOST_TEST(misspelt.status == 400u, json::serialize(misspelt.body));
   BOOST_TEST(c.get("/workflows").body.at("names").as_array().empty()); // nothing was stored
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+const std::string failing_workflow =
+    R"({"name": "failing", "steps": [{"id": "boom", "run": {"kind": "fail", "message": "no luck"}}]})";
+
+/// Asks `target` until it answers 200 (the archive stores a job a moment after it ended).
+response eventually_found(client& c, const std::string& target) {
+  response r;
+  for (int i = 0; i < 500; ++i) {
+    r = c.get(target);
+    if (r.status == 200u)
+      break;
+    std::this_thread::sleep_for(20ms);
+  }
+  return r;
+}
+
+/// Starts `definition` and returns the job's id once the archive has it.
+std::string run_to_archive(client& c, const std::string& definition,
+                           const std::string& extra = {}) {
+  auto started = c.post("/jobs", R"({"definition": )" + definition + extra + "}");
+  BOOST_TEST_REQUIRE(started.status == 202u, json::serialize(started.body));
+  auto id = std::string(started.body.at("job_id").as_string());
+  auto archived = eventually_found(c, "/archive/jobs/" + id);
+  BOOST_TEST_REQUIRE(archived.status == 200u, json::serialize(archived.body));
+  return id;
+}
+
+std::vector<std::string> ids_of(const response& r) {
+  std::vector<std::string> ids;
+  for (const auto& j : r.body.at("jobs").as_array())
+    ids.emplace_back(j.at("id").as_string());
+  return ids;
+}
+
+/// What every archive answers the same way: a job run is found in the list and by id, filters
+/// and pages hold, and bad parameters are 400 naming the parameter. Workflow names are made
+/// unique with `tag`: a PostgreSQL archive may hold the jobs of earlier runs.
+void check_archive_round_trip(client& c, const std::string& tag) {
+  auto quick = quick_workflow;
+  quick.replace(quick.find("quick"), 5, "quick-" + tag);
+  auto failing = failing_workflow;
+  failing.replace(failing.find("failing"), 7, "failing-" + tag);
+  auto ok_id = run_to_archive(c, quick, R"(, "properties": {"who": "archive"})");
+  std::this_thread::sleep_for(5ms); // distinct end times: the order is one
+  auto failed_id = run_to_archive(c, failing);
+
+  auto shown = c.get("/archive/jobs/" + ok_id);
+  BOOST_TEST(shown.body.at("id").as_string() == ok_id);
+  BOOST_TEST(shown.body.at("state").as_string() == "finished");
+  BOOST_TEST(shown.body.at("properties").at("who").as_string() == "archive");
+
+  auto mine = [&](const std::string& query) {
+    auto quick_jobs = c.get("/archive/jobs?workflow=quick-" + tag + query);
+    auto failing_jobs = c.get("/archive/jobs?workflow=failing-" + tag + query);
+    BOOST_TEST_REQUIRE(quick_jobs.status == 200u, json::serialize(quick_jobs.body));
+    BOOST_TEST_REQUIRE(failing_jobs.status == 200u, json::serialize(failing_jobs.body));
+    auto ids = ids_of(quick_jobs);
+    for (auto& id : ids_of(failing_jobs))
+      ids.push_back(id);
+    return ids;
+  };
+  BOOST_TEST(mine("") == (std::vector<std::string>{ok_id, failed_id}));
+  BOOST_TEST(mine("&state=error") == std::vector<std::string>{failed_id});
+  BOOST_TEST(mine("&since=4102444800000").empty()); // 2100: nothing ended since
+  BOOST_TEST(mine("&since=2020-01-01T00:00:00Z").size() == 2u);
+
+  auto listed = c.get("/archive/jobs?workflow=failing-" + tag);
+  const auto& entry = listed.body.at("jobs").at(0).as_object();
+  BOOST_TEST(entry.at("state").as_string() == "error");
+  BOOST_TEST(entry.at("revision").is_null()); // an inline definition
+  BOOST_TEST(entry.at("node").as_string() == "api-node");
+  BOOST_TEST(entry.at("parent").is_null());
+  BOOST_TEST(entry.at("started_ms").as_int64() >= entry.at("created_ms").as_int64());
+  BOOST_TEST(entry.at("ended_ms").as_int64() >= entry.at("started_ms").as_int64());
+  BOOST_TEST(entry.at("duration_ms").as_int64() ==
+             entry.at("ended_ms").as_int64() - entry.at("created_ms").as_int64());
+  BOOST_TEST(listed.body.at("next_cursor").is_null());
+
+  // Newest ended first, one a page: the failing job, then the quick one, then no more of ours.
+  auto first = c.get("/archive/jobs?limit=1");
+  BOOST_TEST_REQUIRE(first.status == 200u);
+  BOOST_TEST(ids_of(first) == std::vector<std::string>{failed_id});
+  auto cursor = std::string(first.body.at("next_cursor").as_string());
+  auto second = c.get("/archive/jobs?limit=1&cursor=" + cursor);
+  BOOST_TEST_REQUIRE(second.status == 200u, json::serialize(second.body));
+  BOOST_TEST(ids_of(second) == std::vector<std::string>{ok_id});
+
+  auto unknown = c.get("/archive/jobs/j-0123456789abcdef");
+  BOOST_TEST(unknown.status == 404u);
+  BOOST_TEST(unknown.error_code() == "not_found");
+  auto path_of = [](const response& r) {
+    return std::string(r.body.at("error").at("errors").at(0).at("path").as_string());
+  };
+  for (const auto& [query, parameter] :
+       std::vector<std::pair<std::string, std::string>>{{"state=running", "state"},
+                                                        {"since=yesterday", "since"},
+                                                        {"since=2026-13-01T00:00:00Z", "since"},
+                                                        {"limit=0", "limit"},
+                                                        {"cursor=nowhere", "cursor"}}) {
+    auto bad = c.get("/archive/jobs?" + query);
+    BOOST_TEST(bad.status == 400u, query);
+    BOOST_TEST(path_of(bad) == parameter, query);
+  }
+}
+
+/// A database of its own on the test server, so that other suites emptying theirs do not empty
+/// this one; dropped when it goes. `url` is empty when no server is configured.
+struct scratch_database {
+  std::string server; ///< the server's URL, its own database last
+  std::string name;
+  std::string url;
+
+  scratch_database() {
+    const char* given = std::getenv("BOA_TEST_POSTGRES_URL");
+    if (!given || !*given)
+      return;
+    server = given;
+    name = "boa_http_" + std::to_string(::getpid());
+    BOOST_TEST_REQUIRE(psql("DROP DATABASE IF EXISTS " + name) == 0);
+    BOOST_TEST_REQUIRE(psql("CREATE DATABASE " + name) == 0);
+    url = server.substr(0, server.rfind('/') + 1) + name;
+  }
+  ~scratch_database() {
+    if (!url.empty())
+      psql("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+  }
+  int psql(const std::string& statement) const {
+    return std::system(("psql -q -c '" + statement + "' '" + server + "' >/dev/null 2>&1").c_str());
+  }
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(http_api_archive)
+
+BOOST_AUTO_TEST_CASE(the_job_store_archive_lists_and_shows_ended_jobs_only) {
+  api_node n;
+  client c{n.port()};
+  check_archive_round_trip(c, "rocksdb");
+  // A job that has not ended is in the store but not in its archive.
+  auto slow = c.post("/jobs", R"({"definition": )" + slow_workflow + "}");
+  BOOST_TEST_REQUIRE(slow.status == 202u);
+  auto id = std::string(slow.body.at("job_id").as_string());
+  BOOST_TEST_REQUIRE(eventually_found(c, "/jobs/" + id).status == 200u);
+  BOOST_TEST(c.get("/archive/jobs/" + id).status == 404u);
+  auto all = ids_of(c.get("/archive/jobs"));
+  BOOST_TEST((std::find(all.begin(), all.end(), id) == all.end()));
+}
+
+BOOST_AUTO_TEST_CASE(the_postgres_archive_answers_as_the_job_store_does) {
+  scratch_database database;
+  if (database.url.empty()) {
+    BOOST_TEST_MESSAGE("SKIPPED: BOA_TEST_POSTGRES_URL is not set (tools/run-tests sets it when "
+                       "the postgresql server is installed)");
+    return;
+  }
+  api_node n{api_node_options{}, database.url};
+  client c{n.port()};
+  check_archive_round_trip(c, "postgres");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
