@@ -32,4 +32,13 @@ http_reply invalid_input(const error& e, std::string_view strip_prefix) {
   return reply;
 }
 
+http_reply invalid_input_at(std::string_view path, std::string_view message) {
+  auto reply = error_reply(400, "invalid_input",
+                           path.empty() ? std::string(message)
+                                        : std::string(path) + ": " + std::string(message));
+  reply.body.as_object()["error"].as_object()["errors"] =
+      json::array{json::object{{"path", path}, {"message", message}}};
+  return reply;
+}
+
 } // namespace boa::http

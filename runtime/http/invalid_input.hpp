@@ -13,4 +13,8 @@ namespace boa::http {
 /// first (the `start-job: ` a decoder puts before paths that mean nothing to an HTTP client).
 http_reply invalid_input(const error& e, std::string_view strip_prefix = {});
 
+/// 400 `invalid_input` for one problem at `path` (a member or query parameter; empty: the body
+/// itself), whatever characters the path holds.
+http_reply invalid_input_at(std::string_view path, std::string_view message);
+
 } // namespace boa::http

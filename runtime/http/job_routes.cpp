@@ -15,6 +15,7 @@
 
 #include <caf/scoped_actor.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <optional>
@@ -141,6 +142,9 @@ bool has_ended(const api_context& ctx, const std::string& id) {
   return state && protocol::is_terminal(*state);
 }
 
+http_reply launch(const api_context& ctx, protocol::start_job_request request,
+                  std::chrono::milliseconds wait);
+
 http_reply start_job(const api_context& ctx, const http_request& req) {
   boost::system::error_code ec;
   auto parsed = json::parse(req.body, ec);
@@ -164,16 +168,57 @@ http_reply start_job(const api_context& ctx, const http_request& req) {
   auto request = protocol::parse_start_job(json::serialize(body));
   if (!request)
     return invalid_input(request.error(), "start-job: ");
-  auto job = actors::start_job(*ctx.node, *request, ctx.node->clock->now_ms());
+  return launch(ctx, std::move(*request), wait);
+}
+
+/// A property name a hook's query may set: what a workflow names its properties with.
+bool valid_property_name(std::string_view name) {
+  return !name.empty() && name.size() <= 128 && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
+  });
+}
+
+/// `POST|GET /hooks/{workflow}`: starts `workflow` (NAME or NAME@REV) with every query parameter
+/// as a string property, over the properties of a JSON object body if there is one.
+http_reply start_from_hook(const api_context& ctx, const http_request& req) {
+  protocol::start_job_request request;
+  request.workflow_ref = req.params.at("workflow");
+  if (auto valid = protocol::validate_workflow_ref(request.workflow_ref); !valid)
+    return invalid_input_at("workflow", valid.error().message);
+  if (req.body.find_first_not_of(" \t\r\n") != std::string::npos) {
+    boost::system::error_code ec;
+    auto parsed = json::parse(req.body, ec);
+    if (ec)
+      return error_reply(400, "bad_json", "the body is not JSON: " + ec.message());
+    if (!parsed.is_object())
+      return invalid_input_at("", "the body must be a JSON object (the job's properties)");
+    request.props = std::move(parsed.as_object());
+  }
+  for (const auto& [name, value] : req.query) {
+    if (!valid_property_name(name))
+      return invalid_input_at(name, "query parameter '" + name +
+                                        "' is not a property name: use 1 to 128 characters of "
+                                        "A-Z, a-z, 0-9, '_', '-', '.'");
+    request.props[name] = value;
+  }
+  return launch(ctx, std::move(request), std::chrono::milliseconds{0});
+}
+
+/// Starts the job `request` asks for as any client does, and answers 202 with its id; with
+/// `wait`, the final job (200) if it ends in time.
+http_reply launch(const api_context& ctx, protocol::start_job_request request,
+                  std::chrono::milliseconds wait) {
+  auto job = actors::start_job(*ctx.node, request, ctx.node->clock->now_ms());
   if (!job)
     return invalid_input(job.error());
 
   // Started as any client starts a job: a start-job message that a node takes from the queue.
-  request->job_id = job->id;
+  request.job_id = job->id;
   protocol::envelope message;
   message.address = protocol::addresses::new_jobs;
   message.subject = protocol::start_job_type;
-  message.body = protocol::serialize_start_job(*request);
+  message.body = protocol::serialize_start_job(request);
   if (auto failed = publish_confirmed(ctx, std::move(message)))
     return *failed;
 
@@ -222,6 +267,10 @@ void add_job_routes(router& r, const api_context& ctx) {
         [&ctx](const http_request& req) { return show_job(ctx, req.params.at("id")); });
   r.add(verb::post, "/jobs/{id}/{command}",
         [&ctx](const http_request& req) { return command_job(ctx, req); });
+  // Tools that can only send a GET (a monitoring alert, a chat command) may start jobs too.
+  for (auto method : {verb::post, verb::get})
+    r.add(method, "/hooks/{workflow}",
+          [&ctx](const http_request& req) { return start_from_hook(ctx, req); });
 }
 
 } // namespace boa::http

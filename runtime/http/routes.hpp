@@ -9,7 +9,8 @@ namespace boa::http {
 void add_health_routes(router& r, const api_context& ctx);
 /// `GET /cluster/nodes` and `GET /cluster/jobs`.
 void add_cluster_routes(router& r, const api_context& ctx);
-/// `GET /jobs`, `GET /jobs/{id}`, `POST /jobs`, `POST /jobs/{id}/{command}`.
+/// `GET /jobs`, `GET /jobs/{id}`, `POST /jobs`, `POST /jobs/{id}/{command}`, and the webhook
+/// form of a start, `POST|GET /hooks/{workflow}`.
 void add_job_routes(router& r, const api_context& ctx);
 /// `GET /workflows`, `GET /workflows/{name}`, `GET /workflows/{name}/{revision}`,
 /// `POST /workflows`.

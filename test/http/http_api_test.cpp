@@ -639,3 +639,64 @@ BOOST_AUTO_TEST_CASE(the_postgres_archive_answers_as_the_job_store_does) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(http_api_hooks)
+
+BOOST_AUTO_TEST_CASE(a_hook_starts_a_stored_workflow_with_its_query_as_properties) {
+  api_node n;
+  client c{n.port()};
+  BOOST_TEST_REQUIRE(c.post("/workflows", R"({"definition": )" + quick_workflow + "}").status ==
+                     201u);
+  BOOST_TEST_REQUIRE(c.post("/workflows", R"({"definition": )" + quick_workflow + "}").status ==
+                     201u);
+  // The query wins over the body; every query value is a string.
+  auto posted = c.post("/hooks/quick@1?who=hook&n=3&city=S%C3%A3o+Paulo",
+                       R"({"who": "body", "extra": [1, 2]})");
+  BOOST_TEST_REQUIRE(posted.status == 202u, json::serialize(posted.body));
+  BOOST_TEST(posted.body.at("workflow").as_string() == "quick");
+  BOOST_TEST(posted.body.at("revision").as_int64() == 1);
+  auto id = std::string(posted.body.at("job_id").as_string());
+  auto shown = eventually_found(c, "/archive/jobs/" + id);
+  BOOST_TEST_REQUIRE(shown.status == 200u, json::serialize(shown.body));
+  const auto& props = shown.body.at("properties");
+  BOOST_TEST(props.at("who").as_string() == "hook");
+  BOOST_TEST(props.at("n").as_string() == "3");
+  BOOST_TEST(props.at("city").as_string() == "São Paulo");
+  BOOST_TEST(props.at("extra") == json::parse("[1, 2]"));
+
+  auto got = c.get("/hooks/quick?ticket=T-1");
+  BOOST_TEST_REQUIRE(got.status == 202u, json::serialize(got.body));
+  BOOST_TEST(got.body.at("revision").as_int64() == 2); // the latest
+  auto got_job =
+      eventually_found(c, "/archive/jobs/" + std::string(got.body.at("job_id").as_string()));
+  BOOST_TEST(got_job.body.at("properties").at("ticket").as_string() == "T-1");
+}
+
+BOOST_AUTO_TEST_CASE(a_hook_to_an_unknown_workflow_is_404_and_bad_input_400) {
+  api_node n;
+  client c{n.port()};
+  BOOST_TEST_REQUIRE(c.post("/workflows", R"({"definition": )" + quick_workflow + "}").status ==
+                     201u);
+  auto unknown = c.post("/hooks/missing?x=1", "");
+  BOOST_TEST(unknown.status == 404u, json::serialize(unknown.body));
+  BOOST_TEST(unknown.error_code() == "not_found");
+  BOOST_TEST(c.get("/hooks/quick@9").status == 404u);
+
+  auto path_of = [](const response& r) {
+    return std::string(r.body.at("error").at("errors").at(0).at("path").as_string());
+  };
+  auto bad_name = c.get("/hooks/quick?a%20b=1");
+  BOOST_TEST_REQUIRE(bad_name.status == 400u, json::serialize(bad_name.body));
+  BOOST_TEST(bad_name.error_code() == "invalid_input");
+  BOOST_TEST(path_of(bad_name) == "a b");
+  BOOST_TEST(path_of(c.get("/hooks/quick?items%5B0%5D=1")) == "items[0]");
+  auto bad_ref = c.get("/hooks/quick@latest");
+  BOOST_TEST(bad_ref.status == 400u);
+  BOOST_TEST(path_of(bad_ref) == "workflow");
+  BOOST_TEST(c.post("/hooks/quick", "{not json").error_code() == "bad_json");
+  auto not_object = c.post("/hooks/quick", "[1]");
+  BOOST_TEST(not_object.status == 400u);
+  BOOST_TEST(not_object.error_code() == "invalid_input");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
