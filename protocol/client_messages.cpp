@@ -91,7 +91,16 @@ void read_request_members(json_reader& r, const boost::json::object& o, const js
     if (const auto* v = r.member(o, root, "before_ms"))
       if (auto n = r.integer(*v, before_at, 1))
         c.before_ms = *n;
-    reject_unknown_members(r, o, root, header_key, {"state", "limit", "before_ms"});
+    read_text(r, o, root, "workflow", c.workflow);
+    const json_path since_at = root / "since_ms";
+    if (const auto* v = r.member(o, root, "since_ms"))
+      if (auto n = r.integer(*v, since_at, 0))
+        c.since_ms = *n;
+    read_text(r, o, root, "cursor", c.cursor);
+    if (o.contains("cursor") && o.contains("before_ms"))
+      r.error(root / "cursor", "give either 'cursor' or 'before_ms', not both");
+    reject_unknown_members(r, o, root, header_key,
+                           {"state", "limit", "before_ms", "workflow", "since_ms", "cursor"});
     break;
   }
   case kind::list_archived: {
@@ -262,6 +271,18 @@ std::string serialize_request(const client_request& request) {
     if (request.before_ms > 0) {
       w.key("before_ms");
       w.value(request.before_ms);
+    }
+    if (!request.workflow.empty()) {
+      w.key("workflow");
+      w.value(request.workflow);
+    }
+    if (request.since_ms > 0) {
+      w.key("since_ms");
+      w.value(request.since_ms);
+    }
+    if (!request.cursor.empty()) {
+      w.key("cursor");
+      w.value(request.cursor);
     }
     break;
   case kind::show_job:

@@ -55,7 +55,8 @@ expected<void> validate_workflow_ref(std::string_view ref);
 
 /// A request on `queue:boa.requests`; the `type` says which and the members that follow it.
 ///
-///     list-jobs      {"state": "running"?, "limit": 50?, "before_ms": N?}   newest first
+///     list-jobs      {"state": "running"?, "workflow": "…"?, "since_ms": N?, "limit": 50?,
+///                     "cursor": "…"? | "before_ms": N?}             newest update first
 ///     show-job       {"job_id": "…"}
 ///     push-workflow  {"definition": {…} , "notes": "…"?, "pushed_by": "…"?}
 ///     list-workflows {"name": "…"?}              names, or the revisions of one name
@@ -87,12 +88,14 @@ struct client_request {
   /// list-jobs: only jobs updated strictly before this (the last `updated_ms` of the page
   /// before); 0: from the newest.
   std::int64_t before_ms = 0;
-  /// list-archived: only jobs that ended at or after this (ms since the epoch); 0: any.
+  /// list-jobs: only jobs updated at or after this; list-archived: only jobs that ended at or
+  /// after this (ms since the epoch); 0: any.
   std::int64_t since_ms = 0;
-  /// list-archived: the `next_cursor` of the page before; empty: from the last ended.
+  /// list-jobs, list-archived: the `next_cursor` of the page before; empty: from the newest.
   std::string cursor;
   std::string job_id; ///< show-job, show-archived
-  /// show-workflow (ref), list-workflows (name, may be empty), list-archived (name, may be empty)
+  /// show-workflow (ref), list-workflows (name, may be empty), list-jobs and list-archived (a
+  /// name to filter by, may be empty)
   std::string workflow;
   boost::json::object definition; ///< push-workflow
   std::string notes;              ///< push-workflow
@@ -122,8 +125,9 @@ void read_request_members(json_reader& r, const boost::json::object& o, const js
 ///     {"v": 1, "type": "reply", "ok": false, "error": {"code": "not_found", "message": "…"}}
 ///
 /// `data` per request: list-jobs -> {"jobs": [{"id","workflow","state","step","created_ms",
-/// "updated_ms","ended_ms","version","error"}…], "counts": {"<state>": n…}} (newest first; counts
-/// are over the answering node's whole store); show-job -> the job as job_codec encodes it;
+/// "updated_ms","ended_ms","version","error"}…], "counts": {"<state>": n…}, "next_cursor": "…"?}
+/// (newest first; counts are over the answering node's whole store; next_cursor, unless the
+/// request gave before_ms, when there may be more); show-job -> the job as job_codec encodes it;
 /// push-workflow -> {"name","revision","warnings":[…]}; list-workflows -> {"names":[…]} or
 /// {"revisions":[{"revision","notes","pushed_by","pushed_ms"}…]}; show-workflow -> {"name",
 /// "revision","definition"}; start-job -> {"job_id","workflow","revision"}; cluster-nodes ->

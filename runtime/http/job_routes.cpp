@@ -1,6 +1,7 @@
 #include "runtime/http/routes.hpp"
 
 #include "runtime/http/invalid_input.hpp"
+#include "runtime/http/query_params.hpp"
 
 #include "actors/job_start.hpp"
 #include "actors/messages.hpp"
@@ -17,7 +18,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <optional>
 #include <thread>
 
@@ -30,7 +30,7 @@ namespace {
 /// How often a start request that waits looks at the store for the job's end.
 constexpr std::chrono::milliseconds wait_poll{20};
 
-/// Most jobs `GET /jobs` looks through to filter by workflow.
+/// The longest page `GET /jobs` gives.
 constexpr std::int64_t max_list = 10000;
 
 std::string next_message_id(const api_context& ctx) {
@@ -57,14 +57,6 @@ std::optional<http_reply> publish_confirmed(const api_context& ctx, protocol::en
   return failed;
 }
 
-std::optional<std::int64_t> to_int(std::string_view text) {
-  std::int64_t n = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc{} || end != text.data() + text.size())
-    return std::nullopt;
-  return n;
-}
-
 http_reply show_job(const api_context& ctx, const std::string& id) {
   actors::request_sources sources;
   sources.jobs = ctx.jobs;
@@ -77,58 +69,30 @@ http_reply show_job(const api_context& ctx, const std::string& id) {
 http_reply list_jobs(const api_context& ctx, const http_request& req) {
   protocol::client_request request;
   request.what = protocol::client_request::kind::list_jobs;
-  if (auto it = req.query.find("state"); it != req.query.end()) {
-    request.state = protocol::job_state_from_string(it->second);
+  if (auto state = query_param(req, "state")) {
+    request.state = protocol::job_state_from_string(*state);
     if (!request.state)
-      return error_reply(400, "invalid_input",
-                         "state: must be one of initial, running, suspended, finished, error, "
-                         "canceled, got '" +
-                             it->second + "'");
+      return invalid_input_at("state", "must be one of initial, running, suspended, finished, "
+                                       "error, canceled, got '" +
+                                           std::string(*state) + "'");
   }
-  if (auto it = req.query.find("limit"); it != req.query.end()) {
-    auto n = to_int(it->second);
-    if (!n || *n < 1 || *n > max_list)
-      return error_reply(400, "invalid_input",
-                         "limit: must be an integer from 1 to 10000, got '" + it->second + "'");
-    request.limit = *n;
-  }
-  if (auto it = req.query.find("cursor"); it != req.query.end()) {
-    auto n = to_int(it->second);
-    if (!n || *n < 1)
-      return error_reply(400, "invalid_input",
-                         "cursor: must be a next_cursor this route answered, got '" + it->second +
-                             "'");
-    request.before_ms = *n;
-  }
-  auto workflow = req.query.find("workflow");
-  const auto limit = static_cast<std::size_t>(request.limit);
-  if (workflow != req.query.end())
-    request.limit = max_list; // filtered below, then cut to the limit
+  if (auto workflow = query_param(req, "workflow"))
+    request.workflow = *workflow;
+  auto since = time_param(req, "since");
+  if (!since)
+    return invalid_input(since.error());
+  request.since_ms = since->value_or(0);
+  auto limit = integer_param(req, "limit", 1, max_list);
+  if (!limit)
+    return invalid_input(limit.error());
+  request.limit = limit->value_or(50);
+  if (auto cursor = query_param(req, "cursor"))
+    request.cursor = *cursor;
   actors::request_sources sources;
   sources.jobs = ctx.jobs;
   auto reply = actors::answer_request(*ctx.node, sources, request);
-  if (!reply.ok)
-    return from_client_reply(reply);
-  auto& jobs = reply.data.as_object()["jobs"].as_array();
-  auto updated_ms = [](const json::value& j) {
-    return j.as_object().at("updated_ms").to_number<std::int64_t>();
-  };
-  std::optional<std::int64_t> next;
-  if (workflow != req.query.end()) {
-    // A full scan may have more after it even when few of its jobs were kept.
-    if (jobs.size() == static_cast<std::size_t>(max_list))
-      next = updated_ms(jobs.back());
-    json::array kept;
-    for (auto& j : jobs)
-      if (kept.size() < limit && j.as_object()["workflow"] == json::string(workflow->second))
-        kept.push_back(std::move(j));
-    jobs = std::move(kept);
-  }
-  // A full page may have more after it: the next one starts below its oldest update.
-  if (jobs.size() == limit)
-    next = updated_ms(jobs.back());
-  if (next)
-    reply.data.as_object()["next_cursor"] = std::to_string(*next);
+  if (!reply.ok && reply.error_code == errc::invalid_input)
+    return invalid_input(error{reply.error_code, reply.error_message});
   return from_client_reply(reply);
 }
 

@@ -700,3 +700,30 @@ BOOST_AUTO_TEST_CASE(a_hook_to_an_unknown_workflow_is_404_and_bad_input_400) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(http_api_job_filters)
+
+BOOST_AUTO_TEST_CASE(since_keeps_the_jobs_updated_at_or_after_it) {
+  api_node n;
+  client c{n.port()};
+  auto started = c.post("/jobs", R"({"definition": )" + quick_workflow + R"(, "wait_ms": 20000})");
+  BOOST_TEST_REQUIRE(started.status == 200u, json::serialize(started.body));
+  const auto updated = started.body.at("updated_ms").as_int64();
+  auto count = [&](const std::string& query) {
+    auto listed = c.get("/jobs?" + query);
+    BOOST_TEST_REQUIRE(listed.status == 200u, json::serialize(listed.body));
+    return listed.body.at("jobs").as_array().size();
+  };
+  BOOST_TEST(count("since=" + std::to_string(updated)) == 1u);
+  BOOST_TEST(count("since=" + std::to_string(updated + 1)) == 0u);
+  BOOST_TEST(count("since=2020-01-01T00:00:00Z") == 1u);
+  BOOST_TEST(count("since=2100-01-01T00:00:00.000Z") == 0u);
+  auto bad = c.get("/jobs?since=last+week");
+  BOOST_TEST(bad.status == 400u);
+  BOOST_TEST(bad.body.at("error").at("errors").at(0).at("path").as_string() == "since");
+  auto bad_cursor = c.get("/jobs?cursor=5");
+  BOOST_TEST(bad_cursor.status == 400u);
+  BOOST_TEST(bad_cursor.body.at("error").at("errors").at(0).at("path").as_string() == "cursor");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
