@@ -19,6 +19,8 @@ class workflow_repository;
 
 namespace boa::http {
 
+class job_end_watch;
+
 /// What the routes answer from: the node's actors, store and bus. Routes run on the HTTP
 /// server's threads and reach actors only by request with `actor_timeout`.
 struct api_context {
@@ -42,6 +44,8 @@ struct api_context {
   std::chrono::milliseconds max_wait{60000};
   /// Set when the API stops: a request waiting for a job answers at once. Set by `http_api`.
   const std::atomic<bool>* stopping = nullptr;
+  /// Wakes a start request that waits when its job ends. Set by `http_api`; null: no waiting.
+  job_end_watch* job_ends = nullptr;
 };
 
 } // namespace boa::http

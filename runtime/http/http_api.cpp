@@ -10,6 +10,10 @@ expected<std::unique_ptr<http_api>> http_api::start(http_api_options options, ap
   api->token_ = std::move(options.token);
   api->ctx_ = std::move(ctx);
   api->ctx_.stopping = &api->stopping_;
+  if (api->ctx_.system && api->ctx_.node && api->ctx_.node->bus) {
+    api->job_ends_ = std::make_unique<job_end_watch>(*api->ctx_.system, *api->ctx_.node->bus);
+    api->ctx_.job_ends = api->job_ends_.get();
+  }
   add_health_routes(api->router_, api->ctx_);
   add_cluster_routes(api->router_, api->ctx_);
   add_job_routes(api->router_, api->ctx_);
@@ -33,6 +37,8 @@ http_api::~http_api() {
 
 void http_api::stop() {
   stopping_ = true;
+  if (job_ends_)
+    job_ends_->stop(); // requests waiting for a job answer now
   server_->stop();
 }
 

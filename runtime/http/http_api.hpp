@@ -3,6 +3,7 @@
 #include "protocol/expected.hpp"
 #include "runtime/http/api_context.hpp"
 #include "runtime/http/http_server.hpp"
+#include "runtime/http/job_end_watch.hpp"
 
 #include <atomic>
 #include <memory>
@@ -36,6 +37,7 @@ private:
   std::string token_;
   std::atomic<bool> stopping_{false};
   api_context ctx_;
+  std::unique_ptr<job_end_watch> job_ends_; ///< null without a bus to follow
   router router_;
   std::unique_ptr<http_server> server_; ///< declared last: stopped before what it calls goes
 };

@@ -1,12 +1,14 @@
 #include "runtime/http/routes.hpp"
 
 #include "runtime/http/invalid_input.hpp"
+#include "runtime/http/job_end_watch.hpp"
 #include "runtime/http/query_params.hpp"
 
 #include "actors/job_start.hpp"
 #include "actors/messages.hpp"
 #include "actors/request_handler.hpp"
 #include "protocol/job_command.hpp"
+#include "storage/job_archive.hpp"
 #include "storage/job_store.hpp"
 
 #include <boost/json/array.hpp>
@@ -27,8 +29,9 @@ namespace json = boost::json;
 
 namespace {
 
-/// How often a start request that waits looks at the store for the job's end.
-constexpr std::chrono::milliseconds wait_poll{20};
+/// How long a start request whose job ended waits before it looks again for the job's final
+/// state, which the node is still writing.
+constexpr std::chrono::milliseconds final_state_retry{5};
 
 /// The longest page `GET /jobs` gives.
 constexpr std::int64_t max_list = 10000;
@@ -96,14 +99,34 @@ http_reply list_jobs(const api_context& ctx, const http_request& req) {
   return from_client_reply(reply);
 }
 
-bool has_ended(const api_context& ctx, const std::string& id) {
-  if (ctx.flush_records)
-    ctx.flush_records();
-  auto record = ctx.jobs->get(id);
-  if (!record || !*record)
-    return false;
-  auto state = protocol::job_state_from_string((*record)->state);
-  return state && protocol::is_terminal(*state);
+/// The final state of job `id`, whose end was seen: from the node's store, else from its
+/// archive. Either may take a moment to have it (the end event is published as the job's last
+/// state is written), so it looks again until `deadline`; nullopt if it never found it.
+std::optional<http_reply> final_job(const api_context& ctx, const std::string& id,
+                                    std::chrono::steady_clock::time_point deadline) {
+  for (;;) {
+    if (ctx.jobs) {
+      if (ctx.flush_records)
+        ctx.flush_records();
+      auto record = ctx.jobs->get(id);
+      auto state =
+          record && *record ? protocol::job_state_from_string((*record)->state) : std::nullopt;
+      if (state && protocol::is_terminal(*state))
+        return show_job(ctx, id);
+    }
+    if (ctx.archive) {
+      auto archived = ctx.archive->get(id);
+      if (archived && *archived) {
+        boost::system::error_code ec;
+        auto body = json::parse((*archived)->body, ec);
+        if (!ec)
+          return json_reply(200, std::move(body));
+      }
+    }
+    if (std::chrono::steady_clock::now() >= deadline || (ctx.stopping && ctx.stopping->load()))
+      return std::nullopt;
+    std::this_thread::sleep_for(final_state_retry);
+  }
 }
 
 http_reply launch(const api_context& ctx, protocol::start_job_request request,
@@ -177,6 +200,11 @@ http_reply launch(const api_context& ctx, protocol::start_job_request request,
   if (!job)
     return invalid_input(job.error());
 
+  // Waiting starts before the job can end, so that its end cannot pass unseen.
+  std::unique_ptr<job_end_watch::ticket> ticket;
+  if (wait.count() > 0 && ctx.job_ends && (ctx.jobs || ctx.archive))
+    ticket = ctx.job_ends->expect(job->id);
+
   // Started as any client starts a job: a start-job message that a node takes from the queue.
   request.job_id = job->id;
   protocol::envelope message;
@@ -187,15 +215,13 @@ http_reply launch(const api_context& ctx, protocol::start_job_request request,
     return *failed;
 
   auto started = json_reply(202, actors::job_started_data(*job));
-  if (wait.count() == 0 || !ctx.jobs)
+  if (!ticket)
     return started;
   const auto deadline = std::chrono::steady_clock::now() + wait;
-  while (!has_ended(ctx, job->id)) {
-    if (std::chrono::steady_clock::now() >= deadline || (ctx.stopping && ctx.stopping->load()))
-      return started;
-    std::this_thread::sleep_for(wait_poll);
-  }
-  return show_job(ctx, job->id);
+  if (!ticket->wait_until(deadline))
+    return started;
+  auto final = final_job(ctx, job->id, deadline);
+  return final ? *final : started;
 }
 
 http_reply command_job(const api_context& ctx, const http_request& req) {

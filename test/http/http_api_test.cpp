@@ -636,6 +636,10 @@ BOOST_AUTO_TEST_CASE(the_postgres_archive_answers_as_the_job_store_does) {
   api_node n{api_node_options{}, database.url};
   client c{n.port()};
   check_archive_round_trip(c, "postgres");
+  // A start that waits sees the end however the node archives.
+  auto waited = c.post("/jobs", R"({"definition": )" + failing_workflow + R"(, "wait_ms": 20000})");
+  BOOST_TEST_REQUIRE(waited.status == 200u, json::serialize(waited.body));
+  BOOST_TEST(waited.body.at("state").as_string() == "error");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -724,6 +728,45 @@ BOOST_AUTO_TEST_CASE(since_keeps_the_jobs_updated_at_or_after_it) {
   auto bad_cursor = c.get("/jobs?cursor=5");
   BOOST_TEST(bad_cursor.status == 400u);
   BOOST_TEST(bad_cursor.body.at("error").at("errors").at(0).at("path").as_string() == "cursor");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(http_api_waits)
+
+BOOST_AUTO_TEST_CASE(a_start_whose_job_outlasts_the_wait_is_accepted_and_the_job_runs_on) {
+  api_node n;
+  client c{n.port()};
+  // The job sleeps 500 ms; the wait is a tenth of that.
+  auto started = c.post("/jobs", R"({"definition": )" + slow_workflow + R"(, "wait_ms": 50})");
+  BOOST_TEST_REQUIRE(started.status == 202u, json::serialize(started.body));
+  auto id = std::string(started.body.at("job_id").as_string());
+  auto ended = eventually_found(c, "/archive/jobs/" + id);
+  BOOST_TEST_REQUIRE(ended.status == 200u, json::serialize(ended.body));
+  BOOST_TEST(ended.body.at("state").as_string() == "finished");
+}
+
+BOOST_AUTO_TEST_CASE(many_starts_wait_at_once_and_each_gets_its_own_job) {
+  api_node n;
+  std::vector<std::thread> threads;
+  std::vector<std::string> states(6), ids(6), asked(6);
+  for (std::size_t i = 0; i < states.size(); ++i)
+    threads.emplace_back([&, i] {
+      client c{n.port()};
+      asked[i] = "j-00000000000000a" + std::to_string(i);
+      auto started = c.post("/jobs", R"({"definition": )" + quick_workflow + R"(, "job_id": ")" +
+                                         asked[i] + R"(", "wait_ms": 20000})");
+      if (started.status == 200u) {
+        states[i] = started.body.at("state").as_string();
+        ids[i] = started.body.at("id").as_string();
+      }
+    });
+  for (auto& t : threads)
+    t.join();
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    BOOST_TEST(states[i] == "finished");
+    BOOST_TEST(ids[i] == asked[i]);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
