@@ -1,6 +1,7 @@
 #include "actors/request_handler.hpp"
 #include "actors/hand_back_on_exit.hpp"
 
+#include "actors/archive_answers.hpp"
 #include "actors/cluster_snapshot_codec.hpp"
 #include "actors/messages.hpp"
 #include "protocol/json_read.hpp"
@@ -65,6 +66,22 @@ std::pair<std::string, std::int64_t> error_and_version_of(const std::string& bod
           v && v->is_int64() ? v->get_int64() : 0};
 }
 
+json::object summary_of(const storage::job_record& r) {
+  auto [error, version] = error_and_version_of(r.body);
+  return json::object{{"id", r.id},
+                      {"workflow", r.workflow},
+                      {"state", r.state},
+                      {"step", r.step},
+                      {"created_ms", r.created_ms},
+                      {"updated_ms", r.updated_ms},
+                      {"ended_ms", r.ended_ms},
+                      {"version", version},
+                      {"error", std::move(error)}};
+}
+
+/// Most records a list-jobs page looks through to filter by workflow.
+constexpr std::size_t max_scanned = 10000;
+
 client_reply list_jobs(const node_context& ctx, storage::job_store* jobs,
                        const client_request& request) {
   if (!jobs)
@@ -72,30 +89,50 @@ client_reply list_jobs(const node_context& ctx, storage::job_store* jobs,
   std::optional<std::string> state;
   if (request.state)
     state = protocol::to_string(*request.state);
-  auto records = jobs->list(state, static_cast<std::size_t>(request.limit), request.before_ms);
-  if (!records)
-    return error_reply(records.error());
+  std::vector<storage::job_record> records;
+  std::optional<storage::list_cursor> next;
+  if (request.before_ms > 0) {
+    // The paging of older clients: by update time alone.
+    auto listed = jobs->list(state, static_cast<std::size_t>(request.limit), request.before_ms);
+    if (!listed)
+      return error_reply(listed.error());
+    records = std::move(*listed);
+  } else {
+    storage::job_page_query query;
+    query.state = state;
+    query.since_ms = request.since_ms;
+    query.limit = static_cast<std::size_t>(request.limit);
+    query.max_scanned = std::max(max_scanned, query.limit);
+    if (!request.cursor.empty()) {
+      auto after = storage::parse_list_cursor(request.cursor);
+      if (!after)
+        return error_reply({errc::invalid_input, "cursor: " + after.error().message});
+      query.after = std::move(*after);
+    }
+    if (!request.workflow.empty())
+      query.keep = [&request](const storage::job_record& r) {
+        return r.workflow == request.workflow;
+      };
+    auto page = jobs->page(query);
+    if (!page)
+      return error_reply(page.error());
+    records = std::move(page->records);
+    next = std::move(page->next);
+  }
   auto counts = jobs->count_by_state();
   if (!counts)
     return error_reply(counts.error());
   json::array list;
-  list.reserve(records->size());
-  for (const auto& r : *records) {
-    auto [error, version] = error_and_version_of(r.body);
-    list.push_back(json::object{{"id", r.id},
-                                {"workflow", r.workflow},
-                                {"state", r.state},
-                                {"step", r.step},
-                                {"created_ms", r.created_ms},
-                                {"updated_ms", r.updated_ms},
-                                {"ended_ms", r.ended_ms},
-                                {"version", version},
-                                {"error", std::move(error)}});
-  }
+  list.reserve(records.size());
+  for (const auto& r : records)
+    list.push_back(summary_of(r));
   json::object by_state;
   for (const auto& [name, n] : *counts)
     by_state[name] = n;
-  return ok_reply(json::object{{"jobs", std::move(list)}, {"counts", std::move(by_state)}});
+  json::object data{{"jobs", std::move(list)}, {"counts", std::move(by_state)}};
+  if (next)
+    data["next_cursor"] = storage::to_string(*next);
+  return ok_reply(std::move(data));
 }
 
 client_reply show_job(const node_context& ctx, storage::job_store* jobs,
@@ -274,6 +311,10 @@ protocol::client_reply answer_request(const node_context& ctx, const request_sou
     return list_workflows(ctx, sources.workflows, request);
   case kind::show_workflow:
     return show_workflow(ctx, sources.workflows, request);
+  case kind::list_archived:
+    return answer_list_archived(ctx, sources.archive, request);
+  case kind::show_archived:
+    return answer_show_archived(ctx, sources.archive, request);
   case kind::cluster_nodes:
   case kind::cluster_jobs:
     break; // the aggregator answers: answer_cluster_request

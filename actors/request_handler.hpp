@@ -12,6 +12,7 @@
 namespace boa::storage {
 class job_store;
 class workflow_repository;
+class job_archive;
 } // namespace boa::storage
 
 namespace boa::actors {
@@ -25,10 +26,13 @@ struct request_sources {
   /// The node's cluster-state aggregator, started by the first call if it is not running yet
   /// (the node becomes cluster aware on demand). Answers cluster-nodes and cluster-jobs.
   std::function<caf::actor()> cluster_view;
+  /// The node's archive of ended jobs: answers list-archived and show-archived.
+  storage::job_archive* archive = nullptr;
 };
 
 /// The answer to one request: list-jobs and show-job from the job store, push-workflow,
-/// list-workflows and show-workflow from the repository. A pushed definition is checked against
+/// list-workflows and show-workflow from the repository, list-archived and show-archived from
+/// the archive. A pushed definition is checked against
 /// `ctx.known_kinds` before it is stored. Never throws; every failure is an error reply. The
 /// cluster views need the aggregator's answer: see `answer_cluster_request`.
 protocol::client_reply answer_request(const node_context& ctx, const request_sources& sources,

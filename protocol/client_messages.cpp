@@ -17,7 +17,7 @@ namespace {
 
 constexpr const char* request_names[] = {"list-jobs",      "show-job",      "push-workflow",
                                          "list-workflows", "show-workflow", "cluster-nodes",
-                                         "cluster-jobs"};
+                                         "cluster-jobs",   "list-archived", "show-archived"};
 constexpr std::int64_t max_list_limit = 10000;
 
 /// A member that must be a valid job id; problems at `at`.
@@ -91,10 +91,46 @@ void read_request_members(json_reader& r, const boost::json::object& o, const js
     if (const auto* v = r.member(o, root, "before_ms"))
       if (auto n = r.integer(*v, before_at, 1))
         c.before_ms = *n;
-    reject_unknown_members(r, o, root, header_key, {"state", "limit", "before_ms"});
+    read_text(r, o, root, "workflow", c.workflow);
+    const json_path since_at = root / "since_ms";
+    if (const auto* v = r.member(o, root, "since_ms"))
+      if (auto n = r.integer(*v, since_at, 0))
+        c.since_ms = *n;
+    read_text(r, o, root, "cursor", c.cursor);
+    if (o.contains("cursor") && o.contains("before_ms"))
+      r.error(root / "cursor", "give either 'cursor' or 'before_ms', not both");
+    reject_unknown_members(r, o, root, header_key,
+                           {"state", "limit", "before_ms", "workflow", "since_ms", "cursor"});
     break;
   }
-  case kind::show_job: {
+  case kind::list_archived: {
+    const json_path state_at = root / "state";
+    if (const auto* v = r.member(o, root, "state"))
+      if (auto s = r.string(*v, state_at)) {
+        auto state = job_state_from_string(*s);
+        if (state && is_terminal(*state))
+          c.state = *state;
+        else
+          r.error(state_at, "'" + std::string(*s) +
+                                "' is not a state an archived job has (known: finished, error, "
+                                "canceled)");
+      }
+    read_text(r, o, root, "workflow", c.workflow);
+    const json_path since_at = root / "since_ms";
+    if (const auto* v = r.member(o, root, "since_ms"))
+      if (auto n = r.integer(*v, since_at, 0))
+        c.since_ms = *n;
+    const json_path limit_at = root / "limit";
+    if (const auto* v = r.member(o, root, "limit"))
+      if (auto n = r.integer(*v, limit_at, 1, max_list_limit))
+        c.limit = *n;
+    read_text(r, o, root, "cursor", c.cursor);
+    reject_unknown_members(r, o, root, header_key,
+                           {"state", "workflow", "since_ms", "limit", "cursor"});
+    break;
+  }
+  case kind::show_job:
+  case kind::show_archived: {
     const json_path at = root / "job_id";
     if (const auto* v = r.member(o, root, "job_id", true))
       read_job_id(r, *v, at, c.job_id);
@@ -236,10 +272,43 @@ std::string serialize_request(const client_request& request) {
       w.key("before_ms");
       w.value(request.before_ms);
     }
+    if (!request.workflow.empty()) {
+      w.key("workflow");
+      w.value(request.workflow);
+    }
+    if (request.since_ms > 0) {
+      w.key("since_ms");
+      w.value(request.since_ms);
+    }
+    if (!request.cursor.empty()) {
+      w.key("cursor");
+      w.value(request.cursor);
+    }
     break;
   case kind::show_job:
+  case kind::show_archived:
     w.key("job_id");
     w.value(request.job_id);
+    break;
+  case kind::list_archived:
+    if (request.state) {
+      w.key("state");
+      w.value(std::string_view(to_string(*request.state)));
+    }
+    if (!request.workflow.empty()) {
+      w.key("workflow");
+      w.value(request.workflow);
+    }
+    if (request.since_ms > 0) {
+      w.key("since_ms");
+      w.value(request.since_ms);
+    }
+    w.key("limit");
+    w.value(request.limit);
+    if (!request.cursor.empty()) {
+      w.key("cursor");
+      w.value(request.cursor);
+    }
     break;
   case kind::push_workflow:
     w.key("definition");
@@ -289,7 +358,8 @@ expected<client_request> parse_request(std::string_view text) {
             r.error(root / "type",
                     "unknown request type '" + std::string(type_text) +
                         "' (known: list-jobs, show-job, push-workflow, list-workflows, "
-                        "show-workflow, cluster-nodes, cluster-jobs)");
+                        "show-workflow, cluster-nodes, cluster-jobs, list-archived, "
+                        "show-archived)");
           }
         }
       });

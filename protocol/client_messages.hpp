@@ -55,13 +55,17 @@ expected<void> validate_workflow_ref(std::string_view ref);
 
 /// A request on `queue:boa.requests`; the `type` says which and the members that follow it.
 ///
-///     list-jobs      {"state": "running"?, "limit": 50?, "before_ms": N?}   newest first
+///     list-jobs      {"state": "running"?, "workflow": "…"?, "since_ms": N?, "limit": 50?,
+///                     "cursor": "…"? | "before_ms": N?}             newest update first
 ///     show-job       {"job_id": "…"}
 ///     push-workflow  {"definition": {…} , "notes": "…"?, "pushed_by": "…"?}
 ///     list-workflows {"name": "…"?}              names, or the revisions of one name
 ///     show-workflow  {"workflow": "NAME" | "NAME@REV"}
 ///     cluster-nodes  {}                          the nodes as the answering node's heartbeats
 ///     cluster-jobs   {}                          show them, and the jobs running on them
+///     list-archived  {"state": "error"?, "workflow": "…"?, "since_ms": N?, "limit": 50?,
+///                     "cursor": "…"?}          the node's archive, last ended first
+///     show-archived  {"job_id": "…"}             one job of the node's archive
 ///
 /// e.g. `{"v": 1, "type": "show-job", "job_id": "j-0123456789abcdef"}`; the AMQP `subject` is the
 /// type, and the request must have a `reply-to`. Unknown members are refused.
@@ -73,23 +77,33 @@ struct client_request {
     list_workflows,
     show_workflow,
     cluster_nodes,
-    cluster_jobs
+    cluster_jobs,
+    list_archived,
+    show_archived
   };
   kind what = kind::list_jobs;
-  std::optional<job_state> state; ///< list-jobs
-  std::int64_t limit = 50;        ///< list-jobs, 1..10000
+  /// list-jobs; list-archived (finished, error or canceled)
+  std::optional<job_state> state;
+  std::int64_t limit = 50; ///< list-jobs, list-archived: 1..10000
   /// list-jobs: only jobs updated strictly before this (the last `updated_ms` of the page
   /// before); 0: from the newest.
   std::int64_t before_ms = 0;
-  std::string job_id;             ///< show-job
-  std::string workflow;           ///< show-workflow (ref), list-workflows (name, may be empty)
+  /// list-jobs: only jobs updated at or after this; list-archived: only jobs that ended at or
+  /// after this (ms since the epoch); 0: any.
+  std::int64_t since_ms = 0;
+  /// list-jobs, list-archived: the `next_cursor` of the page before; empty: from the newest.
+  std::string cursor;
+  std::string job_id; ///< show-job, show-archived
+  /// show-workflow (ref), list-workflows (name, may be empty), list-jobs and list-archived (a
+  /// name to filter by, may be empty)
+  std::string workflow;
   boost::json::object definition; ///< push-workflow
   std::string notes;              ///< push-workflow
   std::string pushed_by;          ///< push-workflow
 };
 
 /// The wire type: "list-jobs", "show-job", "push-workflow", "list-workflows", "show-workflow",
-/// "cluster-nodes", "cluster-jobs".
+/// "cluster-nodes", "cluster-jobs", "list-archived", "show-archived".
 const char* to_string(client_request::kind k);
 std::optional<client_request::kind> request_kind_from_string(std::string_view text);
 std::string serialize_request(const client_request& request);
@@ -111,18 +125,23 @@ void read_request_members(json_reader& r, const boost::json::object& o, const js
 ///     {"v": 1, "type": "reply", "ok": false, "error": {"code": "not_found", "message": "…"}}
 ///
 /// `data` per request: list-jobs -> {"jobs": [{"id","workflow","state","step","created_ms",
-/// "updated_ms","ended_ms","version","error"}…], "counts": {"<state>": n…}} (newest first; counts
-/// are over the answering node's whole store); show-job -> the job as job_codec encodes it;
+/// "updated_ms","ended_ms","version","error"}…], "counts": {"<state>": n…}, "next_cursor": "…"?}
+/// (newest first; counts are over the answering node's whole store; next_cursor, unless the
+/// request gave before_ms, when there may be more); show-job -> the job as job_codec encodes it;
 /// push-workflow -> {"name","revision","warnings":[…]}; list-workflows -> {"names":[…]} or
 /// {"revisions":[{"revision","notes","pushed_by","pushed_ms"}…]}; show-workflow -> {"name",
 /// "revision","definition"}; start-job -> {"job_id","workflow","revision"}; cluster-nodes ->
 /// {"observer","taken_ms","listening_ms","nodes":[{"node","status","age_ms","restarts",
 /// "heartbeat"}…]}; cluster-jobs -> {"observer","taken_ms","listening_ms","jobs":[{"job_id",
 /// "workflow","step","since_ms","version","history_length","node","age_ms"}…]}
-/// (actors/cluster_snapshot_codec.hpp). `listening_ms` says how long the answering node has
-/// listened to heartbeats: a node asked for the first time starts then, and its view is empty. A
-/// `revision` or `pushed_ms` that is not known is null. The AMQP `subject` is "reply" and
-/// `correlation-id` the request's `message-id`. Readers ignore members they do not know.
+/// (actors/cluster_snapshot_codec.hpp); list-archived -> {"jobs": [{"id","workflow","revision",
+/// "state","created_ms","started_ms","ended_ms","duration_ms","parent","node"}…], "next_cursor":
+/// "…" | null} (last ended first; a null revision: an inline definition; a null started_ms,
+/// parent or node: none); show-archived -> the archived job as job_codec encodes it. `listening_ms`
+/// says how long the answering node has listened to heartbeats: a node asked for the first time
+/// starts then, and its view is empty. A `revision` or `pushed_ms` that is not known is null. The
+/// AMQP `subject` is "reply" and `correlation-id` the request's `message-id`. Readers ignore
+/// members they do not know.
 struct client_reply {
   bool ok = true;
   boost::json::value data;

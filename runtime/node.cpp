@@ -109,7 +109,7 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& system, bus::bus&
       return error{archive.error().code, "archive.postgres: " + archive.error().message};
     ctx.archive = std::move(*archive);
   } else if (n->recorder_) {
-    ctx.archive = std::make_shared<actors::job_store_archive>(*n->recorder_);
+    ctx.archive = std::make_shared<actors::job_store_archive>(*n->recorder_, *n->store_);
   }
   ctx.folders = n->folders_.get();
   ctx.resolve = std::move(options.resolve);
@@ -158,15 +158,17 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& system, bus::bus&
   beat.workers = static_cast<std::int64_t>(workers);
   if (options.heartbeat_interval.count() > 0)
     n->heartbeat_ = actors::spawn_heartbeat_emitter(system, ctx, beat);
-  n->commands_ = actors::spawn_command_handler(system, ctx,
-                                               {n->dispatcher_,
-                                                {n->store_.get(), n->repository_.get(), {}},
-                                                std::move(beat),
-                                                std::move(options.on_shutdown_requested)});
+  n->commands_ =
+      actors::spawn_command_handler(system, ctx,
+                                    {n->dispatcher_,
+                                     {n->store_.get(), n->repository_.get(), {}, ctx.archive.get()},
+                                     std::move(beat),
+                                     std::move(options.on_shutdown_requested)});
   if (options.serve_requests)
-    n->requests_ = actors::spawn_request_handler(
-        system, ctx,
-        {n->store_.get(), n->repository_.get(), [raw = n.get()] { return raw->cluster_view(); }});
+    n->requests_ = actors::spawn_request_handler(system, ctx,
+                                                 {n->store_.get(), n->repository_.get(),
+                                                  [raw = n.get()] { return raw->cluster_view(); },
+                                                  ctx.archive.get()});
   return n;
 }
 

@@ -25,6 +25,7 @@ class workflow_cache;
 namespace boa::storage {
 class job_store;
 class job_folders;
+class job_archive;
 class workflow_repository;
 } // namespace boa::storage
 
@@ -130,6 +131,10 @@ public:
   /// every state published so far.
   storage::job_store* store() { return store_.get(); }
   void flush_records();
+  /// The repository the node answers workflow requests from (null without one).
+  storage::workflow_repository* repository() { return repository_.get(); }
+  /// Where the node archives ended jobs (null when it keeps no archive).
+  storage::job_archive* archive() { return ctx_.archive.get(); }
   /// The node's cluster-state aggregator, started now if it is not running yet; null once the
   /// node has stopped. Thread-safe.
   caf::actor cluster_view();

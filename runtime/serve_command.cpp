@@ -190,6 +190,8 @@ start_http_api(const config::node_config& cfg, caf::actor_system& system, node& 
   ctx.system = &system;
   ctx.node = &n.context();
   ctx.jobs = n.store();
+  ctx.workflows = n.repository();
+  ctx.archive = n.archive();
   ctx.flush_records = [&n] { n.flush_records(); };
   ctx.cluster_view = [&n] { return n.cluster_view(); };
   ctx.running_cluster_view = [&n] { return n.running_cluster_view(); };

@@ -44,6 +44,11 @@ std::string inverted_time(std::int64_t ms) {
   return out;
 }
 
+/// The time `inverted_time` wrote into the first 8 bytes of `bytes`.
+std::int64_t time_of(std::string_view bytes) {
+  return static_cast<std::int64_t>(~read_be64(bytes) ^ (std::uint64_t{1} << 63));
+}
+
 std::string state_prefix(std::string_view state) {
   std::string key(state);
   key.push_back('\0');
@@ -336,6 +341,74 @@ expected<std::vector<job_record>> job_store::list(std::optional<std::string> sta
         (state && record->state != *state))
       continue; // likewise stale
     out.push_back(std::move(*record));
+  }
+  if (!it->status().ok())
+    return s.fail("cannot list jobs", it->status());
+  return out;
+}
+
+expected<job_page> job_store::page(const job_page_query& query) {
+  auto& s = *self_;
+  job_page out;
+  const auto& state = query.state;
+  if (state && (state->empty() || state->find('\0') != std::string::npos))
+    return error(errc::invalid_input, "cannot list jobs: a state must be non-empty and hold no "
+                                      "NUL byte");
+  if (query.limit == 0)
+    return out;
+
+  rocksdb::ManagedSnapshot snapshot(s.db.get());
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot.snapshot();
+  const std::string prefix = state ? state_prefix(*state) : std::string();
+  std::string upper;
+  rocksdb::Slice upper_slice;
+  if (state) {
+    upper = prefix;
+    upper.back() = '\1';
+    upper_slice = upper;
+    read.iterate_upper_bound = &upper_slice;
+  }
+  // Index keys end with the id, so within one millisecond they sort by id: the entry after the
+  // cursor's own key is the next one to show.
+  std::string start = prefix;
+  if (query.after)
+    start += inverted_time(query.after->ms) + query.after->id;
+
+  std::unique_ptr<rocksdb::Iterator> it(s.db->NewIterator(read, state ? s.by_state : s.by_time));
+  std::size_t scanned = 0;
+  list_cursor last; // the last entry looked at
+  it->Seek(start);
+  if (query.after && it->Valid() && it->key().ToStringView() == start)
+    it->Next();
+  for (; it->Valid(); it->Next()) {
+    auto key = it->key().ToStringView();
+    if (key.size() < prefix.size() + time_size)
+      return error(errc::corrupt, where(s.dir) + "job index key is too short to hold a time");
+    const auto updated_ms = time_of(key.substr(prefix.size(), time_size));
+    if (updated_ms < query.since_ms)
+      break; // older than asked for: the listing ends here
+    if (out.records.size() == query.limit || scanned == query.max_scanned) {
+      out.next = std::move(last); // there is more; the next page starts after what we saw
+      break;
+    }
+    ++scanned;
+    const auto id = key.substr(prefix.size() + time_size);
+    last = list_cursor{updated_ms, std::string(id)};
+    rocksdb::PinnableSlice value;
+    auto status = s.db->Get(read, s.jobs, id, &value);
+    if (status.IsNotFound())
+      continue; // left behind by the erase of an undecodable record
+    if (!status.ok())
+      return s.fail("job '" + std::string(id) + "': cannot read the record", status);
+    auto record = detail::decode_record(id, value.ToStringView());
+    if (!record)
+      return std::move(record).error();
+    if (record->updated_ms != updated_ms || (state && record->state != *state))
+      continue; // likewise stale
+    if (query.keep && !query.keep(*record))
+      continue;
+    out.records.push_back(std::move(*record));
   }
   if (!it->status().ok())
     return s.fail("cannot list jobs", it->status());

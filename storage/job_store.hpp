@@ -2,10 +2,12 @@
 
 #include "protocol/expected.hpp"
 #include "storage/job_record.hpp"
+#include "storage/list_cursor.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -14,6 +16,26 @@
 #include <vector>
 
 namespace boa::storage {
+
+/// Which records `job_store::page` returns, newest `updated_ms` first (ties by id).
+struct job_page_query {
+  std::optional<std::string> state; ///< only records in this state (read from its index)
+  std::int64_t since_ms = 0;        ///< only records updated at or after this
+  /// Start strictly after this entry (`updated_ms` and id): the `next` of the page before.
+  std::optional<list_cursor> after;
+  /// Keeps only the records it says yes to; empty: every record.
+  std::function<bool(const job_record&)> keep;
+  std::size_t limit = 50;
+  /// Index entries one page looks at, at most: a `keep` that says no to most records makes
+  /// short pages rather than a scan of the whole store.
+  std::size_t max_scanned = 10000;
+};
+
+struct job_page {
+  std::vector<job_record> records;
+  /// Where the next page starts; nullopt when no record is left to look at.
+  std::optional<list_cursor> next;
+};
 
 /// The job metadata of one node, in RocksDB, indexed by state and by update time so that listing
 /// recent or running jobs never scans every record. Every member is safe to call concurrently.
@@ -46,6 +68,9 @@ public:
   /// page to get the next one).
   expected<std::vector<job_record>> list(std::optional<std::string> state, std::size_t limit,
                                          std::int64_t before_ms = 0);
+
+  /// One page of records as `query` says (see job_page_query).
+  expected<job_page> page(const job_page_query& query);
 
   /// Number of records in each state; states with no records are left out.
   expected<std::map<std::string, std::uint64_t>> count_by_state();

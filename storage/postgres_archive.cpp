@@ -1,6 +1,7 @@
 #include "storage/postgres_archive.hpp"
 
 #include "storage/detail/pq_connection.hpp"
+#include "storage/list_cursor.hpp"
 
 #include <charconv>
 
@@ -63,25 +64,6 @@ archived_job read_row(const detail::pq_result& r, int row) {
 
 pq_param optional_text(const std::string& s) {
   return s.empty() ? pq_param{} : pq_param{s};
-}
-
-// A cursor is "<ended_ms>/<id>" of the last job of a page.
-struct cursor_key {
-  std::int64_t ended_ms = 0;
-  std::string id;
-};
-
-expected<cursor_key> parse_cursor(const std::string& cursor) {
-  auto slash = cursor.find('/');
-  cursor_key key;
-  if (slash != std::string::npos) {
-    auto [end, ec] = std::from_chars(cursor.data(), cursor.data() + slash, key.ended_ms);
-    if (ec == std::errc{} && end == cursor.data() + slash && slash + 1 < cursor.size()) {
-      key.id = cursor.substr(slash + 1);
-      return key;
-    }
-  }
-  return error{errc::invalid_input, "archive: not a cursor of a previous page: '" + cursor + "'"};
 }
 
 } // namespace
@@ -187,10 +169,10 @@ expected<archive_page> postgres_archive::list(const archive_filter& filter, std:
                                               const std::string& cursor) {
   pq_param after_end, after_id;
   if (!cursor.empty()) {
-    auto key = parse_cursor(cursor);
+    auto key = parse_list_cursor(cursor);
     if (!key)
-      return key.error();
-    after_end = std::to_string(key->ended_ms);
+      return error{key.error().code, "archive: " + key.error().message};
+    after_end = std::to_string(key->ms);
     after_id = key->id;
   }
   std::lock_guard guard{mutex_};
@@ -213,7 +195,7 @@ expected<archive_page> postgres_archive::list(const archive_filter& filter, std:
   for (int row = 0; row < r->rows(); ++row)
     page.jobs.push_back(read_row(*r, row));
   if (limit > 0 && page.jobs.size() == limit)
-    page.next_cursor = std::to_string(page.jobs.back().ended_ms) + "/" + page.jobs.back().id;
+    page.next_cursor = to_string(list_cursor{page.jobs.back().ended_ms, page.jobs.back().id});
   return page;
 }
 

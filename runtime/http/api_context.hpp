@@ -13,11 +13,14 @@
 
 namespace boa::storage {
 class job_store;
-}
+class job_archive;
+class workflow_repository;
+} // namespace boa::storage
 
 namespace boa::http {
 
 class node_proxy;
+class job_end_watch;
 
 /// What the routes answer from: the node's actors, store and bus. Routes run on the HTTP
 /// server's threads and reach actors only by request with `actor_timeout`.
@@ -26,6 +29,10 @@ struct api_context {
   actors::node_context* node = nullptr;
   /// The node's job store; null when the node keeps none.
   storage::job_store* jobs = nullptr;
+  /// The node's workflow repository; null when it has none (the repository routes answer 404).
+  storage::workflow_repository* workflows = nullptr;
+  /// The node's archive of ended jobs (PostgreSQL or its job store); null when it keeps none.
+  storage::job_archive* archive = nullptr;
   /// Makes the store show every job state the node published so far (may be empty).
   std::function<void()> flush_records;
   /// The node's cluster-state aggregator, started on first use; null once the node stopped.
@@ -43,6 +50,8 @@ struct api_context {
   std::chrono::milliseconds max_wait{60000};
   /// Set when the API stops: a request waiting for a job answers at once. Set by `http_api`.
   const std::atomic<bool>* stopping = nullptr;
+  /// Wakes a start request that waits when its job ends. Set by `http_api`; null: no waiting.
+  job_end_watch* job_ends = nullptr;
 };
 
 } // namespace boa::http

@@ -15,12 +15,16 @@ expected<std::unique_ptr<http_api>> http_api::start(http_api_options options, ap
     api->proxy_ = std::make_unique<node_proxy>(*api->ctx_.system, *api->ctx_.node->bus,
                                                api->ctx_.node->node_id);
     api->ctx_.proxy = api->proxy_.get();
+    api->job_ends_ = std::make_unique<job_end_watch>(*api->ctx_.system, *api->ctx_.node->bus);
+    api->ctx_.job_ends = api->job_ends_.get();
   }
   add_health_routes(api->router_, api->ctx_);
   add_cluster_routes(api->router_, api->ctx_);
   add_job_routes(api->router_, api->ctx_);
   add_node_routes(api->router_, api->ctx_);
   add_metrics_routes(api->router_, api->ctx_);
+  add_repository_routes(api->router_, api->ctx_);
+  add_archive_routes(api->router_, api->ctx_);
   auto* self = api.get();
   auto server = http_server::start(std::move(options.server),
                                    [self](http_request& request, std::string_view authorization) {
@@ -39,6 +43,8 @@ http_api::~http_api() {
 
 void http_api::stop() {
   stopping_ = true;
+  if (job_ends_)
+    job_ends_->stop(); // requests waiting for a job answer now
   server_->stop();
   if (proxy_)
     proxy_->close(); // its receiving actor must not outlive the node

@@ -3,6 +3,7 @@
 #include "protocol/expected.hpp"
 #include "runtime/http/api_context.hpp"
 #include "runtime/http/http_server.hpp"
+#include "runtime/http/job_end_watch.hpp"
 #include "runtime/http/node_proxy.hpp"
 
 #include <atomic>
@@ -38,6 +39,7 @@ private:
   std::atomic<bool> stopping_{false};
   api_context ctx_;
   std::unique_ptr<node_proxy> proxy_;
+  std::unique_ptr<job_end_watch> job_ends_; ///< null without a bus to follow
   router router_;
   std::unique_ptr<http_server> server_; ///< declared last: stopped before what it calls goes
 };

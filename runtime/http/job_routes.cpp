@@ -1,9 +1,14 @@
 #include "runtime/http/routes.hpp"
 
+#include "runtime/http/invalid_input.hpp"
+#include "runtime/http/job_end_watch.hpp"
+#include "runtime/http/query_params.hpp"
+
 #include "actors/job_start.hpp"
 #include "actors/messages.hpp"
 #include "actors/request_handler.hpp"
 #include "protocol/job_command.hpp"
+#include "storage/job_archive.hpp"
 #include "storage/job_store.hpp"
 
 #include <boost/json/array.hpp>
@@ -13,8 +18,8 @@
 
 #include <caf/scoped_actor.hpp>
 
+#include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <optional>
 #include <thread>
 
@@ -24,10 +29,11 @@ namespace json = boost::json;
 
 namespace {
 
-/// How often a start request that waits looks at the store for the job's end.
-constexpr std::chrono::milliseconds wait_poll{20};
+/// How long a start request whose job ended waits before it looks again for the job's final
+/// state, which the node is still writing.
+constexpr std::chrono::milliseconds final_state_retry{5};
 
-/// Most jobs `GET /jobs` looks through to filter by workflow.
+/// The longest page `GET /jobs` gives.
 constexpr std::int64_t max_list = 10000;
 
 std::string next_message_id(const api_context& ctx) {
@@ -54,38 +60,6 @@ std::optional<http_reply> publish_confirmed(const api_context& ctx, protocol::en
   return failed;
 }
 
-/// `{"error": {"code": "invalid_input", "message": ..., "errors": [{"path", "message"}]}}`: one
-/// entry per line of `e`, the path being what comes before its first `: ` when that has no
-/// space (`definition.steps[1].run`).
-http_reply invalid_input(const error& e, std::string_view strip_prefix = {}) {
-  json::array errors;
-  std::string_view text = e.message;
-  while (!text.empty()) {
-    auto nl = text.find('\n');
-    auto line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-    if (!strip_prefix.empty() && line.starts_with(strip_prefix))
-      line.remove_prefix(strip_prefix.size());
-    auto colon = line.find(": ");
-    auto path = colon == std::string_view::npos ? std::string_view{} : line.substr(0, colon);
-    if (path.find(' ') != std::string_view::npos)
-      path = {};
-    errors.push_back(
-        json::object{{"path", path}, {"message", path.empty() ? line : line.substr(colon + 2)}});
-  }
-  auto reply = error_reply(status_of(e.code), protocol::wire_name(e.code), e.message);
-  reply.body.as_object()["error"].as_object()["errors"] = std::move(errors);
-  return reply;
-}
-
-std::optional<std::int64_t> to_int(std::string_view text) {
-  std::int64_t n = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc{} || end != text.data() + text.size())
-    return std::nullopt;
-  return n;
-}
-
 http_reply show_job(const api_context& ctx, const std::string& id) {
   actors::request_sources sources;
   sources.jobs = ctx.jobs;
@@ -98,70 +72,65 @@ http_reply show_job(const api_context& ctx, const std::string& id) {
 http_reply list_jobs(const api_context& ctx, const http_request& req) {
   protocol::client_request request;
   request.what = protocol::client_request::kind::list_jobs;
-  if (auto it = req.query.find("state"); it != req.query.end()) {
-    request.state = protocol::job_state_from_string(it->second);
+  if (auto state = query_param(req, "state")) {
+    request.state = protocol::job_state_from_string(*state);
     if (!request.state)
-      return error_reply(400, "invalid_input",
-                         "state: must be one of initial, running, suspended, finished, error, "
-                         "canceled, got '" +
-                             it->second + "'");
+      return invalid_input_at("state", "must be one of initial, running, suspended, finished, "
+                                       "error, canceled, got '" +
+                                           std::string(*state) + "'");
   }
-  if (auto it = req.query.find("limit"); it != req.query.end()) {
-    auto n = to_int(it->second);
-    if (!n || *n < 1 || *n > max_list)
-      return error_reply(400, "invalid_input",
-                         "limit: must be an integer from 1 to 10000, got '" + it->second + "'");
-    request.limit = *n;
-  }
-  if (auto it = req.query.find("cursor"); it != req.query.end()) {
-    auto n = to_int(it->second);
-    if (!n || *n < 1)
-      return error_reply(400, "invalid_input",
-                         "cursor: must be a next_cursor this route answered, got '" + it->second +
-                             "'");
-    request.before_ms = *n;
-  }
-  auto workflow = req.query.find("workflow");
-  const auto limit = static_cast<std::size_t>(request.limit);
-  if (workflow != req.query.end())
-    request.limit = max_list; // filtered below, then cut to the limit
+  if (auto workflow = query_param(req, "workflow"))
+    request.workflow = *workflow;
+  auto since = time_param(req, "since");
+  if (!since)
+    return invalid_input(since.error());
+  request.since_ms = since->value_or(0);
+  auto limit = integer_param(req, "limit", 1, max_list);
+  if (!limit)
+    return invalid_input(limit.error());
+  request.limit = limit->value_or(50);
+  if (auto cursor = query_param(req, "cursor"))
+    request.cursor = *cursor;
   actors::request_sources sources;
   sources.jobs = ctx.jobs;
   auto reply = actors::answer_request(*ctx.node, sources, request);
-  if (!reply.ok)
-    return from_client_reply(reply);
-  auto& jobs = reply.data.as_object()["jobs"].as_array();
-  auto updated_ms = [](const json::value& j) {
-    return j.as_object().at("updated_ms").to_number<std::int64_t>();
-  };
-  std::optional<std::int64_t> next;
-  if (workflow != req.query.end()) {
-    // A full scan may have more after it even when few of its jobs were kept.
-    if (jobs.size() == static_cast<std::size_t>(max_list))
-      next = updated_ms(jobs.back());
-    json::array kept;
-    for (auto& j : jobs)
-      if (kept.size() < limit && j.as_object()["workflow"] == json::string(workflow->second))
-        kept.push_back(std::move(j));
-    jobs = std::move(kept);
-  }
-  // A full page may have more after it: the next one starts below its oldest update.
-  if (jobs.size() == limit)
-    next = updated_ms(jobs.back());
-  if (next)
-    reply.data.as_object()["next_cursor"] = std::to_string(*next);
+  if (!reply.ok && reply.error_code == errc::invalid_input)
+    return invalid_input(error{reply.error_code, reply.error_message});
   return from_client_reply(reply);
 }
 
-bool has_ended(const api_context& ctx, const std::string& id) {
-  if (ctx.flush_records)
-    ctx.flush_records();
-  auto record = ctx.jobs->get(id);
-  if (!record || !*record)
-    return false;
-  auto state = protocol::job_state_from_string((*record)->state);
-  return state && protocol::is_terminal(*state);
+/// The final state of job `id`, whose end was seen: from the node's store, else from its
+/// archive. Either may take a moment to have it (the end event is published as the job's last
+/// state is written), so it looks again until `deadline`; nullopt if it never found it.
+std::optional<http_reply> final_job(const api_context& ctx, const std::string& id,
+                                    std::chrono::steady_clock::time_point deadline) {
+  for (;;) {
+    if (ctx.jobs) {
+      if (ctx.flush_records)
+        ctx.flush_records();
+      auto record = ctx.jobs->get(id);
+      auto state =
+          record && *record ? protocol::job_state_from_string((*record)->state) : std::nullopt;
+      if (state && protocol::is_terminal(*state))
+        return show_job(ctx, id);
+    }
+    if (ctx.archive) {
+      auto archived = ctx.archive->get(id);
+      if (archived && *archived) {
+        boost::system::error_code ec;
+        auto body = json::parse((*archived)->body, ec);
+        if (!ec)
+          return json_reply(200, std::move(body));
+      }
+    }
+    if (std::chrono::steady_clock::now() >= deadline || (ctx.stopping && ctx.stopping->load()))
+      return std::nullopt;
+    std::this_thread::sleep_for(final_state_retry);
+  }
 }
+
+http_reply launch(const api_context& ctx, protocol::start_job_request request,
+                  std::chrono::milliseconds wait);
 
 http_reply start_job(const api_context& ctx, const http_request& req) {
   boost::system::error_code ec;
@@ -186,29 +155,73 @@ http_reply start_job(const api_context& ctx, const http_request& req) {
   auto request = protocol::parse_start_job(json::serialize(body));
   if (!request)
     return invalid_input(request.error(), "start-job: ");
-  auto job = actors::start_job(*ctx.node, *request, ctx.node->clock->now_ms());
+  return launch(ctx, std::move(*request), wait);
+}
+
+/// A property name a hook's query may set: what a workflow names its properties with.
+bool valid_property_name(std::string_view name) {
+  return !name.empty() && name.size() <= 128 && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
+  });
+}
+
+/// `POST|GET /hooks/{workflow}`: starts `workflow` (NAME or NAME@REV) with every query parameter
+/// as a string property, over the properties of a JSON object body if there is one.
+http_reply start_from_hook(const api_context& ctx, const http_request& req) {
+  protocol::start_job_request request;
+  request.workflow_ref = req.params.at("workflow");
+  if (auto valid = protocol::validate_workflow_ref(request.workflow_ref); !valid)
+    return invalid_input_at("workflow", valid.error().message);
+  if (req.body.find_first_not_of(" \t\r\n") != std::string::npos) {
+    boost::system::error_code ec;
+    auto parsed = json::parse(req.body, ec);
+    if (ec)
+      return error_reply(400, "bad_json", "the body is not JSON: " + ec.message());
+    if (!parsed.is_object())
+      return invalid_input_at("", "the body must be a JSON object (the job's properties)");
+    request.props = std::move(parsed.as_object());
+  }
+  for (const auto& [name, value] : req.query) {
+    if (!valid_property_name(name))
+      return invalid_input_at(name, "query parameter '" + name +
+                                        "' is not a property name: use 1 to 128 characters of "
+                                        "A-Z, a-z, 0-9, '_', '-', '.'");
+    request.props[name] = value;
+  }
+  return launch(ctx, std::move(request), std::chrono::milliseconds{0});
+}
+
+/// Starts the job `request` asks for as any client does, and answers 202 with its id; with
+/// `wait`, the final job (200) if it ends in time.
+http_reply launch(const api_context& ctx, protocol::start_job_request request,
+                  std::chrono::milliseconds wait) {
+  auto job = actors::start_job(*ctx.node, request, ctx.node->clock->now_ms());
   if (!job)
     return invalid_input(job.error());
 
+  // Waiting starts before the job can end, so that its end cannot pass unseen.
+  std::unique_ptr<job_end_watch::ticket> ticket;
+  if (wait.count() > 0 && ctx.job_ends && (ctx.jobs || ctx.archive))
+    ticket = ctx.job_ends->expect(job->id);
+
   // Started as any client starts a job: a start-job message that a node takes from the queue.
-  request->job_id = job->id;
+  request.job_id = job->id;
   protocol::envelope message;
   message.address = protocol::addresses::new_jobs;
   message.subject = protocol::start_job_type;
-  message.body = protocol::serialize_start_job(*request);
+  message.body = protocol::serialize_start_job(request);
   if (auto failed = publish_confirmed(ctx, std::move(message)))
     return *failed;
 
   auto started = json_reply(202, actors::job_started_data(*job));
-  if (wait.count() == 0 || !ctx.jobs)
+  if (!ticket)
     return started;
   const auto deadline = std::chrono::steady_clock::now() + wait;
-  while (!has_ended(ctx, job->id)) {
-    if (std::chrono::steady_clock::now() >= deadline || (ctx.stopping && ctx.stopping->load()))
-      return started;
-    std::this_thread::sleep_for(wait_poll);
-  }
-  return show_job(ctx, job->id);
+  if (!ticket->wait_until(deadline))
+    return started;
+  auto final = final_job(ctx, job->id, deadline);
+  return final ? *final : started;
 }
 
 http_reply command_job(const api_context& ctx, const http_request& req) {
@@ -244,6 +257,10 @@ void add_job_routes(router& r, const api_context& ctx) {
         [&ctx](const http_request& req) { return show_job(ctx, req.params.at("id")); });
   r.add(verb::post, "/jobs/{id}/{command}",
         [&ctx](const http_request& req) { return command_job(ctx, req); });
+  // Tools that can only send a GET (a monitoring alert, a chat command) may start jobs too.
+  for (auto method : {verb::post, verb::get})
+    r.add(method, "/hooks/{workflow}",
+          [&ctx](const http_request& req) { return start_from_hook(ctx, req); });
 }
 
 } // namespace boa::http

@@ -41,6 +41,20 @@ public:
     }
     return stored_.emplace(j.id, body).second;
   }
+  expected<std::optional<storage::archived_job>> get(std::string_view id) override {
+    std::lock_guard guard{mutex_};
+    auto it = stored_.find(std::string(id));
+    if (it == stored_.end())
+      return std::optional<storage::archived_job>{};
+    storage::archived_job a;
+    a.id = it->first;
+    a.body = it->second;
+    return std::optional<storage::archived_job>{std::move(a)};
+  }
+  expected<storage::archive_page> list(const storage::archive_filter&, std::size_t,
+                                       const std::string&) override {
+    return error{errc::internal, "this test archive is not listed"};
+  }
   void fail_next(int n) {
     std::lock_guard guard{mutex_};
     failures_ = n;

@@ -236,3 +236,32 @@ BOOST_AUTO_TEST_CASE(settings_are_json_when_they_parse_and_strings_otherwise) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(boactl_archive_output)
+
+BOOST_AUTO_TEST_CASE(an_archived_job_list_is_a_table_that_names_the_next_page) {
+  auto data = boost::json::parse(R"({"jobs": [
+      {"id": "j-2", "workflow": "greet", "revision": 2, "state": "error", "created_ms": 1700000000000,
+       "started_ms": 1700000000100, "ended_ms": 1700000065000, "duration_ms": 65000,
+       "parent": null, "node": "node-b"},
+      {"id": "j-1", "workflow": "greet", "revision": null, "state": "finished",
+       "created_ms": 1700000000000, "started_ms": null, "ended_ms": 1700000000000,
+       "duration_ms": 0, "parent": null, "node": null}],
+    "next_cursor": "1700000000000/j-1"})");
+  auto p = print(false, [&](auto& c) { boactl::print_archived_job_list(c, data); });
+  BOOST_TEST(p.out == "ID   WORKFLOW  STATE     ENDED                TOOK    NODE\n"
+                      "j-2  greet@2   error     2023-11-14 22:14:25  1m 05s  node-b\n"
+                      "j-1  greet     finished  2023-11-14 22:13:20  0 ms    -\n"
+                      "more: --cursor 1700000000000/j-1\n");
+  auto json = print(true, [&](auto& c) { boactl::print_archived_job_list(c, data); });
+  BOOST_TEST(boost::json::parse(json.out) == data);
+}
+
+BOOST_AUTO_TEST_CASE(an_empty_archive_page_says_so_and_names_no_next_page) {
+  auto p = print(false, [](auto& c) {
+    boactl::print_archived_job_list(c, boost::json::parse(R"({"jobs": [], "next_cursor": null})"));
+  });
+  BOOST_TEST(p.out == "no archived jobs\n");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

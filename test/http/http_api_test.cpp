@@ -7,6 +7,7 @@
 #include "runtime/executors/standard_executors.hpp"
 #include "runtime/http/http_api.hpp"
 #include "runtime/node.hpp"
+#include "storage/workflow_repository.hpp"
 #include "test/support/prometheus_text.hpp"
 #include "test/support/temp_dir.hpp"
 
@@ -23,7 +24,10 @@
 #include <caf/response_promise.hpp>
 #include <caf/send.hpp>
 
+#include <algorithm>
+#include <cstdlib>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -107,9 +111,10 @@ struct api_node_options {
 class api_node {
 public:
   explicit api_node(std::string token = {}) : api_node(api_node_options{std::move(token)}) {}
-  explicit api_node(api_node_options given) : system_(config_) {
+  /// With `archive_postgres`, the node archives in that PostgreSQL database, not its job store.
+  explicit api_node(api_node_options given, std::string archive_postgres = {}) : system_(config_) {
     bus_.meter(&metrics_);
-    node_ = start_node("api-node", data_.path(), &metrics_);
+    node_ = start_node("api-node", data_.path(), &metrics_, std::move(archive_postgres));
 
     boa::http::http_api_options options;
     options.token = std::move(given.token);
@@ -118,6 +123,8 @@ public:
     ctx.system = &system_;
     ctx.node = &node_->context();
     ctx.jobs = node_->store();
+    ctx.workflows = node_->repository();
+    ctx.archive = node_->archive();
     ctx.flush_records = [this] { node_->flush_records(); };
     ctx.cluster_view = [this] { return node_->cluster_view(); };
     ctx.actor_timeout = given.actor_timeout;
@@ -160,7 +167,8 @@ public:
 private:
   std::unique_ptr<boa::runtime::node> start_node(const std::string& id,
                                                  const std::filesystem::path& dir,
-                                                 boa::metrics::node_metrics* metrics = nullptr) {
+                                                 boa::metrics::node_metrics* metrics = nullptr,
+                                                 std::string archive_postgres = {}) {
     auto functions = std::make_shared<boa::runtime::cpp_step_registry>();
     auto executors = std::make_shared<boa::actors::executor_registry>();
     boa::runtime::add_standard_executors(*executors, functions);
@@ -169,6 +177,8 @@ private:
     opts.workers = 2;
     opts.data_dir = dir;
     opts.archive = true;
+    opts.archive_postgres = std::move(archive_postgres);
+    opts.repository = std::make_shared<boa::storage::workflow_repository>(dir / "repo");
     opts.heartbeat_interval = 100ms;
     opts.metrics = metrics;
     auto n = boa::runtime::node::start(system_, bus_, executors, opts);
@@ -595,6 +605,390 @@ BOOST_AUTO_TEST_CASE(metrics_need_the_token_like_every_route_but_healthz) {
   auto ok = get_text(n.port(), "/metrics", "s3cret");
   BOOST_TEST(ok.status == 200u);
   BOOST_CHECK_NO_THROW(boa::test::prometheus::parse(ok.body));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(http_api_repository)
+
+BOOST_AUTO_TEST_CASE(a_pushed_workflow_is_listed_shown_and_started_by_name) {
+  api_node n;
+  client c{n.port()};
+  BOOST_TEST(c.get("/workflows").body.at("names").as_array().empty());
+  auto first = c.post("/workflows", R"({"definition": )" + quick_workflow +
+                                        R"(, "notes": "first", "pushed_by": "ops"})");
+  BOOST_TEST_REQUIRE(first.status == 201u, json::serialize(first.body));
+  BOOST_TEST(first.body.at("name").as_string() == "quick");
+  BOOST_TEST(first.body.at("revision").as_int64() == 1);
+  BOOST_TEST(first.body.at("warnings").is_array());
+  auto second = c.post("/workflows", R"({"definition": )" + quick_workflow + "}");
+  BOOST_TEST_REQUIRE(second.status == 201u, json::serialize(second.body));
+  BOOST_TEST(second.body.at("revision").as_int64() == 2);
+
+  auto names = c.get("/workflows");
+  BOOST_TEST_REQUIRE(names.status == 200u);
+  BOOST_TEST(names.body.at("names") == json::parse(R"(["quick"])"));
+
+  auto revisions = c.get("/workflows/quick");
+  BOOST_TEST_REQUIRE(revisions.status == 200u, json::serialize(revisions.body));
+  BOOST_TEST(revisions.body.at("name").as_string() == "quick");
+  const auto& list = revisions.body.at("revisions").as_array();
+  BOOST_TEST_REQUIRE(list.size() == 2u);
+  BOOST_TEST(list[0].at("revision").as_int64() == 1);
+  BOOST_TEST(list[0].at("notes").as_string() == "first");
+  BOOST_TEST(list[0].at("pushed_by").as_string() == "ops");
+  BOOST_TEST(list[0].at("pushed_ms").is_int64());
+
+  auto one = c.get("/workflows/quick/1");
+  BOOST_TEST_REQUIRE(one.status == 200u, json::serialize(one.body));
+  BOOST_TEST(one.body.at("revision").as_int64() == 1);
+  BOOST_TEST(one.body.at("definition").at("name").as_string() == "quick");
+  auto latest = c.get("/workflows/quick/latest");
+  BOOST_TEST_REQUIRE(latest.status == 200u);
+  BOOST_TEST(latest.body.at("revision").as_int64() == 2);
+
+  auto started = c.post("/jobs", R"({"workflow": "quick@1", "wait_ms": 20000})");
+  BOOST_TEST_REQUIRE(started.status == 200u, json::serialize(started.body));
+  BOOST_TEST(started.body.at("state").as_string() == "finished");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_workflows_and_revisions_are_404_and_bad_ones_400) {
+  api_node n;
+  client c{n.port()};
+  BOOST_TEST_REQUIRE(c.post("/workflows", R"({"definition": )" + quick_workflow + "}").status ==
+                     201u);
+  auto no_name = c.get("/workflows/missing");
+  BOOST_TEST(no_name.status == 404u, json::serialize(no_name.body));
+  BOOST_TEST(no_name.error_code() == "not_found");
+  BOOST_TEST(c.get("/workflows/missing/latest").status == 404u);
+  BOOST_TEST(c.get("/workflows/quick/7").status == 404u);
+  auto bad_revision = c.get("/workflows/quick/seven");
+  BOOST_TEST(bad_revision.status == 400u);
+  BOOST_TEST(bad_revision.body.at("error").at("errors").at(0).at("path").as_string() == "revision");
+  BOOST_TEST(c.get("/workflows/quick/0").status == 400u);
+  auto bad_name = c.get("/workflows/qu@ick");
+  BOOST_TEST(bad_name.status == 400u, json::serialize(bad_name.body));
+  BOOST_TEST(bad_name.body.at("error").at("errors").at(0).at("path").as_string() == "name");
+}
+
+BOOST_AUTO_TEST_CASE(an_invalid_push_is_400_with_the_paths_of_its_errors) {
+  api_node n;
+  client c{n.port()};
+  auto bad = c.post("/workflows", "{not json");
+  BOOST_TEST(bad.status == 400u);
+  BOOST_TEST(bad.error_code() == "bad_json");
+
+  auto invalid = c.post(
+      "/workflows",
+      R"({"definition": {"name": "w", "steps": [{"id": "a", "run": {"kind": "teleport"}}]}})");
+  BOOST_TEST_REQUIRE(invalid.status == 400u, json::serialize(invalid.body));
+  BOOST_TEST(invalid.error_code() == "invalid_input");
+  const auto& errors = invalid.body.at("error").at("errors").as_array();
+  BOOST_TEST_REQUIRE(!errors.empty());
+  BOOST_TEST(errors[0].at("path").as_string() == "definition.steps[0].run.kind");
+
+  auto no_definition = c.post("/workflows", R"({"notes": "nothing"})");
+  BOOST_TEST_REQUIRE(no_definition.status == 400u, json::serialize(no_definition.body));
+  BOOST_TEST(no_definition.body.at("error").at("errors").at(0).at("path").as_string() ==
+             "definition");
+  auto misspelt = c.post("/workflows", R"({"definition": )" + quick_workflow + R"(, "note": ""})");
+  BOOST_TEST(misspelt.status == 400u, json::serialize(misspelt.body));
+  BOOST_TEST(c.get("/workflows").body.at("names").as_array().empty()); // nothing was stored
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+const std::string failing_workflow =
+    R"({"name": "failing", "steps": [{"id": "boom", "run": {"kind": "fail", "message": "no luck"}}]})";
+
+/// Asks `target` until it answers 200 (the archive stores a job a moment after it ended).
+response eventually_found(client& c, const std::string& target) {
+  response r;
+  for (int i = 0; i < 500; ++i) {
+    r = c.get(target);
+    if (r.status == 200u)
+      break;
+    std::this_thread::sleep_for(20ms);
+  }
+  return r;
+}
+
+/// Starts `definition` and returns the job's id once the archive has it.
+std::string run_to_archive(client& c, const std::string& definition,
+                           const std::string& extra = {}) {
+  auto started = c.post("/jobs", R"({"definition": )" + definition + extra + "}");
+  BOOST_TEST_REQUIRE(started.status == 202u, json::serialize(started.body));
+  auto id = std::string(started.body.at("job_id").as_string());
+  auto archived = eventually_found(c, "/archive/jobs/" + id);
+  BOOST_TEST_REQUIRE(archived.status == 200u, json::serialize(archived.body));
+  return id;
+}
+
+std::vector<std::string> ids_of(const response& r) {
+  std::vector<std::string> ids;
+  for (const auto& j : r.body.at("jobs").as_array())
+    ids.emplace_back(j.at("id").as_string());
+  return ids;
+}
+
+/// What every archive answers the same way: a job run is found in the list and by id, filters
+/// and pages hold, and bad parameters are 400 naming the parameter. Workflow names are made
+/// unique with `tag`: a PostgreSQL archive may hold the jobs of earlier runs.
+void check_archive_round_trip(client& c, const std::string& tag) {
+  auto quick = quick_workflow;
+  quick.replace(quick.find("quick"), 5, "quick-" + tag);
+  auto failing = failing_workflow;
+  failing.replace(failing.find("failing"), 7, "failing-" + tag);
+  auto ok_id = run_to_archive(c, quick, R"(, "properties": {"who": "archive"})");
+  std::this_thread::sleep_for(5ms); // distinct end times: the order is one
+  auto failed_id = run_to_archive(c, failing);
+
+  auto shown = c.get("/archive/jobs/" + ok_id);
+  BOOST_TEST(shown.body.at("id").as_string() == ok_id);
+  BOOST_TEST(shown.body.at("state").as_string() == "finished");
+  BOOST_TEST(shown.body.at("properties").at("who").as_string() == "archive");
+
+  auto mine = [&](const std::string& query) {
+    auto quick_jobs = c.get("/archive/jobs?workflow=quick-" + tag + query);
+    auto failing_jobs = c.get("/archive/jobs?workflow=failing-" + tag + query);
+    BOOST_TEST_REQUIRE(quick_jobs.status == 200u, json::serialize(quick_jobs.body));
+    BOOST_TEST_REQUIRE(failing_jobs.status == 200u, json::serialize(failing_jobs.body));
+    auto ids = ids_of(quick_jobs);
+    for (auto& id : ids_of(failing_jobs))
+      ids.push_back(id);
+    return ids;
+  };
+  BOOST_TEST(mine("") == (std::vector<std::string>{ok_id, failed_id}));
+  BOOST_TEST(mine("&state=error") == std::vector<std::string>{failed_id});
+  BOOST_TEST(mine("&since=4102444800000").empty()); // 2100: nothing ended since
+  BOOST_TEST(mine("&since=2020-01-01T00:00:00Z").size() == 2u);
+
+  auto listed = c.get("/archive/jobs?workflow=failing-" + tag);
+  const auto& entry = listed.body.at("jobs").at(0).as_object();
+  BOOST_TEST(entry.at("state").as_string() == "error");
+  BOOST_TEST(entry.at("revision").is_null()); // an inline definition
+  BOOST_TEST(entry.at("node").as_string() == "api-node");
+  BOOST_TEST(entry.at("parent").is_null());
+  BOOST_TEST(entry.at("started_ms").as_int64() >= entry.at("created_ms").as_int64());
+  BOOST_TEST(entry.at("ended_ms").as_int64() >= entry.at("started_ms").as_int64());
+  BOOST_TEST(entry.at("duration_ms").as_int64() ==
+             entry.at("ended_ms").as_int64() - entry.at("created_ms").as_int64());
+  BOOST_TEST(listed.body.at("next_cursor").is_null());
+
+  // Newest ended first, one a page: the failing job, then the quick one, then no more of ours.
+  auto first = c.get("/archive/jobs?limit=1");
+  BOOST_TEST_REQUIRE(first.status == 200u);
+  BOOST_TEST(ids_of(first) == std::vector<std::string>{failed_id});
+  auto cursor = std::string(first.body.at("next_cursor").as_string());
+  auto second = c.get("/archive/jobs?limit=1&cursor=" + cursor);
+  BOOST_TEST_REQUIRE(second.status == 200u, json::serialize(second.body));
+  BOOST_TEST(ids_of(second) == std::vector<std::string>{ok_id});
+
+  auto unknown = c.get("/archive/jobs/j-0123456789abcdef");
+  BOOST_TEST(unknown.status == 404u);
+  BOOST_TEST(unknown.error_code() == "not_found");
+  auto path_of = [](const response& r) {
+    return std::string(r.body.at("error").at("errors").at(0).at("path").as_string());
+  };
+  for (const auto& [query, parameter] :
+       std::vector<std::pair<std::string, std::string>>{{"state=running", "state"},
+                                                        {"since=yesterday", "since"},
+                                                        {"since=2026-13-01T00:00:00Z", "since"},
+                                                        {"limit=0", "limit"},
+                                                        {"cursor=nowhere", "cursor"}}) {
+    auto bad = c.get("/archive/jobs?" + query);
+    BOOST_TEST(bad.status == 400u, query);
+    BOOST_TEST(path_of(bad) == parameter, query);
+  }
+}
+
+/// A database of its own on the test server, so that other suites emptying theirs do not empty
+/// this one; dropped when it goes. `url` is empty when no server is configured.
+struct scratch_database {
+  std::string server; ///< the server's URL, its own database last
+  std::string name;
+  std::string url;
+
+  scratch_database() {
+    const char* given = std::getenv("BOA_TEST_POSTGRES_URL");
+    if (!given || !*given)
+      return;
+    server = given;
+    name = "boa_http_" + std::to_string(::getpid());
+    BOOST_TEST_REQUIRE(psql("DROP DATABASE IF EXISTS " + name) == 0);
+    BOOST_TEST_REQUIRE(psql("CREATE DATABASE " + name) == 0);
+    url = server.substr(0, server.rfind('/') + 1) + name;
+  }
+  ~scratch_database() {
+    if (!url.empty())
+      psql("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+  }
+  int psql(const std::string& statement) const {
+    return std::system(("psql -q -c '" + statement + "' '" + server + "' >/dev/null 2>&1").c_str());
+  }
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(http_api_archive)
+
+BOOST_AUTO_TEST_CASE(the_job_store_archive_lists_and_shows_ended_jobs_only) {
+  api_node n;
+  client c{n.port()};
+  check_archive_round_trip(c, "rocksdb");
+  // A job that has not ended is in the store but not in its archive.
+  auto slow = c.post("/jobs", R"({"definition": )" + slow_workflow + "}");
+  BOOST_TEST_REQUIRE(slow.status == 202u);
+  auto id = std::string(slow.body.at("job_id").as_string());
+  BOOST_TEST_REQUIRE(eventually_found(c, "/jobs/" + id).status == 200u);
+  BOOST_TEST(c.get("/archive/jobs/" + id).status == 404u);
+  auto all = ids_of(c.get("/archive/jobs"));
+  BOOST_TEST((std::find(all.begin(), all.end(), id) == all.end()));
+}
+
+BOOST_AUTO_TEST_CASE(the_postgres_archive_answers_as_the_job_store_does) {
+  scratch_database database;
+  if (database.url.empty()) {
+    BOOST_TEST_MESSAGE("SKIPPED: BOA_TEST_POSTGRES_URL is not set (tools/run-tests sets it when "
+                       "the postgresql server is installed)");
+    return;
+  }
+  api_node n{api_node_options{}, database.url};
+  client c{n.port()};
+  check_archive_round_trip(c, "postgres");
+  // A start that waits sees the end however the node archives.
+  auto waited = c.post("/jobs", R"({"definition": )" + failing_workflow + R"(, "wait_ms": 20000})");
+  BOOST_TEST_REQUIRE(waited.status == 200u, json::serialize(waited.body));
+  BOOST_TEST(waited.body.at("state").as_string() == "error");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(http_api_hooks)
+
+BOOST_AUTO_TEST_CASE(a_hook_starts_a_stored_workflow_with_its_query_as_properties) {
+  api_node n;
+  client c{n.port()};
+  BOOST_TEST_REQUIRE(c.post("/workflows", R"({"definition": )" + quick_workflow + "}").status ==
+                     201u);
+  BOOST_TEST_REQUIRE(c.post("/workflows", R"({"definition": )" + quick_workflow + "}").status ==
+                     201u);
+  // The query wins over the body; every query value is a string.
+  auto posted = c.post("/hooks/quick@1?who=hook&n=3&city=S%C3%A3o+Paulo",
+                       R"({"who": "body", "extra": [1, 2]})");
+  BOOST_TEST_REQUIRE(posted.status == 202u, json::serialize(posted.body));
+  BOOST_TEST(posted.body.at("workflow").as_string() == "quick");
+  BOOST_TEST(posted.body.at("revision").as_int64() == 1);
+  auto id = std::string(posted.body.at("job_id").as_string());
+  auto shown = eventually_found(c, "/archive/jobs/" + id);
+  BOOST_TEST_REQUIRE(shown.status == 200u, json::serialize(shown.body));
+  const auto& props = shown.body.at("properties");
+  BOOST_TEST(props.at("who").as_string() == "hook");
+  BOOST_TEST(props.at("n").as_string() == "3");
+  BOOST_TEST(props.at("city").as_string() == "São Paulo");
+  BOOST_TEST(props.at("extra") == json::parse("[1, 2]"));
+
+  auto got = c.get("/hooks/quick?ticket=T-1");
+  BOOST_TEST_REQUIRE(got.status == 202u, json::serialize(got.body));
+  BOOST_TEST(got.body.at("revision").as_int64() == 2); // the latest
+  auto got_job =
+      eventually_found(c, "/archive/jobs/" + std::string(got.body.at("job_id").as_string()));
+  BOOST_TEST(got_job.body.at("properties").at("ticket").as_string() == "T-1");
+}
+
+BOOST_AUTO_TEST_CASE(a_hook_to_an_unknown_workflow_is_404_and_bad_input_400) {
+  api_node n;
+  client c{n.port()};
+  BOOST_TEST_REQUIRE(c.post("/workflows", R"({"definition": )" + quick_workflow + "}").status ==
+                     201u);
+  auto unknown = c.post("/hooks/missing?x=1", "");
+  BOOST_TEST(unknown.status == 404u, json::serialize(unknown.body));
+  BOOST_TEST(unknown.error_code() == "not_found");
+  BOOST_TEST(c.get("/hooks/quick@9").status == 404u);
+
+  auto path_of = [](const response& r) {
+    return std::string(r.body.at("error").at("errors").at(0).at("path").as_string());
+  };
+  auto bad_name = c.get("/hooks/quick?a%20b=1");
+  BOOST_TEST_REQUIRE(bad_name.status == 400u, json::serialize(bad_name.body));
+  BOOST_TEST(bad_name.error_code() == "invalid_input");
+  BOOST_TEST(path_of(bad_name) == "a b");
+  BOOST_TEST(path_of(c.get("/hooks/quick?items%5B0%5D=1")) == "items[0]");
+  auto bad_ref = c.get("/hooks/quick@latest");
+  BOOST_TEST(bad_ref.status == 400u);
+  BOOST_TEST(path_of(bad_ref) == "workflow");
+  BOOST_TEST(c.post("/hooks/quick", "{not json").error_code() == "bad_json");
+  auto not_object = c.post("/hooks/quick", "[1]");
+  BOOST_TEST(not_object.status == 400u);
+  BOOST_TEST(not_object.error_code() == "invalid_input");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(http_api_job_filters)
+
+BOOST_AUTO_TEST_CASE(since_keeps_the_jobs_updated_at_or_after_it) {
+  api_node n;
+  client c{n.port()};
+  auto started = c.post("/jobs", R"({"definition": )" + quick_workflow + R"(, "wait_ms": 20000})");
+  BOOST_TEST_REQUIRE(started.status == 200u, json::serialize(started.body));
+  const auto updated = started.body.at("updated_ms").as_int64();
+  auto count = [&](const std::string& query) {
+    auto listed = c.get("/jobs?" + query);
+    BOOST_TEST_REQUIRE(listed.status == 200u, json::serialize(listed.body));
+    return listed.body.at("jobs").as_array().size();
+  };
+  BOOST_TEST(count("since=" + std::to_string(updated)) == 1u);
+  BOOST_TEST(count("since=" + std::to_string(updated + 1)) == 0u);
+  BOOST_TEST(count("since=2020-01-01T00:00:00Z") == 1u);
+  BOOST_TEST(count("since=2100-01-01T00:00:00.000Z") == 0u);
+  auto bad = c.get("/jobs?since=last+week");
+  BOOST_TEST(bad.status == 400u);
+  BOOST_TEST(bad.body.at("error").at("errors").at(0).at("path").as_string() == "since");
+  auto bad_cursor = c.get("/jobs?cursor=5");
+  BOOST_TEST(bad_cursor.status == 400u);
+  BOOST_TEST(bad_cursor.body.at("error").at("errors").at(0).at("path").as_string() == "cursor");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(http_api_waits)
+
+BOOST_AUTO_TEST_CASE(a_start_whose_job_outlasts_the_wait_is_accepted_and_the_job_runs_on) {
+  api_node n;
+  client c{n.port()};
+  // The job sleeps 500 ms; the wait is a tenth of that.
+  auto started = c.post("/jobs", R"({"definition": )" + slow_workflow + R"(, "wait_ms": 50})");
+  BOOST_TEST_REQUIRE(started.status == 202u, json::serialize(started.body));
+  auto id = std::string(started.body.at("job_id").as_string());
+  auto ended = eventually_found(c, "/archive/jobs/" + id);
+  BOOST_TEST_REQUIRE(ended.status == 200u, json::serialize(ended.body));
+  BOOST_TEST(ended.body.at("state").as_string() == "finished");
+}
+
+BOOST_AUTO_TEST_CASE(many_starts_wait_at_once_and_each_gets_its_own_job) {
+  api_node n;
+  std::vector<std::thread> threads;
+  std::vector<std::string> states(6), ids(6), asked(6);
+  for (std::size_t i = 0; i < states.size(); ++i)
+    threads.emplace_back([&, i] {
+      client c{n.port()};
+      asked[i] = "j-00000000000000a" + std::to_string(i);
+      auto started = c.post("/jobs", R"({"definition": )" + quick_workflow + R"(, "job_id": ")" +
+                                         asked[i] + R"(", "wait_ms": 20000})");
+      if (started.status == 200u) {
+        states[i] = started.body.at("state").as_string();
+        ids[i] = started.body.at("id").as_string();
+      }
+    });
+  for (auto& t : threads)
+    t.join();
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    BOOST_TEST(states[i] == "finished");
+    BOOST_TEST(ids[i] == asked[i]);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

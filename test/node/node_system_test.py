@@ -244,6 +244,71 @@ class PostgresArchive(NodeTest):
         self.assertIn("archive.postgres", str(refused.exception))
         self.assertIn("cannot connect to PostgreSQL", str(refused.exception))
 
+    def test_boactl_finds_an_ended_job_in_the_postgres_archive(self):
+        node = self.node("--archive-postgres", self.postgres)
+        name = f"pg-archived-{os.getpid()}"
+        path = write_workflow(self.dir, sleeping_chain(name, 1, 1))
+        r = boactl(node, "job", "start", path, "--wait", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        job_id = json.loads(r.stdout)["id"]
+
+        def listed():
+            r = boactl(node, "job", "list", "--archived", "--workflow", name, "--json")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            return [j["id"] for j in json.loads(r.stdout)["jobs"]]
+        wait_until(lambda: listed() == [job_id], "the job in the PostgreSQL archive")
+        shown = boactl(node, "job", "show", "--archived", job_id, "--json")
+        self.assertEqual(shown.returncode, 0, shown.stderr)
+        self.assertEqual(json.loads(shown.stdout)["state"], "finished")
+        self.assertEqual(node.stop(), 0, node.log())
+
+
+class ArchivedJobs(NodeTest):
+    def test_boactl_lists_and_shows_ended_jobs_from_the_archive(self):
+        node = self.node()
+        fine = write_workflow(self.dir, sleeping_chain("fine", 1, 1))
+        broken = write_workflow(self.dir, {"name": "broken", "steps": [
+            {"id": "boom", "run": {"kind": "fail", "message": "no luck"}}]})
+        ok_id = json.loads(boactl(node, "job", "start", fine, "--wait", "--json").stdout)["id"]
+        time.sleep(0.01)  # distinct end times: the order is one
+        r = boactl(node, "job", "start", broken, "--wait", "--json")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        failed_id = json.loads(r.stdout)["id"]
+
+        def archived(*args):
+            r = boactl(node, "job", "list", "--archived", "--json", *args)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            return json.loads(r.stdout)
+        # The archive has a job a moment after its end reached the client.
+        wait_until(lambda: len(archived()["jobs"]) == 2, "both jobs in the archive")
+        self.assertEqual([j["id"] for j in archived()["jobs"]], [failed_id, ok_id])
+        self.assertEqual([j["id"] for j in archived("--state", "error")["jobs"]], [failed_id])
+        self.assertEqual([j["id"] for j in archived("--workflow", "fine")["jobs"]], [ok_id])
+        self.assertEqual(archived("--since", "2100-01-01T00:00:00Z")["jobs"], [])
+        first = archived("--limit", "1")
+        self.assertEqual([j["id"] for j in first["jobs"]], [failed_id])
+        rest = archived("--limit", "1", "--cursor", first["next_cursor"])
+        self.assertEqual([j["id"] for j in rest["jobs"]], [ok_id])
+        self.assertIsNone(rest["next_cursor"])
+
+        table = boactl(node, "job", "list", "--archived", "--limit", "1")
+        self.assertEqual(table.returncode, 0, table.stderr)
+        self.assertIn(failed_id, table.stdout)
+        self.assertIn("broken", table.stdout)
+        self.assertIn("more: --cursor " + first["next_cursor"], table.stdout)
+
+        shown = boactl(node, "job", "show", "--archived", failed_id, "--json")
+        self.assertEqual(shown.returncode, 0, shown.stderr)
+        self.assertEqual(json.loads(shown.stdout)["state"], "error")
+        missing = boactl(node, "job", "show", "--archived", "j-0123456789abcdef")
+        self.assertEqual(missing.returncode, 2, missing.stderr)
+        for bad in (["--state", "running"], ["--since", "yesterday"], ["--cursor", "nowhere"]):
+            refused = boactl(node, "job", "list", "--archived", *bad)
+            self.assertEqual(refused.returncode, 2, f"{bad}: {refused.stderr}")
+            self.assertIn(bad[0].lstrip("-") if bad[0] != "--cursor" else "cursor",
+                          refused.stderr)
+        self.assertEqual(node.stop(), 0, node.log())
+
 
 class NodeCommands(NodeTest):
     def test_status_is_answered_by_the_named_node_and_a_missing_node_exits_3(self):

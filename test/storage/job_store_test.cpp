@@ -375,3 +375,80 @@ BOOST_AUTO_TEST_CASE(concurrent_puts_keep_counts_and_indexes_consistent) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(job_store_pages)
+
+namespace {
+
+/// Every page of `query` in turn, as the ids of each.
+std::vector<std::vector<std::string>> pages_of(job_store& store,
+                                               boa::storage::job_page_query query) {
+  std::vector<std::vector<std::string>> out;
+  for (int guard = 0; guard < 100; ++guard) {
+    auto page = store.page(query);
+    BOOST_REQUIRE_MESSAGE(page, (page ? "" : page.error().message));
+    std::vector<std::string> ids;
+    for (const auto& r : page->records)
+      ids.push_back(r.id);
+    out.push_back(std::move(ids));
+    if (!page->next)
+      break;
+    query.after = page->next;
+  }
+  return out;
+}
+
+using pages = std::vector<std::vector<std::string>>;
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(jobs_updated_in_the_same_millisecond_are_each_on_exactly_one_page) {
+  temp_dir dir{"boa-store-pages"};
+  auto store = open_store(dir.path() / "jobs.db");
+  for (const char* id : {"a", "b", "c", "d"})
+    put(*store, make_record(id, "finished", 100));
+  put(*store, make_record("e", "finished", 200));
+  boa::storage::job_page_query query;
+  query.limit = 2;
+  // Newest first; within one millisecond by id.
+  BOOST_TEST((pages_of(*store, query) == pages{{"e", "a"}, {"b", "c"}, {"d"}}));
+}
+
+BOOST_AUTO_TEST_CASE(a_page_keeps_what_the_filter_keeps_and_stops_at_since) {
+  temp_dir dir{"boa-store-pages"};
+  auto store = open_store(dir.path() / "jobs.db");
+  put(*store, make_record("old", "finished", 50));
+  put(*store, make_record("f1", "finished", 100));
+  put(*store, make_record("r1", "running", 110));
+  put(*store, make_record("e1", "error", 120));
+  put(*store, make_record("f2", "finished", 130));
+  boa::storage::job_page_query query;
+  query.since_ms = 100;
+  query.keep = [](const job_record& r) { return r.state != "running"; };
+  BOOST_TEST((pages_of(*store, query) == pages{{"f2", "e1", "f1"}}));
+  query.state = "finished";
+  query.keep = {};
+  BOOST_TEST((pages_of(*store, query) == pages{{"f2", "f1"}}));
+  // A page looks at no more entries than it may; the next one goes on from there.
+  boa::storage::job_page_query bounded;
+  bounded.max_scanned = 2;
+  bounded.keep = [](const job_record& r) { return r.state == "finished"; };
+  BOOST_TEST((pages_of(*store, bounded) == pages{{"f2"}, {"f1"}, {"old"}}));
+}
+
+BOOST_AUTO_TEST_CASE(a_page_after_a_job_that_moved_starts_where_it_was) {
+  temp_dir dir{"boa-store-pages"};
+  auto store = open_store(dir.path() / "jobs.db");
+  for (auto [id, ms] : {std::pair{"a", 300}, {"b", 200}, {"c", 100}})
+    put(*store, make_record(id, "finished", ms));
+  boa::storage::job_page_query query;
+  query.limit = 1;
+  auto first = store->page(query);
+  BOOST_TEST_REQUIRE(first.has_value());
+  BOOST_TEST_REQUIRE(first->next.has_value());
+  put(*store, make_record("a", "finished", 400)); // updated since: its old entry is gone
+  query.after = first->next;
+  BOOST_TEST((pages_of(*store, query) == pages{{"b"}, {"c"}}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -44,16 +44,17 @@ struct global_flags {
 struct arguments {
   job_start_args start;
   job_list_args list;
-  std::string id;         ///< job show|watch|cancel|suspend|resume
-  std::string file;       ///< repo push
-  std::string notes;      ///< repo push
-  std::string name;       ///< repo list|show
-  std::size_t limit = 20; ///< dead list
-  double listen_s = 2.5;  ///< cluster nodes|jobs
-  bool from_node = false; ///< cluster nodes|jobs
-  bool watch = false;     ///< cluster nodes|jobs
-  double watch_for_s = 0; ///< cluster nodes|jobs; 0: until a signal
-  node_args node;         ///< node ID …
+  std::string id;             ///< job show|watch|cancel|suspend|resume
+  bool show_archived = false; ///< job show --archived
+  std::string file;           ///< repo push
+  std::string notes;          ///< repo push
+  std::string name;           ///< repo list|show
+  std::size_t limit = 20;     ///< dead list
+  double listen_s = 2.5;      ///< cluster nodes|jobs
+  bool from_node = false;     ///< cluster nodes|jobs
+  bool watch = false;         ///< cluster nodes|jobs
+  double watch_for_s = 0;     ///< cluster nodes|jobs; 0: until a signal
+  node_args node;             ///< node ID …
 
   cluster_view_args cluster() const {
     cluster_view_args out;
@@ -98,11 +99,27 @@ void add_job_commands(CLI::App& app, arguments& a, action& chosen) {
   cmd->add_option("--limit", a.list.limit, "At most this many jobs")
       ->check(CLI::Range(1, 10000))
       ->capture_default_str();
+  cmd->add_option("--workflow", a.list.workflow, "Only jobs of this workflow name");
+  cmd->add_option("--since", a.list.since,
+                  "Only jobs updated (with --archived: ended) at or after this time: "
+                  "milliseconds since the epoch or ISO-8601 UTC, e.g. 2026-11-30T12:00:00Z");
+  cmd->add_flag("--archived", a.list.archived,
+                "Jobs that ended, last ended first, from the archive of the node that answers "
+                "(PostgreSQL: the whole cluster's)");
+  cmd->add_option("--cursor", a.list.cursor,
+                  "With --archived: the page after the one that printed this cursor");
+  cmd->footer("Examples:\n  boactl job list --state running\n  boactl job list --archived "
+              "--state error --since 2026-11-30T00:00:00Z\n");
   cmd->callback([&] { chosen = [&a](session& s, console& c) { return job_list(s, c, a.list); }; });
 
   cmd = job->add_subcommand("show", "Show a job: state, history, properties");
   cmd->add_option("id", a.id, "Job id")->required();
-  cmd->callback([&] { chosen = [&a](session& s, console& c) { return job_show(s, c, a.id); }; });
+  cmd->add_flag("--archived", a.show_archived,
+                "Show the job from the archive of the node that "
+                "answers");
+  cmd->callback([&] {
+    chosen = [&a](session& s, console& c) { return job_show(s, c, a.id, a.show_archived); };
+  });
 
   cmd = job->add_subcommand("watch", "Follow a job step by step until it ends; exit 0 if it "
                                      "finished, 1 if it ended in error or was canceled");

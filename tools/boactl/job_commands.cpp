@@ -3,6 +3,7 @@
 #include "protocol/job_codec.hpp"
 #include "protocol/job_id.hpp"
 #include "protocol/property_settings.hpp"
+#include "protocol/time_point_text.hpp"
 #include "tools/boactl/definition_file.hpp"
 #include "tools/boactl/job_merge.hpp"
 #include "tools/boactl/job_output.hpp"
@@ -152,6 +153,23 @@ int job_start(session& s, console& c, const job_start_args& args) {
   return follow(**client, c, job_id);
 }
 
+namespace {
+
+/// `job list --archived`: one node answers from its archive.
+int job_list_archived(session& s, console& c, protocol::client_request request,
+                      const job_list_args& args) {
+  request.what = protocol::client_request::kind::list_archived;
+  if (request.state && !protocol::is_terminal(*request.state))
+    return report(c, error{errc::invalid_input,
+                           fmt::format("--state '{}': archived jobs are finished, error or "
+                                       "canceled",
+                                       args.state)});
+  request.cursor = args.cursor;
+  return ask_and_print(s, c, request, print_archived_job_list);
+}
+
+} // namespace
+
 int job_list(session& s, console& c, const job_list_args& args) {
   protocol::client_request request;
   request.what = protocol::client_request::kind::list_jobs;
@@ -168,6 +186,19 @@ int job_list(session& s, console& c, const job_list_args& args) {
     return report(
         c, error{errc::invalid_input, fmt::format("--limit {}: expected 1 to 10000", args.limit)});
   request.limit = args.limit;
+  request.workflow = args.workflow;
+  if (!args.since.empty()) {
+    auto since = protocol::parse_time_point_ms(args.since);
+    if (!since)
+      return report(c, error{errc::invalid_input, "--since " + since.error().message});
+    request.since_ms = *since;
+  }
+  if (args.archived)
+    return job_list_archived(s, c, std::move(request), args);
+  if (!args.cursor.empty())
+    return report(c, error{errc::invalid_input,
+                           "--cursor: only with --archived (the list of the nodes' stores is "
+                           "merged from several nodes and has no cursor)"});
   auto client = s.client();
   if (!client)
     return report(c, client.error());
@@ -196,9 +227,24 @@ int job_list(session& s, console& c, const job_list_args& args) {
   return exit_ok;
 }
 
-int job_show(session& s, console& c, const std::string& job_id) {
+int job_show(session& s, console& c, const std::string& job_id, bool archived) {
   if (auto valid = protocol::validate_job_id(job_id); !valid)
     return report(c, valid.error());
+  if (archived) {
+    protocol::client_request request;
+    request.what = protocol::client_request::kind::show_archived;
+    request.job_id = job_id;
+    auto data = ask(s, c, request);
+    if (!data)
+      return data.error();
+    auto j = protocol::decode_job(*data);
+    if (!j) {
+      c.err << "boactl: the archived job cannot be read: " << j.error().message << '\n';
+      return exit_failed;
+    }
+    print_job(c, *j, *data);
+    return exit_ok;
+  }
   auto client = s.client();
   if (!client)
     return report(c, client.error());

@@ -137,6 +137,35 @@ void print_job_list(console& c, const boost::json::value& data) {
   }
 }
 
+void print_archived_job_list(console& c, const boost::json::value& data) {
+  if (c.json) {
+    c.out << boost::json::serialize(data) << '\n';
+    return;
+  }
+  const auto* o = data.if_object();
+  const auto* jobs = o ? o->if_contains("jobs") : nullptr;
+  table t({"ID", "WORKFLOW", "STATE", "ENDED", "TOOK", "NODE"});
+  if (jobs && jobs->is_array())
+    for (const auto& entry : jobs->as_array()) {
+      const auto* e = entry.if_object();
+      if (!e)
+        continue;
+      auto workflow = text_member(*e, "workflow");
+      if (const auto* rev = e->if_contains("revision"); rev && rev->is_int64())
+        workflow += "@" + std::to_string(rev->as_int64());
+      t.add({text_member(*e, "id"), or_dash(workflow), text_member(*e, "state"),
+             format_time(int_member(*e, "ended_ms")),
+             took(int_member(*e, "created_ms"), int_member(*e, "ended_ms")),
+             or_dash(text_member(*e, "node"))});
+    }
+  if (t.empty())
+    c.out << "no archived jobs\n";
+  else
+    t.print(c.out);
+  if (auto next = o ? text_member(*o, "next_cursor") : std::string(); !next.empty())
+    c.out << "more: --cursor " << next << '\n';
+}
+
 void print_job(console& c, const protocol::job& j, const boost::json::value& data) {
   if (c.json) {
     c.out << boost::json::serialize(data) << '\n';

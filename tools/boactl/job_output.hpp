@@ -25,6 +25,10 @@ std::string watch_header(const protocol::job& j);
 /// `job list`: a table of the jobs and a line of counts by state; `--json`: the node's data.
 void print_job_list(console& c, const boost::json::value& data);
 
+/// `job list --archived`: a table of the archived jobs and, when there are more, the flag that
+/// shows the next page; `--json`: the node's data.
+void print_archived_job_list(console& c, const boost::json::value& data);
+
 /// `job show`: state, workflow, step, times, the history as a table, the properties;
 /// `--json`: the node's data (`j` decoded from it).
 void print_job(console& c, const protocol::job& j, const boost::json::value& data);
