@@ -127,7 +127,12 @@ export function layoutWorkflow(definition, sizes = {}) {
       const y1 = a.y + a.height / 2;
       const x2 = b.x + b.width;
       const y2 = b.y + b.height / 2;
-      const bulge = Math.max(x1, x2) + gapX;
+      const lo = Math.min(a.layer, b.layer);
+      const hi = Math.max(a.layer, b.layer);
+      const right = nodes
+        .filter((n) => n.layer >= lo && n.layer <= hi)
+        .reduce((r, n) => Math.max(r, n.x + n.width), 0);
+      const bulge = right + gapX;
       path = `M ${x1} ${y1} C ${bulge} ${y1}, ${bulge} ${y2}, ${x2} ${y2}`;
       labelX = bulge - gapX / 4;
       labelY = (y1 + y2) / 2;

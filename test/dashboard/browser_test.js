@@ -1,0 +1,155 @@
+// The dashboard in a real browser: Debian's Chromium, headless, driven by playwright-core. Starts
+// a real `boad` (embedded broker, HTTP on a free port), starts a job from the start page, and
+// checks that it reaches `finished` on its page with every step of its graph done, that the jobs
+// page lists it, and that the cluster page shows the node with a heartbeat age. Writes
+// screenshots (PNG) into ARTIFACT_DIR.
+//
+// Usage: node browser_test.js BOAD ARTIFACT_DIR
+// Exits 77 (skipped) when /usr/bin/chromium or playwright-core (npm ci here) is missing.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const SKIP = 77;
+const CHROMIUM = '/usr/bin/chromium';
+const WAIT_MS = 60000; // a safety net against hanging, not a measurement
+const [boad, artifacts] = process.argv.slice(2);
+if (!boad || !artifacts) {
+  console.error('usage: node browser_test.js BOAD ARTIFACT_DIR');
+  process.exit(2);
+}
+
+if (!existsSync(CHROMIUM)) {
+  console.log(`skipped: ${CHROMIUM} is missing (Debian's chromium package)`);
+  process.exit(SKIP);
+}
+let chromium;
+try {
+  const playwright = await import('playwright-core');
+  chromium = playwright.chromium ?? playwright.default.chromium;
+} catch (e) {
+  console.log(`skipped: playwright-core is not installed (npm ci in test/dashboard): ${e.message}`);
+  process.exit(SKIP);
+}
+
+const definition = {
+  name: 'browser-check',
+  steps: [
+    { id: 'greet', run: { kind: 'set', values: { greeting: 'hello' } }, next: [['*', 'wait']] },
+    { id: 'wait', run: { kind: 'sleep', ms: 300 }, next: [['*', 'finish']] },
+    { id: 'finish', run: 'noop' },
+  ],
+};
+
+const dir = mkdtempSync(path.join(tmpdir(), 'boa-dashboard-browser-'));
+const logPath = path.join(dir, 'boad.log');
+const log = () => readFileSync(logPath, 'utf8');
+
+/** Starts `boad` and resolves to its HTTP base URL, read from its log. */
+async function startNode() {
+  const err = openSync(logPath, 'w');
+  const proc = spawn(
+    boad,
+    ['--listen', '127.0.0.1:0', '--http', '127.0.0.1:0', '--data', path.join(dir, 'data'), '--node-id', 'dash-1'],
+    { stdio: ['ignore', 'ignore', err] },
+  );
+  closeSync(err);
+  const deadline = Date.now() + WAIT_MS;
+  while (Date.now() < deadline) {
+    const found = /HTTP API listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(log());
+    if (found) return { proc, url: found[1] };
+    if (proc.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  proc.kill('SIGKILL');
+  throw new Error(`boad did not start its HTTP API:\n${log()}`);
+}
+
+/** SIGTERM, then SIGKILL if it does not exit in time. */
+async function stopNode(proc) {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), WAIT_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+let node;
+let context;
+let failed = false;
+try {
+  node = await startNode();
+  context = await chromium.launchPersistentContext(path.join(dir, 'chromium-profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(WAIT_MS);
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+
+  // Start a job from the start page with an inline definition.
+  await page.goto(`${node.url}/#/start`);
+  await page.fill('#definition', JSON.stringify(definition, null, 2));
+  await page.fill('#properties', '{"who": "browser"}');
+  await page.click('#start-job');
+  await page.waitForURL(/#\/jobs\/j-[0-9a-f]+$/);
+  const jobId = decodeURIComponent(new URL(page.url()).hash.slice('#/jobs/'.length));
+
+  // Its page: finished, every step of the graph done, its history and properties shown.
+  await page.locator('[data-job-state="finished"]').waitFor();
+  const steps = await page
+    .locator('svg.workflow-graph g.step')
+    .evaluateAll((gs) => gs.map((g) => [g.dataset.step, g.dataset.state]));
+  assert.deepEqual(
+    steps.map(([id]) => id).sort(),
+    definition.steps.map((s) => s.id).sort(),
+    'the graph draws every step',
+  );
+  for (const [id, state] of steps) assert.equal(state, 'done', `step ${id}`);
+  assert.equal(await page.locator('table.history tbody tr').count(), definition.steps.length);
+  assert.match(await page.locator('table.properties').innerText(), /who\s+"browser"/);
+  assert.match(await page.locator('.freshness').innerText(), /^updated /);
+  await page.screenshot({ path: path.join(artifacts, 'dashboard-job.png'), fullPage: true });
+
+  // The jobs page lists it, finished.
+  await page.goto(`${node.url}/#/jobs`);
+  const row = page.locator(`#recent-jobs tr[data-job="${jobId}"]`);
+  await row.waitFor();
+  assert.equal(await row.getAttribute('data-state'), 'finished');
+  await page.screenshot({ path: path.join(artifacts, 'dashboard-jobs.png'), fullPage: true });
+
+  // The cluster page lists the node, live, with the age of its last heartbeat.
+  await page.goto(`${node.url}/#/cluster`);
+  const nodeRow = page.locator('#cluster-nodes tr[data-node="dash-1"]');
+  await nodeRow.waitFor();
+  assert.match(await nodeRow.locator('td.age').innerText(), /^\d+ (ms|s)$/);
+  assert.match(await nodeRow.innerText(), /live/);
+  await page.screenshot({ path: path.join(artifacts, 'dashboard-cluster.png'), fullPage: true });
+
+  assert.deepEqual(pageErrors, [], 'no script error on the page');
+  console.log(`ok: job ${jobId} finished on the dashboard; screenshots in ${artifacts}`);
+} catch (e) {
+  failed = true;
+  console.error(`FAILED: ${e.stack ?? e}`);
+  if (existsSync(logPath)) console.error(`boad's log:\n${log()}`);
+} finally {
+  await context?.close().catch(() => {});
+  if (node) await stopNode(node.proc);
+  rmSync(dir, { recursive: true, force: true });
+}
+process.exit(failed ? 1 : 0);
