@@ -8,10 +8,10 @@
 // Exits 77 (skipped) when /usr/bin/chromium or playwright-core (npm ci here) is missing.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+
+import { startBoad } from './boad_process.js';
 
 const SKIP = 77;
 const CHROMIUM = '/usr/bin/chromium';
@@ -44,46 +44,13 @@ const definition = {
   ],
 };
 
-const dir = mkdtempSync(path.join(tmpdir(), 'boa-dashboard-browser-'));
-const logPath = path.join(dir, 'boad.log');
-const log = () => readFileSync(logPath, 'utf8');
-
-/** Starts `boad` and resolves to its HTTP base URL, read from its log. */
-async function startNode() {
-  const err = openSync(logPath, 'w');
-  const proc = spawn(
-    boad,
-    ['--listen', '127.0.0.1:0', '--http', '127.0.0.1:0', '--data', path.join(dir, 'data'), '--node-id', 'dash-1'],
-    { stdio: ['ignore', 'ignore', err] },
-  );
-  closeSync(err);
-  const deadline = Date.now() + WAIT_MS;
-  while (Date.now() < deadline) {
-    const found = /HTTP API listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(log());
-    if (found) return { proc, url: found[1] };
-    if (proc.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  proc.kill('SIGKILL');
-  throw new Error(`boad did not start its HTTP API:\n${log()}`);
-}
-
-/** SIGTERM, then SIGKILL if it does not exit in time. */
-async function stopNode(proc) {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise((resolve) => proc.once('exit', resolve));
-  proc.kill('SIGTERM');
-  const timer = setTimeout(() => proc.kill('SIGKILL'), WAIT_MS);
-  await exited;
-  clearTimeout(timer);
-}
-
 let node;
 let context;
 let failed = false;
 try {
-  node = await startNode();
-  context = await chromium.launchPersistentContext(path.join(dir, 'chromium-profile'), {
+  node = await startBoad(boad, 'dash-1');
+  // A fresh profile in the node's temporary directory (Playwright takes it as userDataDir).
+  context = await chromium.launchPersistentContext(path.join(node.dir, 'chromium-profile'), {
     executablePath: CHROMIUM,
     headless: true,
     args: [
@@ -146,10 +113,9 @@ try {
 } catch (e) {
   failed = true;
   console.error(`FAILED: ${e.stack ?? e}`);
-  if (existsSync(logPath)) console.error(`boad's log:\n${log()}`);
+  if (node) console.error(`boad's log:\n${node.log()}`);
 } finally {
   await context?.close().catch(() => {});
-  if (node) await stopNode(node.proc);
-  rmSync(dir, { recursive: true, force: true });
+  await node?.stop();
 }
 process.exit(failed ? 1 : 0);
