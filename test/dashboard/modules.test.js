@@ -20,14 +20,18 @@ import {
   heartbeatAge,
   workersOf,
 } from '../../runtime/http/dashboard/format.js';
-import { assignLayers, layoutWorkflow, workflowEdges } from '../../runtime/http/dashboard/graph_layout.js';
+import {
+  assignLayers,
+  layoutWorkflow,
+  workflowEdges,
+} from '../../runtime/http/dashboard/graph_layout.js';
 import { startRequest } from '../../runtime/http/dashboard/start_view.js';
 import { attemptCounts, stepStates } from '../../runtime/http/dashboard/step_states.js';
 
 const source = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const boad = process.env.BOAD;
 
-/** Runs an example to its end with `boad run` and returns the final job (the last line it prints). */
+/** Runs an example to its end with `boad run`: the final job, the last line it prints. */
 function runExample(name) {
   assert.ok(boad, 'set BOAD to the boad binary');
   const dir = mkdtempSync(path.join(tmpdir(), 'boa-dashboard-'));
@@ -60,7 +64,11 @@ test('every route of a definition is an edge', () => {
     edges.filter((e) => e.from === 'fan-out').map((e) => e.to),
     ['check-stock', 'check-credit', 'check-fraud'],
   );
-  assert.deepEqual(edges.find((e) => e.to === 'accept'), { from: 'decide', to: 'accept', match: 'accept' });
+  assert.deepEqual(edges.find((e) => e.to === 'accept'), {
+    from: 'decide',
+    to: 'accept',
+    match: 'accept',
+  });
 });
 
 test('a fork-join lays out top to bottom, each step below every step that leads to it', () => {
@@ -102,11 +110,12 @@ test('a route back to an earlier step is drawn as a loop and does not push layer
   const layout = layoutWorkflow(loop);
   const again = layout.edges.find((e) => e.match === 'again');
   assert.equal(again.back, true);
-  assert.ok(again.labelX > Math.max(...layout.nodes.map((n) => n.x + n.width)), 'the loop runs right of the steps');
+  const right = Math.max(...layout.nodes.map((n) => n.x + n.width));
+  assert.ok(again.labelX > right, 'the loop runs right of the steps');
   assert.ok(again.labelX < layout.width, 'within the drawing');
 });
 
-test('a finished fork-join colours every step it ran done and the branch it did not take not reached', () => {
+test('a fork-join: the steps it ran are done, the branch it did not take not reached', () => {
   const states = stepStates(forkJoin);
   const taken = forkJoin.properties.decision === 'accepted' ? 'accept' : 'reject';
   const skipped = taken === 'accept' ? 'reject' : 'accept';
@@ -118,7 +127,8 @@ test('a finished fork-join colours every step it ran done and the branch it did 
 test('order routing colours only the route the order took', () => {
   const states = stepStates(orderRouting);
   const ran = new Set(orderRouting.history.map((h) => h.step));
-  assert.deepEqual([...ran].sort(), ['classify', `ship-${orderRouting.properties.shipping}`].sort());
+  const shipped = `ship-${orderRouting.properties.shipping}`;
+  assert.deepEqual([...ran].sort(), ['classify', shipped].sort());
   for (const [id, state] of states) assert.equal(state, ran.has(id) ? 'done' : 'not-reached', id);
 });
 
@@ -130,9 +140,10 @@ test('a step whose every attempt failed is failed, and its error route is done',
   assert.equal(attemptCounts(retried).get('fetch-rates'), 4);
 });
 
-test('a retry that succeeds is done; a running job shows its step and the cluster view running', () => {
+test('a retry that succeeds is done; a running job shows its steps running', () => {
   const job = structuredClone(retried);
-  job.history = [job.history[0], { step: 'fetch-rates', attempt: 2, node: 'n1', start_ms: 1, end_ms: 2 }];
+  const retry = { step: 'fetch-rates', attempt: 2, node: 'n1', start_ms: 1, end_ms: 2 };
+  job.history = [job.history[0], retry];
   assert.equal(stepStates(job).get('fetch-rates'), 'done');
 
   const running = { ...structuredClone(forkJoin), state: 'running', step: 'check-stock' };
@@ -164,10 +175,11 @@ test('ages and durations read as people write them', () => {
 });
 
 test('a heartbeat age ticks on from the snapshot, and workers come from the workers system', () => {
-  const node = { node: 'n1', status: 'live', age_ms: 300, heartbeat: { systems: [{ name: 'workers', total: 4, busy: 1 }] } };
+  const systems = [{ name: 'workers', total: 4, busy: 1 }];
+  const node = { node: 'n1', status: 'live', age_ms: 300, heartbeat: { systems } };
   assert.equal(heartbeatAge(node, 10000, 10000), 300);
   assert.equal(heartbeatAge(node, 10000, 12500), 2800);
-  assert.equal(heartbeatAge(node, 10000, 9000), 300, 'a tick before the answer came counts nothing');
+  assert.equal(heartbeatAge(node, 10000, 9000), 300, 'a tick before the answer counts nothing');
   assert.deepEqual(workersOf(node.heartbeat), { busy: 1, total: 4 });
   assert.deepEqual(workersOf({}), { busy: 0, total: 0 });
 });
@@ -186,7 +198,10 @@ test('a start request names the definition or the workflow, and what is wrong wi
     definition: forkJoin.workflow,
     properties: { who: 'me' },
   });
-  assert.deepEqual(startRequest('fork-join', 'ignored', '').body, { workflow: 'fork-join', properties: {} });
+  assert.deepEqual(startRequest('fork-join', 'ignored', '').body, {
+    workflow: 'fork-join',
+    properties: {},
+  });
   assert.match(startRequest('', '{nope', '{}').error, /^definition: not JSON/);
   assert.match(startRequest('', text, '[1]').error, /^properties: must be a JSON object/);
   assert.match(startRequest('', text, '{').error, /^properties: not JSON/);

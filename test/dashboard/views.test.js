@@ -13,11 +13,12 @@ import { startBoad, waitUntil } from './boad_process.js';
 import { FakeElement, installFakeDom } from './fake_dom.js';
 
 const TOKEN = 'dashboard-t0ken';
-const index = readFileSync(new URL('../../runtime/http/dashboard/index.html', import.meta.url), 'utf8');
+const dashboard = new URL('../../runtime/http/dashboard/', import.meta.url);
+const index = readFileSync(new URL('index.html', dashboard), 'utf8');
 const sources = [
   'app.js', 'api.js', 'dom.js', 'format.js', 'poller.js', 'graph_layout.js', 'step_states.js',
   'graph_svg.js', 'cluster_view.js', 'jobs_view.js', 'job_view.js', 'start_view.js',
-].map((name) => readFileSync(new URL(`../../runtime/http/dashboard/${name}`, import.meta.url), 'utf8'));
+].map((name) => readFileSync(new URL(name, dashboard), 'utf8'));
 
 const definition = {
   name: 'views-check',
@@ -71,7 +72,8 @@ test('the page the views run in is the one index.html lays out', () => {
 });
 
 test('no view writes markup from strings', () => {
-  for (const text of sources) assert.doesNotMatch(text, /innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
+  const markup = /innerHTML|outerHTML|insertAdjacentHTML|document\.write/;
+  for (const text of sources) assert.doesNotMatch(text, markup);
 });
 
 test('the page asks for the token once the node wants one, and then starts a job', async () => {
@@ -97,13 +99,13 @@ test('the page asks for the token once the node wants one, and then starts a job
 
   // The job's page: finished, its graph all done, its history and properties.
   const section = await waitUntil(() => view().querySelector('section'), 'the job view');
-  await waitUntil(() => section.dataset.jobState === 'finished', `job ${jobId} to finish on its page`);
+  await waitUntil(() => section.dataset.jobState === 'finished', `job ${jobId} to finish`);
   const steps = section.querySelectorAll('svg g.step');
   assert.deepEqual(steps.map((g) => g.dataset.step).sort(), ['finish', 'greet', 'wait']);
   for (const g of steps) assert.equal(g.dataset.state, 'done', g.dataset.step);
   assert.equal(section.querySelectorAll('table.history tbody tr').length, 3);
   assert.match(section.querySelector('table.properties').textContent, /who"views"/);
-  assert.equal(section.querySelector('#job-cancel').disabled, true, 'a finished job cannot be canceled');
+  assert.equal(section.querySelector('#job-cancel').disabled, true, 'no cancel once finished');
   assert.match(section.querySelector('.freshness').textContent, /^updated /);
 
   // The jobs page lists it, finished; the archive is there or said to be missing.

@@ -62,7 +62,18 @@ export function mountCluster(root) {
         ? el('p', { class: 'empty' }, 'No heartbeat heard yet.')
         : table(
             { class: 'nodes' },
-            ['node', 'status', 'heartbeat age', 'workers busy / total', 'load', 'memory', 'jobs', 'uptime', 'host', 'restarts'],
+            [
+              'node',
+              'status',
+              'heartbeat age',
+              'workers busy / total',
+              'load',
+              'memory',
+              'jobs',
+              'uptime',
+              'host',
+              'restarts',
+            ],
             nodeRows,
           ),
     );
@@ -84,7 +95,11 @@ export function mountCluster(root) {
       jobs,
       jobRows.length === 0
         ? el('p', { class: 'empty' }, 'No job is running.')
-        : table({ class: 'jobs' }, ['job', 'workflow', 'step', 'node', 'step running for'], jobRows),
+        : table(
+            { class: 'jobs' },
+            ['job', 'workflow', 'step', 'node', 'step running for'],
+            jobRows,
+          ),
     );
   };
 

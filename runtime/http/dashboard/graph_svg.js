@@ -26,7 +26,15 @@ export function workflowGraph(definition, states, attempts = new Map()) {
   const layout = layoutWorkflow(definition);
   const arrow = svg(
     'marker',
-    { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto' },
+    {
+      id: 'arrow',
+      viewBox: '0 0 10 10',
+      refX: 9,
+      refY: 5,
+      markerWidth: 7,
+      markerHeight: 7,
+      orient: 'auto',
+    },
     svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'arrow-head' }),
   );
   const edges = layout.edges.map((e) =>
@@ -35,7 +43,11 @@ export function workflowGraph(definition, states, attempts = new Map()) {
       { class: e.back ? 'edge back' : 'edge' },
       svg('path', { d: e.path, 'marker-end': 'url(#arrow)' }),
       e.match && e.match !== '*'
-        ? svg('text', { x: e.labelX, y: e.labelY, class: 'edge-label', 'text-anchor': 'middle' }, e.match)
+        ? svg(
+            'text',
+            { x: e.labelX, y: e.labelY, class: 'edge-label', 'text-anchor': 'middle' },
+            e.match,
+          )
         : null,
     ),
   );
@@ -54,7 +66,12 @@ export function workflowGraph(definition, states, attempts = new Map()) {
       svg('rect', { width: n.width, height: n.height, rx: n.role === 'task' ? 6 : 18 }),
       svg(
         'text',
-        { x: n.width / 2, y: n.height / 2, 'text-anchor': 'middle', 'dominant-baseline': 'central' },
+        {
+          x: n.width / 2,
+          y: n.height / 2,
+          'text-anchor': 'middle',
+          'dominant-baseline': 'central',
+        },
         fit(n.id, n.width) + (tries > 1 ? ` ×${tries}` : ''),
       ),
     );

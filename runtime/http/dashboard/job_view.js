@@ -2,7 +2,7 @@
 // history, its properties, and the commands cancel, suspend and resume.
 
 import { api, ApiError } from './api.js';
-import { el, freshnessLine, setChildren, stateBadge, table } from './dom.js';
+import { el, freshnessLine, jobLink, setChildren, stateBadge, table } from './dom.js';
 import { formatDuration, formatTime, jobDuration } from './format.js';
 import { graphLegend, workflowGraph } from './graph_svg.js';
 import { Freshness, poll } from './poller.js';
@@ -40,7 +40,8 @@ function historyTable(job) {
     ),
   );
   if (rows.length === 0) return el('p', { class: 'empty' }, 'No step has run yet.');
-  return table({ class: 'history' }, ['step', 'attempt', 'node', 'start', 'duration', 'result', 'error'], rows);
+  const headers = ['step', 'attempt', 'node', 'start', 'duration', 'result', 'error'];
+  return table({ class: 'history' }, headers, rows);
 }
 
 function propertiesTable(props) {
@@ -61,7 +62,14 @@ export function mountJob(root, id) {
     el('button', { type: 'button', id: `job-${command}`, onclick: () => send(command) }, command),
   );
   const body = el('div', { class: 'job-body' });
-  root.append(el('h2', {}, 'Job ', el('span', { class: 'job-id' }, id)), status, summary, el('p', { class: 'commands' }, buttons), commandLine, body);
+  root.append(
+    el('h2', {}, 'Job ', el('span', { class: 'job-id' }, id)),
+    status,
+    summary,
+    el('p', { class: 'commands' }, buttons),
+    commandLine,
+    body,
+  );
   const fresh = new Freshness(status);
   let shown = '';
 
@@ -88,7 +96,9 @@ export function mountJob(root, id) {
         el('dt', {}, 'duration'),
         el('dd', {}, formatDuration(jobDuration(job, now))),
         job.step ? [el('dt', {}, 'next step'), el('dd', {}, job.step)] : null,
-        job.parent_id ? [el('dt', {}, 'parent'), el('dd', {}, el('a', { href: `#/jobs/${encodeURIComponent(job.parent_id)}` }, job.parent_id))] : null,
+        job.parent_id
+          ? [el('dt', {}, 'parent'), el('dd', {}, jobLink(job.parent_id))]
+          : null,
         el('dt', {}, 'from'),
         el('dd', {}, from === 'archive' ? "this node's archive" : "this node's job store"),
       ),
@@ -101,7 +111,11 @@ export function mountJob(root, id) {
     setChildren(
       body,
       el('h3', {}, 'Workflow'),
-      el('div', { class: 'graph' }, workflowGraph(def, stepStates(job, runningSteps), attemptCounts(job))),
+      el(
+        'div',
+        { class: 'graph' },
+        workflowGraph(def, stepStates(job, runningSteps), attemptCounts(job)),
+      ),
       graphLegend(),
       el('h3', {}, 'History'),
       historyTable(job),
@@ -119,7 +133,8 @@ export function mountJob(root, id) {
         'p',
         { class: 'empty' },
         clusterJob
-          ? `This node has not stored the job; node ${clusterJob.node} is running its step ${clusterJob.step}.`
+          ? `This node has not stored the job; node ${clusterJob.node} is running its ` +
+              `step ${clusterJob.step}.`
           : 'This node knows no such job yet (a job just started shows up once a node takes it).',
       ),
     );

@@ -11,7 +11,11 @@ const PAGE = 50;
 
 export function mountJobs(root) {
   const status = freshnessLine();
-  const state = el('select', { id: 'filter-state' }, STATES.map((s) => el('option', { value: s }, s || 'any state')));
+  const state = el(
+    'select',
+    { id: 'filter-state' },
+    STATES.map((s) => el('option', { value: s }, s || 'any state')),
+  );
   const workflow = el('input', { id: 'filter-workflow', placeholder: 'workflow name' });
   const since = el('input', { id: 'filter-since', placeholder: 'since (2026-11-30T12:00:00Z)' });
   const running = el('div', { id: 'running-jobs' });
@@ -48,8 +52,22 @@ export function mountJobs(root) {
     const wanted = workflow.value.trim();
     const rows = view.jobs
       .filter((j) => !wanted || j.workflow === wanted)
-      .map((j) => el('tr', { dataset: { job: j.job_id } }, el('td', {}, jobLink(j.job_id)), el('td', {}, j.workflow), el('td', {}, j.step), el('td', {}, j.node)));
-    setChildren(running, rows.length ? table({ class: 'jobs' }, ['job', 'workflow', 'step', 'node'], rows) : el('p', { class: 'empty' }, 'No job is running.'));
+      .map((j) =>
+        el(
+          'tr',
+          { dataset: { job: j.job_id } },
+          el('td', {}, jobLink(j.job_id)),
+          el('td', {}, j.workflow),
+          el('td', {}, j.step),
+          el('td', {}, j.node),
+        ),
+      );
+    setChildren(
+      running,
+      rows.length
+        ? table({ class: 'jobs' }, ['job', 'workflow', 'step', 'node'], rows)
+        : el('p', { class: 'empty' }, 'No job is running.'),
+    );
   };
 
   const renderRecent = (list, now) => {
@@ -72,7 +90,11 @@ export function mountJobs(root) {
       recent,
       counts ? el('p', { class: 'counts' }, `In this node's store: ${counts}.`) : null,
       rows.length
-        ? table({ class: 'jobs' }, ['job', 'workflow', 'state', 'next step', 'created', 'ended', 'duration', 'error'], rows)
+        ? table(
+            { class: 'jobs' },
+            ['job', 'workflow', 'state', 'next step', 'created', 'ended', 'duration', 'error'],
+            rows,
+          )
         : el('p', { class: 'empty' }, 'No job here matches.'),
     );
   };
@@ -95,7 +117,11 @@ export function mountJobs(root) {
     setChildren(
       archive,
       rows.length
-        ? table({ class: 'jobs' }, ['job', 'workflow', 'state', 'started', 'ended', 'duration', 'node', 'parent'], rows)
+        ? table(
+            { class: 'jobs' },
+            ['job', 'workflow', 'state', 'started', 'ended', 'duration', 'node', 'parent'],
+            rows,
+          )
         : el('p', { class: 'empty' }, 'No archived job matches.'),
     );
     nextCursor = list.next_cursor ?? null;
@@ -110,13 +136,20 @@ export function mountJobs(root) {
     const filter = { state: state.value, workflow: workflow.value.trim() };
     const wanted = [
       api('/cluster/jobs').then(renderRunning),
-      api(`/jobs${query({ ...filter, limit: PAGE })}`).then((list) => renderRecent(list, Date.now())),
-      api(`/archive/jobs${query({ ...filter, since: since.value.trim(), limit: PAGE, cursor })}`).then(
+      api(`/jobs${query({ ...filter, limit: PAGE })}`).then((list) =>
+        renderRecent(list, Date.now()),
+      ),
+      api(
+        `/archive/jobs${query({ ...filter, since: since.value.trim(), limit: PAGE, cursor })}`,
+      ).then(
         renderArchive,
         (e) => {
           // The node may serve no archive routes: the rest of the page still works.
           if (!(e instanceof ApiError && e.status === 404)) throw e;
-          setChildren(archive, el('p', { class: 'empty', id: 'no-archive' }, 'No archive on this node.'));
+          setChildren(
+            archive,
+            el('p', { class: 'empty', id: 'no-archive' }, 'No archive on this node.'),
+          );
           setChildren(pager);
         },
       ),

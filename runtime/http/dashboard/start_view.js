@@ -36,7 +36,11 @@ export function startRequest(workflowName, definitionText, propertiesText) {
 }
 
 export function mountStart(root) {
-  const repository = el('select', { id: 'workflow-name' }, el('option', { value: '' }, 'the definition below'));
+  const repository = el(
+    'select',
+    { id: 'workflow-name' },
+    el('option', { value: '' }, 'the definition below'),
+  );
   const repositoryNote = el('span', { class: 'hint' }, 'loading the repository…');
   const definition = el('textarea', { id: 'definition', rows: 16, spellcheck: 'false' });
   definition.value = JSON.stringify(SAMPLE, null, 2);
@@ -63,12 +67,15 @@ export function mountStart(root) {
   api('/workflows').then(
     (answer) => {
       const names = answer.names ?? [];
-      for (const name of names) repository.append(el('option', { value: name }, `${name} (repository)`));
+      for (const name of names)
+        repository.append(el('option', { value: name }, `${name} (repository)`));
       repositoryNote.textContent = names.length ? '' : 'the repository is empty';
     },
     (e) => {
       repositoryNote.textContent =
-        e instanceof ApiError && e.status === 404 ? 'this node lists no repository: paste a definition' : `the repository did not answer: ${e.message}`;
+        e instanceof ApiError && e.status === 404
+          ? 'this node lists no repository: paste a definition'
+          : `the repository did not answer: ${e.message}`;
     },
   );
 
@@ -83,7 +90,15 @@ export function mountStart(root) {
       setChildren(
         result,
         el('p', { class: 'error-text' }, e.message),
-        e.errors?.length ? el('ul', {}, e.errors.map((x) => el('li', {}, el('code', {}, x.path || '(body)'), ': ', x.message))) : null,
+        e.errors?.length
+          ? el(
+              'ul',
+              {},
+              e.errors.map((x) =>
+                el('li', {}, el('code', {}, x.path || '(body)'), ': ', x.message),
+              ),
+            )
+          : null,
       );
     }
   }
