@@ -74,8 +74,9 @@ try {
   await page.fill('#definition', JSON.stringify(definition, null, 2));
   await page.fill('#properties', '{"who": "browser"}');
   await page.click('#start-job');
-  await page.waitForURL(/#\/jobs\/j-[0-9a-f]+$/);
-  const jobId = decodeURIComponent(new URL(page.url()).hash.slice('#/jobs/'.length));
+  // The page follows the new job: its hash names it.
+  await page.waitForFunction(() => /^#\/jobs\/j-[0-9a-f]+$/.test(location.hash));
+  const jobId = await page.evaluate(() => location.hash.slice('#/jobs/'.length));
 
   // Its page: finished, every step of the graph done, its history and properties shown.
   await page.locator('[data-job-state="finished"]').waitFor();
