@@ -72,6 +72,9 @@ export function mountJob(root, id) {
   );
   const fresh = new Freshness(status);
   let shown = '';
+  // The duration of a running job moves between polls.
+  let duration = null;
+  let current = null;
 
   const render = (job, from, runningSteps, now) => {
     const key = JSON.stringify([job, runningSteps]);
@@ -79,6 +82,7 @@ export function mountJob(root, id) {
     shown = key;
     const state = job.state ?? 'initial';
     root.dataset.jobState = state;
+    current = job;
     const def = job.workflow ?? { steps: [] };
     setChildren(
       summary,
@@ -94,7 +98,7 @@ export function mountJob(root, id) {
         el('dt', {}, 'ended'),
         el('dd', {}, formatTime(job.ended_ms)),
         el('dt', {}, 'duration'),
-        el('dd', {}, formatDuration(jobDuration(job, now))),
+        (duration = el('dd', {}, formatDuration(jobDuration(job, now)))),
         job.step ? [el('dt', {}, 'next step'), el('dd', {}, job.step)] : null,
         job.parent_id
           ? [el('dt', {}, 'parent'), el('dd', {}, jobLink(job.parent_id))]
@@ -127,6 +131,7 @@ export function mountJob(root, id) {
   const renderUnknown = (clusterJob) => {
     root.dataset.jobState = 'unknown';
     shown = '';
+    current = null;
     setChildren(
       summary,
       el(
@@ -165,5 +170,9 @@ export function mountJob(root, id) {
       fresh.failed(e);
     }
   });
-  return { tick: (now) => fresh.render(now), stop };
+  const tick = (now) => {
+    if (current && duration) duration.textContent = formatDuration(jobDuration(current, now));
+    fresh.render(now);
+  };
+  return { tick, stop };
 }
