@@ -85,6 +85,17 @@ test('a fork-join lays out top to bottom, each step below every step that leads 
   assert.equal(at.get('gather').layer, at.get('reserve-stock').layer + 1);
   assert.equal(at.get('accept').layer, at.get('reject').layer);
   assert.equal(at.get('gather').role, 'join');
+  // A branch that skips a layer runs through a waypoint of its own there, beside the step.
+  const credit = layout.edges.find((e) => e.from === 'check-credit');
+  assert.equal(credit.waypoints.length, 1);
+  for (const e of layout.edges) {
+    for (const w of e.waypoints) {
+      for (const n of layout.nodes) {
+        const inside = w.x >= n.x && w.x <= n.x + n.width && w.y >= n.y && w.y <= n.y + n.height;
+        assert.ok(!inside, `${e.from}->${e.to} runs through ${n.id}`);
+      }
+    }
+  }
   // No two steps overlap, and the drawing holds them all.
   const boxes = layout.nodes.map((n) => `${n.x},${n.y}`);
   assert.equal(new Set(boxes).size, boxes.length);

@@ -62,91 +62,130 @@ export function assignLayers(definition) {
 }
 
 /**
- * Positions for every step and a path for every edge. Steps of one layer are ordered by where
- * the steps leading to them stand (fewer crossings), then by definition order.
+ * Positions for every step and a path for every edge. An edge that goes down more than one layer
+ * gets a waypoint in each layer it crosses, which takes a slot there like a step, so that it runs
+ * in a lane of its own instead of through the steps between. Slots of a layer are ordered by where
+ * the slots leading to them stand (fewer crossings), then by definition order; edges that go back
+ * up run around the right-hand side.
  * Returns `{nodes: [{id, role, layer, x, y, width, height}], edges: [{from, to, match, back, path,
- * labelX, labelY}], width, height}`, (x, y) being a node's top left corner.
+ * waypoints: [{x, y}], labelX, labelY}], width, height}`, (x, y) being a node's top left corner
+ * and a waypoint's centre.
  */
 export function layoutWorkflow(definition, sizes = {}) {
   const { nodeWidth = 160, nodeHeight = 36, gapX = 40, gapY = 56, margin = 20 } = sizes;
   const steps = definition.steps ?? [];
   const { layers, back } = assignLayers(definition);
   const edges = workflowEdges(definition);
-  const order = new Map(steps.map((s, i) => [s.id, i]));
   const depth = steps.reduce((d, s) => Math.max(d, layers.get(s.id) + 1), 0);
+  const goesDown = (e) =>
+    !back.has(`${e.from}->${e.to}`) && layers.get(e.to) > layers.get(e.from);
 
   const rows = Array.from({ length: depth }, () => []);
-  for (const s of steps) rows[layers.get(s.id)].push(s.id);
-  const position = new Map(); // id -> index within its row
+  const slotLayer = new Map(); // slot id (a step id, or a waypoint's) -> layer
+  const parents = new Map(); // slot id -> the slots one layer up that lead to it
+  const addSlot = (id, layer) => {
+    rows[layer].push(id);
+    slotLayer.set(id, layer);
+    parents.set(id, []);
+  };
+  for (const s of steps) addSlot(s.id, layers.get(s.id));
+  const lanes = edges.map((e, i) => {
+    if (!goesDown(e)) return [];
+    const lane = [];
+    let above = e.from;
+    for (let layer = layers.get(e.from) + 1; layer < layers.get(e.to); layer++) {
+      const id = `\u0000${i}:${layer}`; // no step id has a NUL
+      addSlot(id, layer);
+      parents.get(id).push(above);
+      lane.push(id);
+      above = id;
+    }
+    parents.get(e.to).push(above);
+    return lane;
+  });
+
+  const position = new Map(); // slot id -> index within its row
   for (const row of rows) {
+    const initial = new Map(row.map((id, i) => [id, i]));
     const weight = (id) => {
-      const from = edges
-        .filter((e) => e.to === id && !back.has(`${e.from}->${e.to}`) && position.has(e.from))
-        .map((e) => position.get(e.from));
+      const from = parents.get(id).map((p) => position.get(p));
       return from.length ? from.reduce((a, b) => a + b, 0) / from.length : Infinity;
     };
     const weights = new Map(row.map((id) => [id, weight(id)]));
-    row.sort((a, b) => weights.get(a) - weights.get(b) || order.get(a) - order.get(b));
+    row.sort((a, b) => weights.get(a) - weights.get(b) || initial.get(a) - initial.get(b));
     row.forEach((id, i) => position.set(id, i));
   }
 
   const widest = rows.reduce((w, row) => Math.max(w, row.length), 0);
   const width = Math.max(1, widest) * (nodeWidth + gapX) - gapX + 2 * margin;
   const height = Math.max(1, depth) * (nodeHeight + gapY) - gapY + 2 * margin;
-  const nodes = [];
+  const slotX = (id) => {
+    const row = rows[slotLayer.get(id)];
+    const left = (width - (row.length * (nodeWidth + gapX) - gapX)) / 2;
+    return left + position.get(id) * (nodeWidth + gapX);
+  };
+  const slotY = (id) => margin + slotLayer.get(id) * (nodeHeight + gapY);
+
   const byId = new Map();
-  rows.forEach((row, layer) => {
-    const rowWidth = row.length * (nodeWidth + gapX) - gapX;
-    const left = (width - rowWidth) / 2;
-    row.forEach((id, i) => {
-      const step = steps[order.get(id)];
-      const node = {
-        id,
-        role: stepRole(step),
-        layer,
-        x: left + i * (nodeWidth + gapX),
-        y: margin + layer * (nodeHeight + gapY),
-        width: nodeWidth,
-        height: nodeHeight,
-      };
-      nodes.push(node);
-      byId.set(id, node);
-    });
+  const nodes = steps.map((step) => {
+    const node = {
+      id: step.id,
+      role: stepRole(step),
+      layer: layers.get(step.id),
+      x: slotX(step.id),
+      y: slotY(step.id),
+      width: nodeWidth,
+      height: nodeHeight,
+    };
+    byId.set(step.id, node);
+    return node;
   });
 
   let up = false;
-  const drawn = edges.map((e) => {
+  const drawn = edges.map((e, i) => {
     const a = byId.get(e.from);
     const b = byId.get(e.to);
-    const isBack = back.has(`${e.from}->${e.to}`);
-    let path, labelX, labelY;
-    if (isBack || a.layer >= b.layer) {
-      up = true;
+    if (!goesDown(e)) {
       // Up (or across) along the right-hand side, so that it does not run through other steps.
-      const x1 = a.x + a.width;
-      const y1 = a.y + a.height / 2;
-      const x2 = b.x + b.width;
-      const y2 = b.y + b.height / 2;
+      up = true;
       const lo = Math.min(a.layer, b.layer);
       const hi = Math.max(a.layer, b.layer);
-      const right = nodes
-        .filter((n) => n.layer >= lo && n.layer <= hi)
-        .reduce((r, n) => Math.max(r, n.x + n.width), 0);
+      const right = [...slotLayer]
+        .filter(([, layer]) => layer >= lo && layer <= hi)
+        .reduce((r, [id]) => Math.max(r, slotX(id) + nodeWidth), 0);
       const bulge = right + gapX;
-      path = `M ${x1} ${y1} C ${bulge} ${y1}, ${bulge} ${y2}, ${x2} ${y2}`;
-      labelX = bulge - gapX / 4;
-      labelY = (y1 + y2) / 2;
-    } else {
-      const x1 = a.x + a.width / 2;
-      const y1 = a.y + a.height;
-      const x2 = b.x + b.width / 2;
-      const y2 = b.y;
-      const mid = (y1 + y2) / 2;
-      path = `M ${x1} ${y1} C ${x1} ${mid}, ${x2} ${mid}, ${x2} ${y2}`;
-      labelX = (x1 + x2) / 2;
-      labelY = mid;
+      const [x1, y1] = [a.x + a.width, a.y + a.height / 2];
+      const [x2, y2] = [b.x + b.width, b.y + b.height / 2];
+      return {
+        ...e,
+        back: back.has(`${e.from}->${e.to}`),
+        path: `M ${x1} ${y1} C ${bulge} ${y1}, ${bulge} ${y2}, ${x2} ${y2}`,
+        waypoints: [],
+        labelX: bulge - gapX / 4,
+        labelY: (y1 + y2) / 2,
+      };
     }
-    return { ...e, back: isBack, path, labelX, labelY };
+    // Down: a curve across each gap between layers, straight through each waypoint's slot.
+    const waypoints = lanes[i].map((id) => ({
+      x: slotX(id) + nodeWidth / 2,
+      y: slotY(id) + nodeHeight / 2,
+    }));
+    let [x, y] = [a.x + a.width / 2, a.y + a.height];
+    let path = `M ${x} ${y}`;
+    const curveTo = (x2, y2) => {
+      const mid = (y + y2) / 2;
+      path += ` C ${x} ${mid}, ${x2} ${mid}, ${x2} ${y2}`;
+      [x, y] = [x2, y2];
+    };
+    const labelX = (x + (waypoints[0]?.x ?? b.x + b.width / 2)) / 2;
+    const labelY = y + gapY / 2;
+    for (const w of waypoints) {
+      curveTo(w.x, w.y - nodeHeight / 2);
+      path += ` L ${w.x} ${w.y + nodeHeight / 2}`;
+      y = w.y + nodeHeight / 2;
+    }
+    curveTo(b.x + b.width / 2, b.y);
+    return { ...e, back: false, path, waypoints, labelX, labelY };
   });
   // Room on the right for the edges that go back up.
   return { nodes, edges: drawn, width: up ? width + gapX : width, height };
