@@ -26,7 +26,11 @@ import {
   workflowEdges,
 } from '../../runtime/http/dashboard/graph_layout.js';
 import { startRequest } from '../../runtime/http/dashboard/start_view.js';
-import { attemptCounts, stepStates } from '../../runtime/http/dashboard/step_states.js';
+import {
+  attemptCounts,
+  shownState,
+  stepStates,
+} from '../../runtime/http/dashboard/step_states.js';
 
 const source = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const boad = process.env.BOAD;
@@ -166,6 +170,19 @@ test('a retry that succeeds is done; a running job shows its steps running', () 
   assert.equal(states.get('check-fraud'), 'not-reached');
   // A suspended job runs nothing: its next step has not been reached.
   assert.equal(stepStates({ ...running, state: 'suspended' }).get('check-stock'), 'not-reached');
+});
+
+test('a job stored as initial runs the step a heartbeat reports; an ended job runs none', () => {
+  // As a node stores a job while its first step runs: no state yet, no history.
+  const first = { ...structuredClone(orderRouting), history: [], step: 'classify' };
+  delete first.state;
+  assert.equal(stepStates(first).get('classify'), 'not-reached', 'queued, not running');
+  assert.equal(shownState(first), 'initial');
+  assert.equal(stepStates(first, ['classify']).get('classify'), 'running');
+  assert.equal(shownState(first, ['classify']), 'running');
+  // A heartbeat older than the job's end does not bring a step back to life.
+  assert.equal(stepStates(orderRouting, ['classify']).get('classify'), 'done');
+  assert.equal(shownState(orderRouting, ['classify']), 'finished');
 });
 
 test('ages and durations read as people write them', () => {

@@ -131,6 +131,36 @@ test('the page asks for the token once the node wants one, and then starts a job
   assert.match(age.textContent, /^\d+ (ms|s)$/);
 });
 
+test("a running job's page shows its step running, and its cancel button cancels it", async () => {
+  const slow = {
+    name: 'views-slow',
+    steps: [
+      // Long enough for a few polls to see it run; a cancel takes effect after it.
+      { id: 'nap', run: { kind: 'sleep', ms: 5000 }, next: [['*', 'after']] },
+      { id: 'after', run: 'noop' },
+    ],
+  };
+  const started = await (
+    await fetch('/jobs', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ definition: slow }),
+    })
+  ).json();
+  page.location.hash = `#/jobs/${started.job_id}`;
+  const section = await waitUntil(() => view().querySelector('section.view-jobs'), 'the job');
+  const nap = await waitUntil(
+    () => section.querySelector('svg g.step[data-state="running"]'),
+    'a step drawn running',
+  );
+  assert.equal(nap.dataset.step, 'nap');
+  assert.equal(section.dataset.jobState, 'running');
+  section.querySelector('#job-cancel').dispatch('click');
+  await waitUntil(() => section.dataset.jobState === 'canceled', 'the job to be canceled');
+  assert.match(section.querySelector('.command-result').textContent, /^cancel sent/);
+  assert.equal(section.querySelector('svg g.step[data-step="after"]').dataset.state, 'not-reached');
+});
+
 test('a view that cannot reach the node says its data is stale', async () => {
   page.location.hash = '#/cluster';
   await waitUntil(() => view().querySelector('#cluster-nodes tr'), 'the cluster page');

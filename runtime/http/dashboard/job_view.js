@@ -6,7 +6,7 @@ import { el, freshnessLine, jobLink, setChildren, stateBadge, table } from './do
 import { formatDuration, formatTime, jobDuration } from './format.js';
 import { graphLegend, workflowGraph } from './graph_svg.js';
 import { Freshness, poll } from './poller.js';
-import { attemptCounts, isTerminal, stepStates } from './step_states.js';
+import { attemptCounts, isTerminal, shownState, stepStates } from './step_states.js';
 
 /** The job from this node's store, else from its archive; null when neither knows it. */
 async function fetchJob(id) {
@@ -76,11 +76,14 @@ export function mountJob(root, id) {
   let duration = null;
   let current = null;
 
-  const render = (job, from, runningSteps, now) => {
-    const key = JSON.stringify([job, runningSteps]);
+  const render = (job, from, running, now) => {
+    const key = JSON.stringify([job, running]);
     if (key === shown) return;
     shown = key;
-    const state = job.state ?? 'initial';
+    // Heartbeats may still report a step of a job that has just ended.
+    if (isTerminal(job.state)) running = [];
+    const runningSteps = running.map((j) => j.step);
+    const state = shownState(job, runningSteps);
     root.dataset.jobState = state;
     current = job;
     const def = job.workflow ?? { steps: [] };
@@ -99,7 +102,13 @@ export function mountJob(root, id) {
         el('dd', {}, formatTime(job.ended_ms)),
         el('dt', {}, 'duration'),
         (duration = el('dd', {}, formatDuration(jobDuration(job, now)))),
-        job.step ? [el('dt', {}, 'next step'), el('dd', {}, job.step)] : null,
+        running.length
+          ? [
+              el('dt', {}, 'running now'),
+              el('dd', {}, running.map((j) => `step ${j.step} on node ${j.node}`).join(', ')),
+            ]
+          : null,
+        job.step && !running.length ? [el('dt', {}, 'next step'), el('dd', {}, job.step)] : null,
         job.parent_id
           ? [el('dt', {}, 'parent'), el('dd', {}, jobLink(job.parent_id))]
           : null,
@@ -163,7 +172,7 @@ export function mountJob(root, id) {
         api('/cluster/jobs').catch(() => ({ jobs: [] })),
       ]);
       const here = cluster.jobs.filter((j) => j.job_id === id);
-      if (job) render(job, from, here.map((j) => j.step), Date.now());
+      if (job) render(job, from, here, Date.now());
       else renderUnknown(here[0]);
       fresh.ok();
     } catch (e) {

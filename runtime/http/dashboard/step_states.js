@@ -17,8 +17,10 @@ export function attemptFailed(entry) {
 
 /**
  * Maps every step id of the job's workflow to one of STEP_STATES. A step's last attempt decides
- * between done and failed (a retry that succeeded is done); while the job is running, the step it
- * runs next, and any step the cluster view reports running for it (`runningSteps`), are running.
+ * between done and failed (a retry that succeeded is done). Until the job ends, the steps the
+ * cluster view reports running for it (`runningSteps`, from the nodes' heartbeats) are running,
+ * and so is the step a running job runs next. (A node stores a job's state after each step: while
+ * its first step runs, the store still says `initial`; only the heartbeats tell.)
  */
 export function stepStates(job, runningSteps = []) {
   const steps = job.workflow?.steps ?? [];
@@ -26,12 +28,22 @@ export function stepStates(job, runningSteps = []) {
   for (const entry of job.history ?? []) {
     if (states.has(entry.step)) states.set(entry.step, attemptFailed(entry) ? 'failed' : 'done');
   }
-  if (job.state === 'running') {
-    for (const id of [job.step, ...runningSteps]) {
+  if (!isTerminal(job.state)) {
+    const next = job.state === 'running' ? [job.step] : [];
+    for (const id of [...next, ...runningSteps]) {
       if (id && states.has(id)) states.set(id, 'running');
     }
   }
   return states;
+}
+
+/**
+ * The state to show for a job: the stored one, except that a job the store still has as
+ * `initial` is `running` once a node reports running one of its steps.
+ */
+export function shownState(job, runningSteps = []) {
+  const state = job.state ?? 'initial';
+  return state === 'initial' && runningSteps.length > 0 ? 'running' : state;
 }
 
 /** How many attempts each step had, from the history. */
