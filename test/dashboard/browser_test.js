@@ -62,6 +62,7 @@ try {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      '--disable-dev-shm-usage', // a container's small /dev/shm must not crash the renderer
     ],
   });
   const page = await context.newPage();
