@@ -5,6 +5,7 @@ import { api, ApiError, query } from './api.js';
 import { el, freshnessLine, jobLink, setChildren, stateBadge, table } from './dom.js';
 import { formatDuration, formatTime, jobDuration } from './format.js';
 import { Freshness, poll } from './poller.js';
+import { shownState } from './step_states.js';
 
 const STATES = ['', 'initial', 'running', 'suspended', 'finished', 'error', 'canceled'];
 const PAGE = 50;
@@ -70,21 +71,24 @@ export function mountJobs(root) {
     );
   };
 
-  const renderRecent = (list, now) => {
-    const rows = list.jobs.map((j) =>
-      el(
+  const renderRecent = (list, cluster, now) => {
+    // A job whose first step runs is still `initial` in the store; the heartbeats tell.
+    const steps = (id) => cluster.jobs.filter((r) => r.job_id === id).map((r) => r.step);
+    const rows = list.jobs.map((j) => {
+      const state = shownState(j, steps(j.id));
+      return el(
         'tr',
-        { dataset: { job: j.id, state: j.state } },
+        { dataset: { job: j.id, state } },
         el('td', {}, jobLink(j.id)),
         el('td', {}, j.workflow),
-        el('td', {}, stateBadge(j.state)),
+        el('td', {}, stateBadge(state)),
         el('td', {}, j.step),
         el('td', {}, formatTime(j.created_ms)),
         el('td', {}, formatTime(j.ended_ms)),
         el('td', { class: 'num' }, formatDuration(jobDuration(j, now))),
         el('td', { class: 'error-text' }, j.error),
-      ),
-    );
+      );
+    });
     const counts = Object.entries(list.counts ?? {}).map(([s, n]) => `${n} ${s}`).join(', ');
     setChildren(
       recent,
@@ -134,10 +138,14 @@ export function mountJobs(root) {
 
   const refresh = async () => {
     const filter = { state: state.value, workflow: workflow.value.trim() };
+    const cluster = api('/cluster/jobs');
     const wanted = [
-      api('/cluster/jobs').then(renderRunning),
-      api(`/jobs${query({ ...filter, limit: PAGE })}`).then((list) =>
-        renderRecent(list, Date.now()),
+      cluster.then(renderRunning),
+      Promise.all([
+        api(`/jobs${query({ ...filter, limit: PAGE })}`),
+        cluster.catch(() => ({ jobs: [] })), // its failure is told once, above
+      ]).then(
+        ([list, running]) => renderRecent(list, running, Date.now()),
       ),
       api(
         `/archive/jobs${query({ ...filter, since: since.value.trim(), limit: PAGE, cursor })}`,
