@@ -25,6 +25,7 @@ expected<std::unique_ptr<http_api>> http_api::start(http_api_options options, ap
   add_metrics_routes(api->router_, api->ctx_);
   add_repository_routes(api->router_, api->ctx_);
   add_archive_routes(api->router_, api->ctx_);
+  add_dashboard_routes(api->router_);
   auto* self = api.get();
   auto server = http_server::start(std::move(options.server),
                                    [self](http_request& request, std::string_view authorization) {
@@ -51,8 +52,9 @@ void http_api::stop() {
 }
 
 http_reply http_api::handle(http_request& request, std::string_view authorization) const {
-  // Probes of liveness carry no credentials: whoever can reach the port may ask.
-  const bool open = request.path == "/healthz";
+  // Probes of liveness carry no credentials: whoever can reach the port may ask. Nor does a
+  // browser loading the dashboard, which asks for the token before it calls the API.
+  const bool open = request.path == "/healthz" || is_dashboard_path(request.path);
   if (!token_.empty() && !open) {
     auto given = bearer_token(authorization);
     if (given.empty())

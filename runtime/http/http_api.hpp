@@ -14,7 +14,8 @@ namespace boa::http {
 
 struct http_api_options {
   http_server_options server;
-  /// When not empty, every route but `/healthz` needs `Authorization: Bearer <token>`.
+  /// When not empty, every route but `/healthz` and the dashboard's files needs
+  /// `Authorization: Bearer <token>`.
   std::string token;
 };
 

@@ -22,5 +22,9 @@ void add_metrics_routes(router& r, const api_context& ctx);
 void add_repository_routes(router& r, const api_context& ctx);
 /// `GET /archive/jobs`, `GET /archive/jobs/{id}`.
 void add_archive_routes(router& r, const api_context& ctx);
+/// `GET /` and `GET /ui/{file}`: the dashboard's files, compiled into the binary.
+void add_dashboard_routes(router& r);
+/// The dashboard's pages are public (its calls to the API carry the token).
+bool is_dashboard_path(std::string_view path);
 
 } // namespace boa::http
