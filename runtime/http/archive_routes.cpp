@@ -15,10 +15,7 @@ using kind = protocol::client_request::kind;
 http_reply ask_archive(const api_context& ctx, const protocol::client_request& request) {
   actors::request_sources sources;
   sources.archive = ctx.archive;
-  auto reply = actors::answer_request(*ctx.node, sources, request);
-  if (!reply.ok && reply.error_code == errc::invalid_input)
-    return invalid_input(error{reply.error_code, reply.error_message});
-  return from_client_reply(reply);
+  return from_node_answer(actors::answer_request(*ctx.node, sources, request));
 }
 
 http_reply list_archived(const api_context& ctx, const http_request& req) {

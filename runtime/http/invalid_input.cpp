@@ -41,4 +41,10 @@ http_reply invalid_input_at(std::string_view path, std::string_view message) {
   return reply;
 }
 
+http_reply from_node_answer(const protocol::client_reply& reply, unsigned ok_status) {
+  if (!reply.ok && reply.error_code == errc::invalid_input)
+    return invalid_input(error{reply.error_code, reply.error_message});
+  return from_client_reply(reply, ok_status);
+}
+
 } // namespace boa::http

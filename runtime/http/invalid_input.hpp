@@ -1,5 +1,6 @@
 #pragma once
 
+#include "protocol/client_messages.hpp"
 #include "protocol/expected.hpp"
 #include "runtime/http/http_reply.hpp"
 
@@ -16,5 +17,9 @@ http_reply invalid_input(const error& e, std::string_view strip_prefix = {});
 /// 400 `invalid_input` for one problem at `path` (a member or query parameter; empty: the body
 /// itself), whatever characters the path holds.
 http_reply invalid_input_at(std::string_view path, std::string_view message);
+
+/// A node's answer to a client request as HTTP: as `from_client_reply`, except that invalid input
+/// lists the paths of its problems as `invalid_input` does.
+http_reply from_node_answer(const protocol::client_reply& reply, unsigned ok_status = 200);
 
 } // namespace boa::http

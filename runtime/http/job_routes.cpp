@@ -93,10 +93,7 @@ http_reply list_jobs(const api_context& ctx, const http_request& req) {
     request.cursor = *cursor;
   actors::request_sources sources;
   sources.jobs = ctx.jobs;
-  auto reply = actors::answer_request(*ctx.node, sources, request);
-  if (!reply.ok && reply.error_code == errc::invalid_input)
-    return invalid_input(error{reply.error_code, reply.error_message});
-  return from_client_reply(reply);
+  return from_node_answer(actors::answer_request(*ctx.node, sources, request));
 }
 
 /// The final state of job `id`, whose end was seen: from the node's store, else from its

@@ -25,12 +25,6 @@ protocol::client_reply ask_repository(const api_context& ctx,
   return actors::answer_request(*ctx.node, sources, request);
 }
 
-http_reply to_http(const protocol::client_reply& reply, unsigned ok_status = 200) {
-  if (!reply.ok && reply.error_code == errc::invalid_input)
-    return invalid_input(error{reply.error_code, reply.error_message});
-  return from_client_reply(reply, ok_status);
-}
-
 /// A name from the path, checked as the repository checks names: `a@b` would otherwise be read
 /// as a reference to revision `b`.
 std::optional<http_reply> check_name(const std::string& name) {
@@ -42,7 +36,7 @@ std::optional<http_reply> check_name(const std::string& name) {
 http_reply list_names(const api_context& ctx) {
   protocol::client_request request;
   request.what = protocol::client_request::kind::list_workflows;
-  return to_http(ask_repository(ctx, request));
+  return from_node_answer(ask_repository(ctx, request));
 }
 
 http_reply list_revisions(const api_context& ctx, const std::string& name) {
@@ -55,7 +49,7 @@ http_reply list_revisions(const api_context& ctx, const std::string& name) {
   if (reply.ok)
     reply.data =
         json::object{{"name", name}, {"revisions", std::move(reply.data.as_object()["revisions"])}};
-  return to_http(reply);
+  return from_node_answer(reply);
 }
 
 http_reply show_revision(const api_context& ctx, const std::string& name,
@@ -74,7 +68,7 @@ http_reply show_revision(const api_context& ctx, const std::string& name,
                 "revision: must be an integer >= 1 or 'latest', got '" + revision + "'"});
     request.workflow += "@" + std::to_string(n);
   }
-  return to_http(ask_repository(ctx, request));
+  return from_node_answer(ask_repository(ctx, request));
 }
 
 http_reply push(const api_context& ctx, const http_request& req) {
@@ -91,7 +85,7 @@ http_reply push(const api_context& ctx, const http_request& req) {
   auto request = protocol::parse_request(json::serialize(body));
   if (!request)
     return invalid_input(request.error(), "request: ");
-  return to_http(ask_repository(ctx, *request), 201);
+  return from_node_answer(ask_repository(ctx, *request), 201);
 }
 
 } // namespace
