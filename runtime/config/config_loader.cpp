@@ -275,10 +275,18 @@ void loader::check_consistency() {
     problems_.push_back(where("listen") + ": " + config.listen.to_string() +
                         " is not a loopback address, and the embedded broker has no "
                         "authentication; set allow-remote-listen to listen there anyway");
-  if (config.http && !config.allow_remote_listen && !detail::is_loopback(*config.http))
-    problems_.push_back(where("http") + ": " + config.http->to_string() +
-                        " is not a loopback address; set allow-remote-listen to serve the HTTP "
-                        "API there anyway (and set http-token)");
+  if (config.http && !detail::is_loopback(*config.http)) {
+    // Off loopback, anyone who reaches the port could start and cancel jobs: a token is not
+    // optional there, whatever else is set.
+    if (config.http_token.empty())
+      problems_.push_back(where("http") + ": " + config.http->to_string() +
+                          " is not a loopback address and no HTTP token is set; set http-token "
+                          "(BOA_HTTP_TOKEN, or --http-token) to serve the HTTP API there");
+    if (!config.allow_remote_listen)
+      problems_.push_back(where("http") + ": " + config.http->to_string() +
+                          " is not a loopback address; set allow-remote-listen to serve the HTTP "
+                          "API there anyway");
+  }
 
   if (config.cluster.eviction_age < 2 * config.heartbeat_interval)
     problems_.push_back(

@@ -172,7 +172,7 @@ struct node_config {
   std::vector<std::filesystem::path> plugins;
   archive_settings archive;
   /// Where the HTTP API listens (docs/api.md); none: no HTTP API. Port 0 picks a free port,
-  /// which the node logs. Off loopback only with `allow_remote_listen`.
+  /// which the node logs. Off loopback only with `allow_remote_listen` and an `http_token`.
   std::optional<listen_address> http;
   /// When not empty, every HTTP route but `/healthz` needs `Authorization: Bearer <token>`.
   std::string http_token;

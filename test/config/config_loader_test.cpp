@@ -365,6 +365,38 @@ BOOST_AUTO_TEST_CASE(the_embedded_broker_listens_on_loopback_unless_allowed_othe
   BOOST_TEST(c->allow_remote_listen);
 }
 
+BOOST_AUTO_TEST_CASE(the_http_api_off_loopback_needs_a_token_even_when_remote_listen_is_allowed) {
+  // On loopback no token is needed.
+  auto local = load_env({{"BOA_HTTP", "127.0.0.1:8080"}});
+  BOOST_TEST(bool(local), error_of(local));
+
+  auto no_token =
+      error_of(load_env({{"BOA_HTTP", "0.0.0.0:8080"}, {"BOA_ALLOW_REMOTE_LISTEN", "true"}}));
+  BOOST_TEST(no_token == "BOA_HTTP: 0.0.0.0:8080 is not a loopback address and no HTTP token is "
+                         "set; set http-token (BOA_HTTP_TOKEN, or --http-token) to serve the HTTP "
+                         "API there");
+
+  flag_values flags;
+  flags.http = "[::]:8080";
+  flags.allow_remote_listen = "true";
+  BOOST_TEST(error_of(load({}, {}, flags))
+                 .starts_with("--http: [::]:8080 is not a loopback "
+                              "address and no HTTP token is set"));
+
+  // A token alone is not enough either: serving off loopback is still an explicit choice.
+  flags.http_token = "s3cret";
+  flags.allow_remote_listen.reset();
+  BOOST_TEST(error_of(load({}, {}, flags))
+                 .find("set allow-remote-listen to serve the HTTP API there anyway") !=
+             std::string::npos);
+
+  flags.allow_remote_listen = "true";
+  auto served = load({}, {}, flags);
+  BOOST_REQUIRE_MESSAGE(served, error_of(served));
+  BOOST_TEST(served->http->host == "::");
+  BOOST_TEST(served->http_token == "s3cret");
+}
+
 BOOST_AUTO_TEST_CASE(eviction_age_must_be_at_least_twice_the_heartbeat_interval) {
   config_dir d;
   auto file = d.write("config.json", R"({"heartbeat-interval": "1s"})");
