@@ -90,7 +90,9 @@ private:
   std::condition_variable changed_;
   phase phase_ = phase::connecting;
   bool closing_ = false;
-  std::string first_error_;                   ///< why the first connection did not open
+  std::string first_error_; ///< why the first connection did not open
+  /// `invalid_input` when the first connection failed on its login (retrying cannot help).
+  errc first_error_code_ = errc::io;
   proton::container* container_ = nullptr;    ///< while the container thread runs one
   pn_proactor_t* running_proactor_ = nullptr; ///< its proactor, once it made a connection
 
@@ -104,6 +106,7 @@ private:
   bool open_ = false;
   bool started_once_ = false;
   std::string last_error_;
+  bool login_failed_ = false; ///< the current attempt failed on its credentials
 };
 
 } // namespace boa::amqp::detail
