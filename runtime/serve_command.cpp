@@ -280,6 +280,9 @@ int serve(const config::node_config& cfg) {
   link.username = cfg.broker.url.empty() ? broker.node_user : cfg.broker.username;
   link.password = cfg.broker.url.empty() ? broker.node_password : cfg.broker.password;
   link.container_id = cfg.node_id;
+  link.tls_ca_file = cfg.broker.tls_ca_file.string();
+  link.tls_cert_file = cfg.broker.tls_cert_file.string();
+  link.tls_key_file = cfg.broker.tls_key_file.string();
   link.idle_timeout = cfg.broker.idle_timeout;
   // What `/readyz` reports: the bridge says when it loses and regains the broker.
   auto broker_connected = std::make_shared<std::atomic<bool>>(false);

@@ -9,6 +9,7 @@
 #include <proton/container.hpp>
 #include <proton/listen_handler.hpp>
 #include <proton/listener.hpp>
+#include <proton/ssl.hpp>
 #include <proton/symbol.hpp>
 #include <proton/work_queue.hpp>
 
@@ -25,6 +26,7 @@
 #include <cctype>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -142,6 +144,12 @@ expected<void> broker_state::start() {
                      ")"};
   if (requires_login())
     install_sasl_mechanisms(); // before the container makes its first transport
+  if (opts_.tls_cert_file.empty() != opts_.tls_key_file.empty())
+    return error{errc::invalid_input,
+                 "embedded broker: TLS needs both a certificate and its private key"};
+  for (const auto& file : {opts_.tls_cert_file, opts_.tls_key_file})
+    if (std::error_code ec; !file.empty() && !std::filesystem::is_regular_file(file, ec))
+      return error{errc::invalid_input, "embedded broker: TLS file '" + file + "' is not a file"};
   thread_ = std::thread([this] { run(); });
   std::unique_lock lock{mutex_};
   const bool decided =
@@ -288,6 +296,9 @@ proton::connection_options broker_state::on_accept(proton::listener&) {
   options.offered_capabilities({proton::symbol("ANONYMOUS-RELAY")});
   if (opts_.idle_timeout.count() > 0)
     options.idle_timeout(proton::duration(opts_.idle_timeout.count()));
+  if (!opts_.tls_cert_file.empty())
+    options.ssl_server_options(proton::ssl_server_options(
+        proton::ssl_certificate(opts_.tls_cert_file, opts_.tls_key_file)));
   return options;
 }
 

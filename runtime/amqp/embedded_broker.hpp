@@ -23,6 +23,10 @@ struct embedded_broker_options {
   /// client without credentials, or with wrong ones, is refused with `amqp:unauthorized-access`);
   /// without, clients connect with ANONYMOUS.
   std::shared_ptr<const broker_users> users;
+  /// With both: the listener speaks only TLS (`amqps://`), with this certificate and private key
+  /// (PEM files), and refuses clients that do not.
+  std::string tls_cert_file;
+  std::string tls_key_file;
   /// Credit each client sender link is granted (and topped up to) for publishing.
   std::uint32_t publish_window = 256;
   /// The AMQP container id the broker announces to its clients.
@@ -64,7 +68,7 @@ struct embedded_broker_options {
 /// connection is dropped (their deliveries go back to their queues) and the broker listens again
 /// on the same port.
 ///
-/// Limits: PLAIN (with `options::users`) or ANONYMOUS logins only, over plain TCP (no TLS), no
+/// Limits: PLAIN (with `options::users`) or ANONYMOUS logins only (TLS with `options::tls_*`), no
 /// dynamic nodes, exact topic keys (no `*`/`#` patterns). The core cannot take credit back, so
 /// credit a client withdraws (drain, or a lower flow) may still bring it deliveries the core had
 /// already been allowed to hand out; they wait for the link's next credit.

@@ -363,6 +363,11 @@ void loader::check_consistency() {
   if (b.url.empty() && !b.username.empty())
     set_without("broker.username", "broker.url",
                 ": without a broker URL the node runs its embedded broker");
+  if (b.tls_cert_file.empty() != b.tls_key_file.empty())
+    problems_.push_back(
+        std::string(b.tls_cert_file.empty() ? "broker.tls-key-file" : "broker.tls-cert-file") +
+        " needs " + (b.tls_cert_file.empty() ? "broker.tls-cert-file" : "broker.tls-key-file") +
+        ": a certificate goes with its private key");
   const bool plain = b.url.starts_with("amqp://");
   if (plain && !b.password.empty() && !b.allow_plain_password &&
       !detail::is_loopback({detail::broker_url_host(b.url), 0}))

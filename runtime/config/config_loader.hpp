@@ -37,6 +37,9 @@ struct flag_values {
   std::optional<std::string> broker_password;              ///< --broker-password, refused
   std::optional<std::string> broker_password_file;         ///< --broker-password-file
   std::optional<std::string> broker_allow_plain_password;  ///< --broker-allow-plain-password
+  std::optional<std::string> broker_tls_ca_file;           ///< --broker-tls-ca-file
+  std::optional<std::string> broker_tls_cert_file;         ///< --broker-tls-cert-file
+  std::optional<std::string> broker_tls_key_file;          ///< --broker-tls-key-file
   std::optional<std::string> broker_idle_timeout;          ///< --broker-idle-timeout
   std::optional<std::string> queue_jobs;                   ///< --queues-jobs
   std::optional<std::string> queue_new_jobs;               ///< --queues-new-jobs

@@ -42,6 +42,12 @@ struct broker_settings {
   /// Send the password over plain `amqp://` to a host off loopback, where anyone on the path can
   /// read it. Off by default: use `amqps://`.
   bool allow_plain_password = false;
+  /// With `amqps://`: the CA certificates (PEM) the broker's certificate must chain to (empty:
+  /// the system's), and optionally this node's certificate and key. The broker's certificate
+  /// must name the URL's host.
+  std::filesystem::path tls_ca_file;
+  std::filesystem::path tls_cert_file;
+  std::filesystem::path tls_key_file;
   /// A broker silent this long is taken for dead and the node reconnects (0: never). The broker
   /// is asked to keep a quiet connection alive with empty frames; RabbitMQ does so only for 2 s
   /// or more.

@@ -34,6 +34,9 @@ struct setting_info {
 /// | broker.password                          | BOA_BROKER_PASSWORD                          |
 /// | broker.password-file                     | BOA_BROKER_PASSWORD_FILE                     |
 /// | broker.allow-plain-password              | BOA_BROKER_ALLOW_PLAIN_PASSWORD              |
+/// | broker.tls-ca-file                       | BOA_BROKER_TLS_CA_FILE                       |
+/// | broker.tls-cert-file                     | BOA_BROKER_TLS_CERT_FILE                     |
+/// | broker.tls-key-file                      | BOA_BROKER_TLS_KEY_FILE                      |
 /// | broker.idle-timeout                      | BOA_BROKER_IDLE_TIMEOUT                      |
 /// | queues.jobs                              | BOA_QUEUES_JOBS                              |
 /// | queues.new-jobs                          | BOA_QUEUES_NEW_JOBS                          |

@@ -233,9 +233,11 @@ BOOST_AUTO_TEST_CASE(a_group_given_as_a_value_says_what_it_holds) {
   config_dir d;
   auto file = d.write("config.json", R"({"broker": "amqp://rabbit"})");
   BOOST_TEST(error_of(load(file)) ==
-             file.string() + ": broker: must be an object with keys url, username, password, "
-                             "password-file, allow-plain-password, idle-timeout, got "
-                             "\"amqp://rabbit\"");
+             file.string() +
+                 ": broker: must be an object with keys url, username, password, "
+                 "password-file, allow-plain-password, tls-ca-file, tls-cert-file, tls-key-file, "
+                 "idle-timeout, got "
+                 "\"amqp://rabbit\"");
 }
 
 BOOST_AUTO_TEST_CASE(an_unknown_boa_variable_is_rejected_with_a_suggestion) {
@@ -520,6 +522,20 @@ BOOST_AUTO_TEST_CASE(a_password_goes_over_plain_tcp_only_to_loopback_or_when_all
   BOOST_TEST(allowed->broker.allow_plain_password);
   // Without a password there is nothing to read on the way.
   BOOST_TEST(bool(load_env({{"BOA_BROKER_URL", "amqp://rabbit.example"}})));
+}
+
+BOOST_AUTO_TEST_CASE(a_tls_client_certificate_goes_with_its_key) {
+  environment env{{"BOA_BROKER_URL", "amqps://rabbit.example"},
+                  {"BOA_BROKER_TLS_CA_FILE", "/etc/boa/ca.pem"},
+                  {"BOA_BROKER_TLS_CERT_FILE", "/etc/boa/node.pem"}};
+  BOOST_TEST(error_of(load_env(env)) ==
+             "broker.tls-cert-file needs broker.tls-key-file: a certificate goes with its private "
+             "key");
+  env["BOA_BROKER_TLS_KEY_FILE"] = "/etc/boa/node.key";
+  auto c = load_env(env);
+  BOOST_REQUIRE_MESSAGE(c, error_of(c));
+  BOOST_TEST(c->broker.tls_ca_file == "/etc/boa/ca.pem");
+  BOOST_TEST(c->broker.tls_key_file == "/etc/boa/node.key");
 }
 
 BOOST_AUTO_TEST_CASE(an_empty_broker_url_from_a_later_source_means_the_embedded_broker) {

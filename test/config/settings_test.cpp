@@ -103,7 +103,7 @@ BOOST_AUTO_TEST_CASE(every_key_variable_and_flag_is_unique_and_follows_the_namin
     BOOST_TEST(!s.help.empty());
     BOOST_TEST(!s.default_text.empty());
   }
-  BOOST_TEST(keys.size() == 37u);
+  BOOST_TEST(keys.size() == 40u);
 }
 
 BOOST_AUTO_TEST_CASE(the_table_in_settings_hpp_matches_the_settings) {
@@ -140,6 +140,8 @@ BOOST_AUTO_TEST_CASE(every_setting_has_the_same_effect_from_the_file_a_variable_
       boost::json::object base;
       set_key(base, "broker.url", "amqps://b");
       set_key(base, "broker.username", "user");
+      set_key(base, "broker.tls-cert-file", "/base/cert.pem"); // a certificate goes with its key
+      set_key(base, "broker.tls-key-file", "/base/key.pem");
       const bool password_file = s.key == "broker.password-file";
       if (password_file) {
         set_key(base, "broker.password-file",

@@ -12,6 +12,7 @@
 #include <proton/receiver.hpp>
 #include <proton/sender.hpp>
 #include <proton/session.hpp>
+#include <proton/ssl.hpp>
 #include <proton/tracker.hpp>
 #include <proton/transport.hpp>
 #include <proton/work_queue.hpp>
@@ -241,6 +242,8 @@ void bridge_state::attempt_connect() {
         .sasl_allow_insecure_mechs(true)
         .sasl_allowed_mechs("PLAIN");
   try {
+    if (endpoint_.tls)
+      options.ssl_client_options(tls_options());
     connection_ = container_->connect(endpoint_.address, options);
   } catch (const std::exception& e) {
     last_error_ = e.what();
@@ -254,6 +257,16 @@ void bridge_state::attempt_connect() {
   }
   container_->schedule(proton::duration(options_.connect_timeout.count()),
                        [this, attempt] { attempt_timed_out(attempt); });
+}
+
+proton::ssl_client_options bridge_state::tls_options() const {
+  const auto verify = proton::ssl::VERIFY_PEER_NAME;
+  if (!options_.tls_cert_file.empty())
+    return {proton::ssl_certificate(options_.tls_cert_file, options_.tls_key_file),
+            options_.tls_ca_file, verify};
+  if (!options_.tls_ca_file.empty())
+    return {options_.tls_ca_file, verify};
+  return proton::ssl_client_options(verify);
 }
 
 void bridge_state::attempt_timed_out(std::uint64_t attempt) {

@@ -9,6 +9,7 @@
 #include <proton/connection.hpp>
 #include <proton/container.hpp>
 #include <proton/messaging_handler.hpp>
+#include <proton/ssl.hpp>
 
 #include <atomic>
 #include <condition_variable>
@@ -68,6 +69,8 @@ private:
   bool run_container();
   void attempt_connect();
   void attempt_timed_out(std::uint64_t attempt);
+  /// What `amqps://` connects with: the CA file and client certificate of the options.
+  proton::ssl_client_options tls_options() const;
   /// The current attempt failed or the open connection ended: decides `connect`, or reconnects.
   void on_attempt_failed();
   /// Forgets the connection: publishes in flight fail with `reason`, links and tags are dropped.
