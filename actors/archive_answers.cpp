@@ -1,4 +1,5 @@
 #include "actors/archive_answers.hpp"
+#include "protocol/secret_properties.hpp"
 
 #include "storage/job_archive.hpp"
 
@@ -88,7 +89,7 @@ protocol::client_reply answer_show_archived(const node_context& ctx, storage::jo
   if (ec)
     return error_reply({errc::corrupt, "job '" + request.job_id +
                                            "': the archived job cannot be read: " + ec.message()});
-  return ok_reply(std::move(body));
+  return ok_reply(protocol::redact_job_view(std::move(body)));
 }
 
 } // namespace boa::actors

@@ -1,4 +1,5 @@
 #include "actors/job_runner.hpp"
+#include "protocol/secret_properties.hpp"
 
 #include "actors/cluster_view.hpp"
 #include "actors/delivery_claims.hpp"
@@ -228,6 +229,11 @@ void on_outcome(runner* self, step_outcome outcome, const std::string& worker) {
   auto now = now_ms(self);
   if (st.ctx->activity)
     st.ctx->activity->step_ended(self->id(), outcome.ok);
+
+  // A failing step may quote a secret it was given (in its message, in the stderr quoted):
+  // blank it out here, before the text reaches the job's history, events and logs.
+  if (!outcome.ok)
+    outcome.error = protocol::redact_secret_values(std::move(outcome.error), j.props);
 
   std::optional<expected<boost::json::array>> items;
   if (s.role == protocol::step_role::map && outcome.ok) {

@@ -1,5 +1,6 @@
 #include "actors/request_handler.hpp"
 #include "actors/hand_back_on_exit.hpp"
+#include "protocol/secret_properties.hpp"
 
 #include "actors/archive_answers.hpp"
 #include "actors/cluster_snapshot_codec.hpp"
@@ -150,7 +151,7 @@ client_reply show_job(const node_context& ctx, storage::job_store* jobs,
   if (ec)
     return error_reply({errc::corrupt, "job '" + request.job_id +
                                            "': the stored job cannot be read: " + ec.message()});
-  return ok_reply(std::move(body));
+  return ok_reply(protocol::redact_job_view(std::move(body)));
 }
 
 client_reply push_workflow(const node_context& ctx, storage::workflow_repository* repository,

@@ -1,4 +1,5 @@
 #include "runtime/run_command.hpp"
+#include "protocol/secret_properties.hpp"
 
 #include "actors/bus/local_bus.hpp"
 #include "actors/job_observer.hpp"
@@ -141,7 +142,7 @@ int run_workflow(const run_options& options) {
   std::cerr << fmt::format("job {} {} in {} ms{}\n", job_id, protocol::to_string(final_job.state),
                            final_job.ended_ms - final_job.created_ms,
                            final_job.error.empty() ? "" : ": " + final_job.error);
-  auto json = protocol::encode_job(final_job);
+  auto json = protocol::redact_job_view(protocol::encode_job(final_job));
   std::cout << boost::json::serialize(json) << std::endl;
   return final_job.state == protocol::job_state::finished ? run_finished : run_failed;
 }

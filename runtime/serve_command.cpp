@@ -23,6 +23,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
+#include <random>
 #include <thread>
 #include <unistd.h>
 
@@ -98,7 +99,19 @@ std::unique_ptr<amqp::bridge> connect_to_broker(const amqp::bridge_options& link
 struct embedded {
   std::shared_ptr<bus::broker_core> core;
   std::unique_ptr<amqp::embedded_broker> listener;
+  /// How the node logs in to its own broker when the broker has users (empty otherwise).
+  std::string node_user;
+  std::string node_password;
 };
+
+/// A password nobody has to know: the node's own login to its embedded broker, new at each start.
+std::string made_up_password() {
+  std::random_device random;
+  std::string out;
+  for (int i = 0; i < 4; ++i)
+    out += fmt::format("{:08x}", random());
+  return out;
+}
 
 expected<embedded> start_embedded_broker(const config::node_config& cfg) {
   auto durability = bus::durable_queues::open(cfg.data_dir / "queues.db");
@@ -111,6 +124,15 @@ expected<embedded> start_embedded_broker(const config::node_config& cfg) {
       });
   amqp::embedded_broker_options opts;
   opts.allow_remote = cfg.allow_remote_listen;
+  if (!cfg.embedded_broker.users_file.empty()) {
+    auto users = amqp::read_broker_users(cfg.embedded_broker.users_file);
+    if (!users)
+      return error{errc::invalid_input, "embedded-broker.users-file: " + users.error().message};
+    e.node_user = "boa-node";
+    e.node_password = made_up_password();
+    users->add(e.node_user, e.node_password);
+    opts.users = std::make_shared<const amqp::broker_users>(std::move(*users));
+  }
   opts.idle_timeout = cfg.embedded_broker.idle_timeout;
   opts.container_id = "boa-embedded-broker-" + cfg.node_id;
   auto listener = amqp::embedded_broker::start(e.core, cfg.listen.host, cfg.listen.port, opts);
@@ -255,9 +277,12 @@ int serve(const config::node_config& cfg) {
   amqp::bridge_options link;
   link.metrics = exposed.get();
   link.url = url_of(cfg, broker);
-  link.username = cfg.broker.username;
-  link.password = cfg.broker.password;
+  link.username = cfg.broker.url.empty() ? broker.node_user : cfg.broker.username;
+  link.password = cfg.broker.url.empty() ? broker.node_password : cfg.broker.password;
   link.container_id = cfg.node_id;
+  link.tls_ca_file = cfg.broker.tls_ca_file.string();
+  link.tls_cert_file = cfg.broker.tls_cert_file.string();
+  link.tls_key_file = cfg.broker.tls_key_file.string();
   link.idle_timeout = cfg.broker.idle_timeout;
   // What `/readyz` reports: the bridge says when it loses and regains the broker.
   auto broker_connected = std::make_shared<std::atomic<bool>>(false);

@@ -28,8 +28,14 @@ struct bridge_connection_event {
 };
 
 struct bridge_options {
-  /// `amqp://HOST[:PORT]` (5672 if no port).
+  /// `amqp://HOST[:PORT]` (5672 if no port) or `amqps://HOST[:PORT]` (TLS, 5671 if no port).
   std::string url;
+  /// With `amqps://`: the certificates (PEM) the broker's must chain to; empty: the system's.
+  /// The broker's certificate must also name the URL's host (hostname verification is on).
+  std::string tls_ca_file;
+  /// With `amqps://`, optional: this side's certificate and its private key (PEM).
+  std::string tls_cert_file;
+  std::string tls_key_file;
   /// SASL PLAIN credentials; empty: ANONYMOUS.
   std::string username;
   std::string password;

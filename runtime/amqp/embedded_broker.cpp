@@ -3,11 +3,13 @@
 #include "runtime/amqp/detail/broker_connection.hpp"
 #include "runtime/amqp/detail/proactor_teardown.hpp"
 #include "runtime/amqp/detail/proton_raw.hpp"
+#include "runtime/amqp/detail/sasl_mechanisms.hpp"
 
 #include <proton/connection_options.hpp>
 #include <proton/container.hpp>
 #include <proton/listen_handler.hpp>
 #include <proton/listener.hpp>
+#include <proton/ssl.hpp>
 #include <proton/symbol.hpp>
 #include <proton/work_queue.hpp>
 
@@ -24,6 +26,7 @@
 #include <cctype>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -98,6 +101,7 @@ public:
     return stopping_;
   }
   void connection_closed(broker_connection& connection) override;
+  bool requires_login() const override { return opts_.users && !opts_.users->empty(); }
 
 private:
   enum class phase { starting, listening, failed };
@@ -132,11 +136,20 @@ private:
 };
 
 expected<void> broker_state::start() {
-  if (!opts_.allow_remote && !is_loopback_host(host_))
+  if (!is_loopback_host(host_) && !(opts_.allow_remote && requires_login()))
     return error{errc::invalid_input,
-                 "embedded broker: '" + host_ +
-                     "' is not a loopback address; the broker authenticates nobody, so it "
-                     "listens beyond this host only with allow_remote set"};
+                 "embedded broker: '" + host_ + "' is not a loopback address; the broker " +
+                     "listens beyond this host only with allow_remote set and users to log in " +
+                     "(" + (requires_login() ? "allow_remote is not set" : "it has no users") +
+                     ")"};
+  if (requires_login())
+    install_sasl_mechanisms(); // before the container makes its first transport
+  if (opts_.tls_cert_file.empty() != opts_.tls_key_file.empty())
+    return error{errc::invalid_input,
+                 "embedded broker: TLS needs both a certificate and its private key"};
+  for (const auto& file : {opts_.tls_cert_file, opts_.tls_key_file})
+    if (std::error_code ec; !file.empty() && !std::filesystem::is_regular_file(file, ec))
+      return error{errc::invalid_input, "embedded broker: TLS file '" + file + "' is not a file"};
   thread_ = std::thread([this] { run(); });
   std::unique_lock lock{mutex_};
   const bool decided =
@@ -237,6 +250,8 @@ void broker_state::stop() {
   }
   if (thread_.joinable())
     thread_.join();
+  if (auto listened = port(); requires_login() && listened != 0)
+    forget_listener_users(listened);
 }
 
 void broker_state::begin_shutdown() {
@@ -246,6 +261,9 @@ void broker_state::begin_shutdown() {
 }
 
 void broker_state::on_open(proton::listener& l) {
+  // Before any connection on the port is accepted: accepts are events of this same thread.
+  if (requires_login())
+    set_listener_users(static_cast<std::uint16_t>(l.port()), opts_.users);
   std::lock_guard guard{mutex_};
   port_ = static_cast<std::uint16_t>(l.port());
   phase_ = phase::listening;
@@ -278,6 +296,9 @@ proton::connection_options broker_state::on_accept(proton::listener&) {
   options.offered_capabilities({proton::symbol("ANONYMOUS-RELAY")});
   if (opts_.idle_timeout.count() > 0)
     options.idle_timeout(proton::duration(opts_.idle_timeout.count()));
+  if (!opts_.tls_cert_file.empty())
+    options.ssl_server_options(proton::ssl_server_options(
+        proton::ssl_certificate(opts_.tls_cert_file, opts_.tls_key_file)));
   return options;
 }
 

@@ -2,6 +2,7 @@
 
 #include "actors/bus/broker_core.hpp"
 #include "protocol/expected.hpp"
+#include "runtime/amqp/broker_users.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -15,9 +16,17 @@ class broker_state;
 } // namespace detail
 
 struct embedded_broker_options {
-  /// Listen on an address other than loopback. Off by default: the embedded broker has no
-  /// authentication, so only local processes may reach it unless the operator says otherwise.
+  /// Listen on an address other than loopback. Off by default, and refused without `users`:
+  /// without them the broker authenticates nobody.
   bool allow_remote = false;
+  /// Who may connect: with users, every client must log in with SASL PLAIN as one of them (a
+  /// client without credentials, or with wrong ones, is refused with `amqp:unauthorized-access`);
+  /// without, clients connect with ANONYMOUS.
+  std::shared_ptr<const broker_users> users;
+  /// With both: the listener speaks only TLS (`amqps://`), with this certificate and private key
+  /// (PEM files), and refuses clients that do not.
+  std::string tls_cert_file;
+  std::string tls_key_file;
   /// Credit each client sender link is granted (and topped up to) for publishing.
   std::uint32_t publish_window = 256;
   /// The AMQP container id the broker announces to its clients.
@@ -59,7 +68,7 @@ struct embedded_broker_options {
 /// connection is dropped (their deliveries go back to their queues) and the broker listens again
 /// on the same port.
 ///
-/// Limits: no authentication (SASL ANONYMOUS only; a client insisting on PLAIN is refused), no
+/// Limits: PLAIN (with `options::users`) or ANONYMOUS logins only (TLS with `options::tls_*`), no
 /// dynamic nodes, exact topic keys (no `*`/`#` patterns). The core cannot take credit back, so
 /// credit a client withdraws (drain, or a lower flow) may still bring it deliveries the core had
 /// already been allowed to hand out; they wait for the link's next credit.
@@ -68,8 +77,8 @@ public:
   using options = embedded_broker_options;
 
   /// Listens on `host:port` (`port` 0 picks a free port; see `port()`) and returns once the
-  /// listener is open. Fails for a non-loopback host unless `opts.allow_remote`, and when the
-  /// address cannot be listened on.
+  /// listener is open. Fails for a non-loopback host unless `opts.allow_remote` and `opts.users`
+  /// are set, and when the address cannot be listened on.
   static expected<std::unique_ptr<embedded_broker>> start(std::shared_ptr<bus::broker_core> core,
                                                           std::string host, std::uint16_t port,
                                                           options opts = {});

@@ -48,6 +48,8 @@ public:
   void read_env(const environment& env);
   void read_flags(const flag_values& flags);
   void fill_derived_defaults();
+  /// Reads the secrets that settings name files of (`broker.password-file`).
+  void read_secret_files();
   void check_consistency();
 
   bool failed() const { return !problems_.empty(); }
@@ -215,6 +217,14 @@ void loader::read_env(const environment& env) {
 
 void loader::read_flags(const flag_values& flags) {
   const value_context ctx{current_dir()};
+  // Every user of the host can read a process's command line (ps, /proc): a password there is
+  // no secret. Refused, not ignored, so that nobody believes it was used.
+  if (flags.broker_password) {
+    problems_.push_back("--broker-password: a password on the command line is visible to every "
+                        "user of the host (ps); set BOA_BROKER_PASSWORD, broker.password in the "
+                        "config file, or --broker-password-file FILE");
+    return;
+  }
   for (const auto& s : detail::setting_table()) {
     std::optional<value_error> failed;
     if (s.flag_text != nullptr && flags.*s.flag_text)
@@ -270,15 +280,60 @@ void loader::fill_derived_defaults() {
     config.repository = config.data_dir / "repository";
 }
 
+void loader::read_secret_files() {
+  auto& b = config.broker;
+  if (b.password_file.empty())
+    return;
+  if (given("broker.password")) {
+    problems_.push_back("broker.password " + value_and_origin("broker.password", "set") +
+                        " and broker.password-file " +
+                        value_and_origin("broker.password-file", b.password_file.string()) +
+                        " are both set; keep one");
+    return;
+  }
+  std::ifstream in(b.password_file, std::ios::binary);
+  std::ostringstream text;
+  if (in)
+    text << in.rdbuf();
+  if (!in || in.bad() || std::filesystem::is_directory(b.password_file)) {
+    problems_.push_back(where("broker.password-file") + ": cannot read '" +
+                        b.password_file.string() + "'");
+    return;
+  }
+  auto password = text.str();
+  while (!password.empty() && (password.back() == '\n' || password.back() == '\r'))
+    password.pop_back();
+  if (password.empty()) {
+    problems_.push_back(where("broker.password-file") + ": '" + b.password_file.string() +
+                        "' is empty");
+    return;
+  }
+  b.password = std::move(password);
+}
+
 void loader::check_consistency() {
-  if (!config.allow_remote_listen && !detail::is_loopback(config.listen))
-    problems_.push_back(where("listen") + ": " + config.listen.to_string() +
-                        " is not a loopback address, and the embedded broker has no "
-                        "authentication; set allow-remote-listen to listen there anyway");
-  if (config.http && !config.allow_remote_listen && !detail::is_loopback(*config.http))
-    problems_.push_back(where("http") + ": " + config.http->to_string() +
-                        " is not a loopback address; set allow-remote-listen to serve the HTTP "
-                        "API there anyway (and set http-token)");
+  if (!detail::is_loopback(config.listen)) {
+    if (config.embedded_broker.users_file.empty())
+      problems_.push_back(where("listen") + ": " + config.listen.to_string() +
+                          " is not a loopback address and the embedded broker has no users; set "
+                          "embedded-broker.users-file (user:password lines) to listen there");
+    if (!config.allow_remote_listen)
+      problems_.push_back(where("listen") + ": " + config.listen.to_string() +
+                          " is not a loopback address; set allow-remote-listen to listen there "
+                          "anyway");
+  }
+  if (config.http && !detail::is_loopback(*config.http)) {
+    // Off loopback, anyone who reaches the port could start and cancel jobs: a token is not
+    // optional there, whatever else is set.
+    if (config.http_token.empty())
+      problems_.push_back(where("http") + ": " + config.http->to_string() +
+                          " is not a loopback address and no HTTP token is set; set http-token "
+                          "(BOA_HTTP_TOKEN, or --http-token) to serve the HTTP API there");
+    if (!config.allow_remote_listen)
+      problems_.push_back(where("http") + ": " + config.http->to_string() +
+                          " is not a loopback address; set allow-remote-listen to serve the HTTP "
+                          "API there anyway");
+  }
 
   if (config.cluster.eviction_age < 2 * config.heartbeat_interval)
     problems_.push_back(
@@ -301,12 +356,24 @@ void loader::check_consistency() {
                         std::string(missing) + std::string(why));
   };
   if (!b.password.empty() && b.username.empty())
-    set_without("broker.password", "broker.username", "");
+    set_without(given("broker.password-file") ? "broker.password-file" : "broker.password",
+                "broker.username", "");
   if (!b.username.empty() && b.password.empty())
     set_without("broker.username", "broker.password", "");
   if (b.url.empty() && !b.username.empty())
     set_without("broker.username", "broker.url",
                 ": without a broker URL the node runs its embedded broker");
+  if (b.tls_cert_file.empty() != b.tls_key_file.empty())
+    problems_.push_back(
+        std::string(b.tls_cert_file.empty() ? "broker.tls-key-file" : "broker.tls-cert-file") +
+        " needs " + (b.tls_cert_file.empty() ? "broker.tls-cert-file" : "broker.tls-key-file") +
+        ": a certificate goes with its private key");
+  const bool plain = b.url.starts_with("amqp://");
+  if (plain && !b.password.empty() && !b.allow_plain_password &&
+      !detail::is_loopback({detail::broker_url_host(b.url), 0}))
+    problems_.push_back(where("broker.url") + ": " + b.url +
+                        " is plain TCP to a host off loopback, where anyone on the way can read "
+                        "the broker password; use amqps://, or set broker.allow-plain-password");
 
   auto distinct = [&](const std::vector<std::pair<std::string_view, const std::string*>>& names) {
     for (std::size_t i = 0; i < names.size(); ++i)
@@ -369,6 +436,9 @@ expected<node_config> load_node_config(const std::optional<std::filesystem::path
   if (l.failed())
     return l.failure();
   l.fill_derived_defaults();
+  l.read_secret_files();
+  if (l.failed())
+    return l.failure();
   l.check_consistency();
   if (l.failed())
     return l.failure();

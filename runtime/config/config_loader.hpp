@@ -31,9 +31,15 @@ struct flag_values {
   std::optional<std::string> listen;                       ///< --listen
   std::optional<std::string> allow_remote_listen;          ///< --allow-remote-listen[=BOOL]
   std::optional<std::string> embedded_broker_idle_timeout; ///< --embedded-broker-idle-timeout
+  std::optional<std::string> embedded_broker_users_file;   ///< --embedded-broker-users-file
   std::optional<std::string> broker_url;                   ///< --broker
   std::optional<std::string> broker_username;              ///< --broker-username
-  std::optional<std::string> broker_password;              ///< --broker-password
+  std::optional<std::string> broker_password;              ///< --broker-password, refused
+  std::optional<std::string> broker_password_file;         ///< --broker-password-file
+  std::optional<std::string> broker_allow_plain_password;  ///< --broker-allow-plain-password
+  std::optional<std::string> broker_tls_ca_file;           ///< --broker-tls-ca-file
+  std::optional<std::string> broker_tls_cert_file;         ///< --broker-tls-cert-file
+  std::optional<std::string> broker_tls_key_file;          ///< --broker-tls-key-file
   std::optional<std::string> broker_idle_timeout;          ///< --broker-idle-timeout
   std::optional<std::string> queue_jobs;                   ///< --queues-jobs
   std::optional<std::string> queue_new_jobs;               ///< --queues-new-jobs

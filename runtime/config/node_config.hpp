@@ -33,8 +33,21 @@ struct listen_address {
 /// The AMQP 1.0 broker of a cluster. An empty `url` means: no cluster broker, run the embedded one.
 struct broker_settings {
   std::string url;      ///< `amqp://HOST[:PORT]` or `amqps://HOST[:PORT]`; no credentials in it
-  std::string username; ///< SASL PLAIN user; set together with `password`
+  std::string username; ///< SASL PLAIN user; set together with a password
+  /// From `broker.password` (file or BOA_BROKER_PASSWORD, never a flag: flags show in `ps`), or
+  /// read by the loader from `password_file`.
   std::string password;
+  /// A file whose content (without the final line break) is the password.
+  std::filesystem::path password_file;
+  /// Send the password over plain `amqp://` to a host off loopback, where anyone on the path can
+  /// read it. Off by default: use `amqps://`.
+  bool allow_plain_password = false;
+  /// With `amqps://`: the CA certificates (PEM) the broker's certificate must chain to (empty:
+  /// the system's), and optionally this node's certificate and key. The broker's certificate
+  /// must name the URL's host.
+  std::filesystem::path tls_ca_file;
+  std::filesystem::path tls_cert_file;
+  std::filesystem::path tls_key_file;
   /// A broker silent this long is taken for dead and the node reconnects (0: never). The broker
   /// is asked to keep a quiet connection alive with empty frames; RabbitMQ does so only for 2 s
   /// or more.
@@ -49,6 +62,10 @@ struct embedded_broker_settings {
   /// (0: never), so that a hung node, whose connection stays open, loses its work within this
   /// bound. Clients are asked to send something at least every half of it.
   std::chrono::milliseconds idle_timeout{4000};
+  /// Users who may connect, one `user:password` a line: with it every client must log in with
+  /// SASL PLAIN (the node itself too, with a password it makes up at start). Required to listen
+  /// off loopback. Empty: clients connect with ANONYMOUS.
+  std::filesystem::path users_file;
 
   friend bool operator==(const embedded_broker_settings&,
                          const embedded_broker_settings&) = default;
@@ -143,7 +160,7 @@ struct node_config {
   /// Names the node in heartbeats and commands. Default: `default_node_id()` (`HOSTNAME-PID`).
   std::string node_id;
   /// The embedded broker's address, used only without `broker.url`. Must be on loopback unless
-  /// `allow_remote_listen`: the embedded broker has no authentication.
+  /// `allow_remote_listen` is set and `embedded_broker.users_file` names who may log in.
   listen_address listen;
   bool allow_remote_listen = false;
   embedded_broker_settings embedded_broker;
@@ -172,7 +189,7 @@ struct node_config {
   std::vector<std::filesystem::path> plugins;
   archive_settings archive;
   /// Where the HTTP API listens (docs/api.md); none: no HTTP API. Port 0 picks a free port,
-  /// which the node logs. Off loopback only with `allow_remote_listen`.
+  /// which the node logs. Off loopback only with `allow_remote_listen` and an `http_token`.
   std::optional<listen_address> http;
   /// When not empty, every HTTP route but `/healthz` needs `Authorization: Bearer <token>`.
   std::string http_token;

@@ -28,9 +28,15 @@ struct setting_info {
 /// | listen                                   | BOA_LISTEN                                   |
 /// | allow-remote-listen                      | BOA_ALLOW_REMOTE_LISTEN                      |
 /// | embedded-broker.idle-timeout             | BOA_EMBEDDED_BROKER_IDLE_TIMEOUT             |
+/// | embedded-broker.users-file               | BOA_EMBEDDED_BROKER_USERS_FILE               |
 /// | broker.url                               | BOA_BROKER_URL                               |
 /// | broker.username                          | BOA_BROKER_USERNAME                          |
 /// | broker.password                          | BOA_BROKER_PASSWORD                          |
+/// | broker.password-file                     | BOA_BROKER_PASSWORD_FILE                     |
+/// | broker.allow-plain-password              | BOA_BROKER_ALLOW_PLAIN_PASSWORD              |
+/// | broker.tls-ca-file                       | BOA_BROKER_TLS_CA_FILE                       |
+/// | broker.tls-cert-file                     | BOA_BROKER_TLS_CERT_FILE                     |
+/// | broker.tls-key-file                      | BOA_BROKER_TLS_KEY_FILE                      |
 /// | broker.idle-timeout                      | BOA_BROKER_IDLE_TIMEOUT                      |
 /// | queues.jobs                              | BOA_QUEUES_JOBS                              |
 /// | queues.new-jobs                          | BOA_QUEUES_NEW_JOBS                          |
@@ -61,6 +67,7 @@ struct setting_info {
 ///
 /// Flags that differ from the rule: `broker.url` is `--broker`, `systems.workers.count` is
 /// `--workers`, `data-dir` is `--data`, `plugins` is `--plugin` (repeated, one path each).
+/// `--broker-password` exists only to be refused: a command line is no place for a password.
 ///
 /// Values: COUNT is 1 to 1024; DURATION is an integer with a unit, `500ms`, `1s`, `2m`, `1h` (at
 /// most 24h); BOOL is `true`/`false` in the file and also `yes`/`no`/`on`/`off`/`1`/`0` in

@@ -8,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -77,19 +78,33 @@ expected<exec_args> read_args(const protocol::run_spec& run) {
   return result;
 }
 
-/// This process's environment, with `env` and the attempt's identity added (and winning).
-std::vector<std::string> child_environment(std::map<std::string, std::string> env,
+/// Variables a step inherits from the node, because ordinary programs need them to work: where
+/// programs are, the user's home, how to speak and tell time. Nothing else of the node's
+/// environment reaches a step: it may hold the node's own secrets (BOA_* settings, broker and
+/// database passwords).
+constexpr const char* inherited_variables[] = {"PATH", "HOME", "LANG", "LC_ALL", "TZ"};
+
+/// PATH when the node has none, so that `sh` and friends are still found.
+constexpr const char* fallback_path = "/usr/local/bin:/usr/bin:/bin";
+
+/// The step's whole environment: the inherited few, then the step's `env`, then the attempt's
+/// identity (later ones win).
+std::vector<std::string> child_environment(const std::map<std::string, std::string>& step_env,
                                            const protocol::step_request& request) {
+  std::map<std::string, std::string> env;
+  for (const char* name : inherited_variables)
+    if (const char* value = ::getenv(name))
+      env[name] = value;
+  if (env.count("PATH") == 0)
+    env["PATH"] = fallback_path;
+  for (const auto& [name, value] : step_env)
+    env[name] = value;
   env["BOA_JOB_ID"] = request.job_id;
   env["BOA_STEP_ID"] = request.step_id;
   env["BOA_ATTEMPT"] = std::to_string(request.attempt);
   env["BOA_JOB_DIR"] = request.job_dir;
   std::vector<std::string> result;
-  for (char** entry = environ; entry && *entry; ++entry) {
-    const std::string_view text(*entry);
-    if (env.count(std::string(text.substr(0, text.find('=')))) == 0)
-      result.emplace_back(text);
-  }
+  result.reserve(env.size());
   for (const auto& [name, value] : env)
     result.push_back(name + "=" + value);
   return result;
@@ -150,7 +165,7 @@ step_outcome exec_executor::run(const protocol::step_request& request) {
   const std::string program = args->argv.front();
 
   detail::subprocess_spec spec;
-  spec.env = child_environment(std::move(args->env), request);
+  spec.env = child_environment(args->env, request);
   spec.argv = std::move(args->argv);
   spec.dir = request.job_dir;
   spec.input = boost::json::serialize(request.props);

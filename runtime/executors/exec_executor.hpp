@@ -13,12 +13,14 @@ struct exec_limits {
 };
 
 /// Kind `exec`, args `{"argv": [<program>, <arg>...], "env": {<name>: <value>...}}` (env optional):
-/// runs a program (looked up in the node's PATH) in the job directory, with the inherited
-/// environment plus `env` plus BOA_JOB_ID, BOA_STEP_ID, BOA_ATTEMPT and BOA_JOB_DIR, and the job's
-/// properties as JSON on stdin. The JSON value the program prints on stdout is the step's return
-/// (nothing: null). A non-zero exit, a death by signal or stdout that is not JSON fails the step;
-/// the error quotes the end of stderr. At `timeout_ms` the program's whole process group is killed;
-/// so is whatever the program leaves running in its group when it exits.
+/// runs a program (looked up in the node's PATH) in the job directory, with the job's properties
+/// as JSON on stdin and a clean environment: only PATH, HOME, LANG, LC_ALL and TZ from the node
+/// (those it has; PATH defaults to /usr/local/bin:/usr/bin:/bin), then `env`, then BOA_JOB_ID,
+/// BOA_STEP_ID, BOA_ATTEMPT and BOA_JOB_DIR. Nothing else of the node's environment, which may
+/// hold its own secrets, reaches the program. The JSON value the program prints on stdout is the
+/// step's return (nothing: null). A non-zero exit, a death by signal or stdout that is not JSON
+/// fails the step; the error quotes the end of stderr. At `timeout_ms` the program's whole process
+/// group is killed; so is whatever the program leaves running in its group when it exits.
 class exec_executor final : public actors::step_executor {
 public:
   explicit exec_executor(exec_limits limits = {}) : limits_(limits) {}

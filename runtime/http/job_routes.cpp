@@ -1,3 +1,4 @@
+#include "protocol/secret_properties.hpp"
 #include "runtime/http/routes.hpp"
 
 #include "runtime/http/invalid_input.hpp"
@@ -117,7 +118,7 @@ std::optional<http_reply> final_job(const api_context& ctx, const std::string& i
         boost::system::error_code ec;
         auto body = json::parse((*archived)->body, ec);
         if (!ec)
-          return json_reply(200, std::move(body));
+          return json_reply(200, protocol::redact_job_view(std::move(body)));
       }
     }
     if (std::chrono::steady_clock::now() >= deadline || (ctx.stopping && ctx.stopping->load()))

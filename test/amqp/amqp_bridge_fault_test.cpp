@@ -120,9 +120,9 @@ BOOST_AUTO_TEST_CASE(connecting_to_a_peer_that_never_answers_gives_up_after_the_
 }
 
 BOOST_AUTO_TEST_CASE(a_malformed_url_is_invalid_input) {
-  for (const auto* url :
-       {"", "localhost:5672", "http://localhost", "amqp://", "amqp://host:0", "amqp://host:99999",
-        "amqp://host:port", "amqp://user@host", "amqp://host/vhost", "amqps://host"}) {
+  for (const auto* url : {"", "localhost:5672", "http://localhost", "amqp://", "amqp://host:0",
+                          "amqp://host:99999", "amqp://host:port", "amqp://user@host",
+                          "amqp://host/vhost", "amqps://", "amqps://host:0"}) {
     auto options = options_for(5672);
     options.url = url;
     auto connected = bridge::connect(options);

@@ -342,6 +342,23 @@ BOOST_AUTO_TEST_CASE(an_unreachable_broker_exits_3_naming_the_url) {
   BOOST_TEST(o.err == "boactl: cannot connect to amqp://127.0.0.1:1: connection refused\n");
 }
 
+BOOST_AUTO_TEST_CASE(the_tls_ca_file_comes_from_its_flag_or_the_variable_boad_reads) {
+  fake_cluster cluster;
+  cluster.answer_with([](const protocol::envelope& in) {
+    return std::vector{boa::test::ok_answer(in, boost::json::object{{"names", {"greet"}}})};
+  });
+  ::setenv("BOA_BROKER_TLS_CA_FILE", "/etc/boa/ca.pem", 1);
+  auto from_env = run(cluster.connect(), {"--broker", "amqps://rabbit:5671", "repo", "list"});
+  BOOST_TEST(cluster.last_tls_ca_file() == "/etc/boa/ca.pem");
+  ::unsetenv("BOA_BROKER_TLS_CA_FILE");
+  auto from_flag = run(cluster.connect(), {"--broker", "amqps://rabbit:5671",
+                                           "--broker-tls-ca-file", "/tmp/ca.pem", "repo", "list"});
+  BOOST_TEST(cluster.last_tls_ca_file() == "/tmp/ca.pem");
+  BOOST_TEST(cluster.last_url() == "amqps://rabbit:5671");
+  BOOST_TEST(from_env.code == boactl::exit_ok);
+  BOOST_TEST(from_flag.code == boactl::exit_ok);
+}
+
 BOOST_AUTO_TEST_CASE(the_broker_comes_from_the_variables_boad_reads_when_no_flag_gives_it) {
   fake_cluster cluster;
   cluster.answer_with([](const protocol::envelope& in) {

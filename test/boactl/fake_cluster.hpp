@@ -90,12 +90,14 @@ public:
       ++connects_;
       last_url_ = broker.url;
       last_username_ = broker.username;
+      last_tls_ca_file_ = broker.tls_ca_file;
       return std::shared_ptr<bus::bus>(bus_);
     };
   }
   int connects() const { return connects_; }
   const std::string& last_url() const { return last_url_; }
   const std::string& last_username() const { return last_username_; }
+  const std::string& last_tls_ca_file() const { return last_tls_ca_file_; }
 
   /// Client options for tests: answers come at once or never, so the waits are short.
   static boactl::client_options options() {
@@ -146,6 +148,7 @@ private:
   std::atomic<int> connects_{0};
   std::string last_url_;
   std::string last_username_;
+  std::string last_tls_ca_file_;
 };
 
 /// The bus of a broker that goes away: while `refuse_next` publishes are left, each is refused

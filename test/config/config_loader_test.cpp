@@ -64,7 +64,8 @@ BOOST_AUTO_TEST_CASE(a_config_file_overrides_every_default_it_names) {
   auto file = d.write("config.json", R"({
     "node-id": "alpha",
     "listen": "127.0.0.1:5800",
-    "broker": {"url": "amqp://rabbit.example:5673", "username": "boa", "password": "secret"},
+    "broker": {"url": "amqp://rabbit.example:5673", "username": "boa", "password": "secret",
+               "allow-plain-password": true},
     "queues": {"jobs": "x.jobs", "new-jobs": "x.new", "archive": "x.archive", "dead": "x.dead"},
     "topics": {"exchange": "x.topic", "events": "x.events", "commands": "x.commands",
                "heartbeat": "x.heartbeat"},
@@ -87,6 +88,7 @@ BOOST_AUTO_TEST_CASE(a_config_file_overrides_every_default_it_names) {
   BOOST_TEST(c->broker.url == "amqp://rabbit.example:5673");
   BOOST_TEST(c->broker.username == "boa");
   BOOST_TEST(c->broker.password == "secret");
+  BOOST_TEST(c->broker.allow_plain_password);
   BOOST_TEST(c->queues.new_jobs == "x.new");
   BOOST_TEST(c->queues.dead == "x.dead");
   BOOST_TEST(c->topics.exchange == "x.topic");
@@ -231,8 +233,11 @@ BOOST_AUTO_TEST_CASE(a_group_given_as_a_value_says_what_it_holds) {
   config_dir d;
   auto file = d.write("config.json", R"({"broker": "amqp://rabbit"})");
   BOOST_TEST(error_of(load(file)) ==
-             file.string() + ": broker: must be an object with keys url, username, password, "
-                             "idle-timeout, got \"amqp://rabbit\"");
+             file.string() +
+                 ": broker: must be an object with keys url, username, password, "
+                 "password-file, allow-plain-password, tls-ca-file, tls-cert-file, tls-key-file, "
+                 "idle-timeout, got "
+                 "\"amqp://rabbit\"");
 }
 
 BOOST_AUTO_TEST_CASE(an_unknown_boa_variable_is_rejected_with_a_suggestion) {
@@ -339,14 +344,16 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(config_rules)
 
-BOOST_AUTO_TEST_CASE(the_embedded_broker_listens_on_loopback_unless_allowed_otherwise) {
+BOOST_AUTO_TEST_CASE(the_embedded_broker_listens_off_loopback_only_with_users_and_when_allowed) {
   for (const char* ok : {"127.0.0.1:5672", "127.1.2.3:1", "localhost:5700", "[::1]:5672"}) {
     auto c = load_env({{"BOA_LISTEN", ok}});
     BOOST_TEST(bool(c), ok << ": " << error_of(c));
   }
   BOOST_TEST(error_of(load_env({{"BOA_LISTEN", "0.0.0.0:5672"}})) ==
-             "BOA_LISTEN: 0.0.0.0:5672 is not a loopback address, and the embedded broker has no "
-             "authentication; set allow-remote-listen to listen there anyway");
+             "BOA_LISTEN: 0.0.0.0:5672 is not a loopback address and the embedded broker has no "
+             "users; set embedded-broker.users-file (user:password lines) to listen there\n"
+             "BOA_LISTEN: 0.0.0.0:5672 is not a loopback address; set allow-remote-listen to "
+             "listen there anyway");
   BOOST_TEST(error_of(load_env({{"BOA_LISTEN", "[::]:5672"}}))
                  .starts_with("BOA_LISTEN: [::]:5672 is not a loopback address"));
   BOOST_TEST(error_of(load_env({{"BOA_LISTEN", "node1.example:5672"}}))
@@ -357,12 +364,52 @@ BOOST_AUTO_TEST_CASE(the_embedded_broker_listens_on_loopback_unless_allowed_othe
   BOOST_TEST(error_of(load(file))
                  .starts_with(file.string() + ": listen: 10.0.0.5:5672 is not a loopback"));
 
+  // Allowed, but nobody to log in: an open broker on the network is still refused.
   flag_values allow;
   allow.allow_remote_listen = "true";
+  BOOST_TEST(error_of(load(file, {}, allow)) ==
+             file.string() + ": listen: 10.0.0.5:5672 is not a loopback address and the embedded "
+                             "broker has no users; set embedded-broker.users-file (user:password "
+                             "lines) to listen there");
+
+  allow.embedded_broker_users_file = (d.dir.path() / "users").string();
   auto c = load(file, {}, allow);
   BOOST_REQUIRE_MESSAGE(c, error_of(c));
   BOOST_TEST(c->listen.host == "10.0.0.5");
   BOOST_TEST(c->allow_remote_listen);
+  BOOST_TEST(c->embedded_broker.users_file == d.dir.path() / "users");
+}
+
+BOOST_AUTO_TEST_CASE(the_http_api_off_loopback_needs_a_token_even_when_remote_listen_is_allowed) {
+  // On loopback no token is needed.
+  auto local = load_env({{"BOA_HTTP", "127.0.0.1:8080"}});
+  BOOST_TEST(bool(local), error_of(local));
+
+  auto no_token =
+      error_of(load_env({{"BOA_HTTP", "0.0.0.0:8080"}, {"BOA_ALLOW_REMOTE_LISTEN", "true"}}));
+  BOOST_TEST(no_token == "BOA_HTTP: 0.0.0.0:8080 is not a loopback address and no HTTP token is "
+                         "set; set http-token (BOA_HTTP_TOKEN, or --http-token) to serve the HTTP "
+                         "API there");
+
+  flag_values flags;
+  flags.http = "[::]:8080";
+  flags.allow_remote_listen = "true";
+  BOOST_TEST(error_of(load({}, {}, flags))
+                 .starts_with("--http: [::]:8080 is not a loopback "
+                              "address and no HTTP token is set"));
+
+  // A token alone is not enough either: serving off loopback is still an explicit choice.
+  flags.http_token = "s3cret";
+  flags.allow_remote_listen.reset();
+  BOOST_TEST(error_of(load({}, {}, flags))
+                 .find("set allow-remote-listen to serve the HTTP API there anyway") !=
+             std::string::npos);
+
+  flags.allow_remote_listen = "true";
+  auto served = load({}, {}, flags);
+  BOOST_REQUIRE_MESSAGE(served, error_of(served));
+  BOOST_TEST(served->http->host == "::");
+  BOOST_TEST(served->http_token == "s3cret");
 }
 
 BOOST_AUTO_TEST_CASE(eviction_age_must_be_at_least_twice_the_heartbeat_interval) {
@@ -397,7 +444,7 @@ BOOST_AUTO_TEST_CASE(a_node_is_down_only_after_it_is_suspect) {
 
 BOOST_AUTO_TEST_CASE(broker_credentials_come_in_pairs_and_only_with_a_broker) {
   BOOST_TEST(error_of(load_env(
-                 {{"BOA_BROKER_URL", "amqp://rabbit"}, {"BOA_BROKER_PASSWORD", "secret"}})) ==
+                 {{"BOA_BROKER_URL", "amqps://rabbit"}, {"BOA_BROKER_PASSWORD", "secret"}})) ==
              "broker.password (set, from BOA_BROKER_PASSWORD) needs broker.username");
   BOOST_TEST(
       error_of(load_env({{"BOA_BROKER_URL", "amqp://rabbit"}, {"BOA_BROKER_USERNAME", "boa"}})) ==
@@ -410,6 +457,85 @@ BOOST_AUTO_TEST_CASE(broker_credentials_come_in_pairs_and_only_with_a_broker) {
                      {"BOA_BROKER_PASSWORD", "secret"}});
   BOOST_REQUIRE_MESSAGE(c, error_of(c));
   BOOST_TEST(c->broker.url == "amqps://rabbit.example");
+}
+
+BOOST_AUTO_TEST_CASE(a_broker_password_on_the_command_line_is_refused) {
+  flag_values flags;
+  flags.broker_url = "amqps://rabbit.example";
+  flags.broker_username = "boa";
+  flags.broker_password = "hunter2";
+  const auto message = error_of(load({}, {}, flags));
+  BOOST_TEST(message.starts_with("--broker-password: a password on the command line is visible"),
+             message);
+  BOOST_TEST(message.find("BOA_BROKER_PASSWORD") != std::string::npos);
+  BOOST_TEST(message.find("--broker-password-file") != std::string::npos);
+  BOOST_TEST(message.find("hunter2") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(the_broker_password_may_come_from_a_file_without_its_line_break) {
+  config_dir d;
+  auto secret = d.write("broker-password", "s3cret-pass\n");
+  flag_values flags;
+  flags.broker_url = "amqps://rabbit.example";
+  flags.broker_username = "boa";
+  flags.broker_password_file = secret.string();
+  auto c = load({}, {}, flags);
+  BOOST_REQUIRE_MESSAGE(c, error_of(c));
+  BOOST_TEST(c->broker.password == "s3cret-pass");
+
+  auto from_env = load_env({{"BOA_BROKER_URL", "amqps://rabbit.example"},
+                            {"BOA_BROKER_USERNAME", "boa"},
+                            {"BOA_BROKER_PASSWORD_FILE", secret.string()}});
+  BOOST_REQUIRE_MESSAGE(from_env, error_of(from_env));
+  BOOST_TEST(from_env->broker.password == "s3cret-pass");
+
+  auto both = load({}, {{"BOA_BROKER_PASSWORD", "other"}}, flags);
+  BOOST_TEST(error_of(both).starts_with("broker.password (set, from BOA_BROKER_PASSWORD) and "
+                                        "broker.password-file"),
+             error_of(both));
+  flags.broker_password_file = (d.dir.path() / "missing").string();
+  BOOST_TEST(error_of(load({}, {}, flags)) ==
+             "--broker-password-file: cannot read '" + (d.dir.path() / "missing").string() + "'");
+  flags.broker_password_file = d.write("empty", "\n").string();
+  BOOST_TEST(error_of(load({}, {}, flags)).ends_with("' is empty"));
+}
+
+BOOST_AUTO_TEST_CASE(a_password_goes_over_plain_tcp_only_to_loopback_or_when_allowed) {
+  auto with = [](std::string url, bool allow = false) {
+    environment env{
+        {"BOA_BROKER_URL", url}, {"BOA_BROKER_USERNAME", "boa"}, {"BOA_BROKER_PASSWORD", "secret"}};
+    if (allow)
+      env["BOA_BROKER_ALLOW_PLAIN_PASSWORD"] = "true";
+    return load_env(env);
+  };
+  BOOST_TEST(error_of(with("amqp://rabbit.example:5672")) ==
+             "BOA_BROKER_URL: amqp://rabbit.example:5672 is plain TCP to a host off loopback, "
+             "where anyone on the way can read the broker password; use amqps://, or set "
+             "broker.allow-plain-password");
+  BOOST_TEST(!with("amqp://10.1.2.3"));
+  BOOST_TEST(!with("amqp://[2001:db8::1]:5672"));
+  for (const char* ok :
+       {"amqp://127.0.0.1:5672", "amqp://localhost", "amqp://[::1]:5672", "amqps://rabbit.example"})
+    BOOST_TEST(bool(with(ok)), ok << ": " << error_of(with(ok)));
+  auto allowed = with("amqp://rabbit.example", true);
+  BOOST_REQUIRE_MESSAGE(allowed, error_of(allowed));
+  BOOST_TEST(allowed->broker.allow_plain_password);
+  // Without a password there is nothing to read on the way.
+  BOOST_TEST(bool(load_env({{"BOA_BROKER_URL", "amqp://rabbit.example"}})));
+}
+
+BOOST_AUTO_TEST_CASE(a_tls_client_certificate_goes_with_its_key) {
+  environment env{{"BOA_BROKER_URL", "amqps://rabbit.example"},
+                  {"BOA_BROKER_TLS_CA_FILE", "/etc/boa/ca.pem"},
+                  {"BOA_BROKER_TLS_CERT_FILE", "/etc/boa/node.pem"}};
+  BOOST_TEST(error_of(load_env(env)) ==
+             "broker.tls-cert-file needs broker.tls-key-file: a certificate goes with its private "
+             "key");
+  env["BOA_BROKER_TLS_KEY_FILE"] = "/etc/boa/node.key";
+  auto c = load_env(env);
+  BOOST_REQUIRE_MESSAGE(c, error_of(c));
+  BOOST_TEST(c->broker.tls_ca_file == "/etc/boa/ca.pem");
+  BOOST_TEST(c->broker.tls_key_file == "/etc/boa/node.key");
 }
 
 BOOST_AUTO_TEST_CASE(an_empty_broker_url_from_a_later_source_means_the_embedded_broker) {

@@ -1,5 +1,8 @@
 #include <boost/test/unit_test.hpp>
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
 #include "actors/bus/local_bus.hpp"
 #include "actors/messages.hpp"
 #include "actors/metrics/node_metrics.hpp"
@@ -26,6 +29,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <memory>
+#include <sstream>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -989,6 +994,76 @@ BOOST_AUTO_TEST_CASE(many_starts_wait_at_once_and_each_gets_its_own_job) {
     BOOST_TEST(states[i] == "finished");
     BOOST_TEST(ids[i] == asked[i]);
   }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+/// A job whose first step proves it was given the secret property (it returns its length) and
+/// whose second step fails quoting it on stderr, as a careless program would. Neither names the
+/// secret's value: it comes from the properties on stdin.
+const std::string secret_workflow = R"json({"name": "secretive", "steps": [
+    {"id": "check", "run": {"kind": "exec", "argv": ["sh", "-c",
+       "printf '{\"password_length\": %d}' $(sed -n 's/.*\"secret_password\":\"\\([^\"]*\\)\".*/\\1/p' | tr -d '\\n' | wc -c)"]},
+     "next": [["*", "leak"]]},
+    {"id": "leak", "run": {"kind": "exec", "argv": ["sh", "-c",
+       "sed -n 's/.*\"secret_password\":\"\\([^\"]*\\)\".*/cannot log in with \\1/p' >&2; exit 1"]}}]})json";
+
+/// Everything the default logger writes while it lives.
+class captured_log {
+public:
+  captured_log() : sink_(std::make_shared<spdlog::sinks::ostream_sink_mt>(text_)) {
+    spdlog::default_logger()->sinks().push_back(sink_);
+  }
+  ~captured_log() {
+    auto& sinks = spdlog::default_logger()->sinks();
+    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
+  }
+  std::string text() {
+    spdlog::default_logger()->flush();
+    return text_.str();
+  }
+
+private:
+  std::ostringstream text_;
+  std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink_;
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(http_api_secrets)
+
+BOOST_AUTO_TEST_CASE(secret_properties_reach_steps_but_no_view_log_or_error_shows_them) {
+  captured_log log;
+  std::string id;
+  {
+    api_node n;
+    client c{n.port()};
+    auto started = c.post("/jobs", R"({"definition": )" + secret_workflow +
+                                       R"(, "properties": {"user": "ada",
+                                          "secret_password": "hunter2-s3cret",
+                                          "nested": {"secret_key": ["hunter2-s3cret"]}},
+                                          "wait_ms": 20000})");
+    BOOST_TEST_REQUIRE(started.status == 200u, json::serialize(started.body));
+    id = std::string(started.body.at("id").as_string());
+    for (const auto& view : {started, c.get("/jobs/" + id)}) {
+      BOOST_TEST_REQUIRE(view.status == 200u);
+      const auto text = json::serialize(view.body);
+      BOOST_TEST(text.find("hunter2-s3cret") == std::string::npos, text);
+      BOOST_TEST(view.body.at("state").as_string() == "error");
+      const auto& props = view.body.at("properties");
+      BOOST_TEST(props.at("secret_password").as_string() == "***");
+      BOOST_TEST(props.at("nested").at("secret_key").as_string() == "***");
+      BOOST_TEST(props.at("user").as_string() == "ada");
+      BOOST_TEST(props.at("password_length") == json::value(14)); // the step did get the secret
+      // The failing step's quoted stderr is in the history (and so in the job's events), blanked.
+      BOOST_TEST(text.find("cannot log in with ***") != std::string::npos, text);
+    }
+  }
+  const auto logged = log.text();
+  BOOST_TEST(logged.find(id) != std::string::npos);                       // the job was logged...
+  BOOST_TEST(logged.find("hunter2-s3cret") == std::string::npos, logged); // ...not its secret
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -745,6 +745,48 @@ class HttpApi(NodeTest):
         self.assertEqual(refused.exception.code, 401)
 
 
+class Security(NodeTest):
+    def test_the_http_api_off_loopback_without_a_token_is_refused_at_start(self):
+        r = subprocess.run([BOAD, "--listen", f"127.0.0.1:{free_port()}", "--http", "0.0.0.0:0",
+                            "--allow-remote-listen"], capture_output=True, text=True,
+                           timeout=WAIT, cwd=self.dir)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("no HTTP token is set; set http-token", r.stderr)
+        self.assertIn("--http-token", r.stderr)
+
+    def test_a_broker_password_on_the_command_line_is_refused(self):
+        r = subprocess.run([BOAD, "--broker", "amqps://rabbit.example", "--broker-username", "boa",
+                            "--broker-password", "hunter2"], capture_output=True, text=True,
+                           timeout=WAIT, cwd=self.dir)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("--broker-password: a password on the command line", r.stderr)
+        self.assertNotIn("hunter2", r.stderr)
+
+    def test_an_embedded_broker_with_users_lets_in_only_those_who_log_in(self):
+        users = os.path.join(self.dir, "users")
+        with open(users, "w") as f:
+            f.write("# who may connect\nops:right-pass\n")
+        # The node itself logs in to its own broker, with a password of its own.
+        node = self.node("--embedded-broker-users-file", users)
+        job = write_workflow(self.dir, sleeping_chain("logged-in", 2, 1))
+        env = dict(os.environ, BOA_BROKER_PASSWORD="right-pass")
+        r = subprocess.run([BOACTL, "--broker", node.url, "--broker-username", "ops",
+                            "job", "start", job, "--wait"], capture_output=True,
+                           text=True, timeout=WAIT, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr + node.log())
+
+        env["BOA_BROKER_PASSWORD"] = "wrong-pass"
+        r = subprocess.run([BOACTL, "--broker", node.url, "--broker-username", "ops",
+                            "job", "list"], capture_output=True, text=True, timeout=WAIT, env=env)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("refused the login as user 'ops'", r.stderr)
+        self.assertNotIn("wrong-pass", r.stderr)
+
+        r = boactl(node, "job", "list")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("the broker wants a login", r.stderr)
+
+
 PROMETHEUS_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 PROMETHEUS_VALUE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]Inf|NaN")
 PROMETHEUS_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"(,|(?=\}))')

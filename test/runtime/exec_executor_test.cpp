@@ -12,7 +12,10 @@
 #include <fcntl.h>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <sstream>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 #include <thread>
 #include <unistd.h>
@@ -105,11 +108,53 @@ printf '{"job":"%s","step":"%s","attempt":"%s","dir":"%s","cwd":"%s","extra":"%s
   BOOST_TEST(json::parse(read_file(dir.path() / "input.json")) == json::value(request.props));
 }
 
-BOOST_AUTO_TEST_CASE(exec_keeps_the_inherited_environment) {
-  ::setenv("BOA_EXEC_TEST_INHERITED", "yes", 1);
-  const auto outcome = exec_executor().run(shell(R"(printf '"%s"' "$BOA_EXEC_TEST_INHERITED")"));
+/// The environment `env` printed, one `NAME=value` a line, by name.
+std::map<std::string, std::string> parse_env_output(const std::string& text) {
+  std::map<std::string, std::string> env;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);)
+    if (auto eq = line.find('='); eq != std::string::npos)
+      env.emplace(line.substr(0, eq), line.substr(eq + 1));
+  return env;
+}
+
+BOOST_AUTO_TEST_CASE(exec_runs_with_a_clean_environment_not_the_nodes) {
+  // What a node's environment may hold: its own settings and the secrets behind them.
+  ::setenv("BOA_BROKER_PASSWORD", "node-secret", 1);
+  ::setenv("AWS_SECRET_ACCESS_KEY", "aws-secret", 1);
+  ::setenv("LANG", "C.UTF-8", 1);
+  temp_dir dir;
+  // `env` (a real program, run directly) prints exactly the environment it was given.
+  auto request = make_request("exec");
+  request.run.args["argv"] = json::array{"sh", "-c", "exec env > env.txt"};
+  request.run.args["env"] = json::object{{"API_URL", "https://example.org"}, {"LANG", "de_DE"}};
+  request.job_id = "job-env";
+  request.step_id = "show";
+  request.attempt = 2;
+  request.job_dir = dir.path().string();
+
+  const auto outcome = exec_executor().run(request);
+  ::unsetenv("BOA_BROKER_PASSWORD");
+  ::unsetenv("AWS_SECRET_ACCESS_KEY");
   BOOST_TEST_REQUIRE(outcome.ok, outcome.error);
-  BOOST_TEST(outcome.value == json::value("yes"));
+  const auto printed = read_file(dir.path() / "env.txt");
+  auto env = parse_env_output(printed);
+  env.erase("PWD"); // the shell adds this one itself
+
+  std::map<std::string, std::string> expected{
+      {"API_URL", "https://example.org"},
+      {"LANG", "de_DE"}, // the step's env wins
+      {"BOA_JOB_ID", "job-env"},
+      {"BOA_STEP_ID", "show"},
+      {"BOA_ATTEMPT", "2"},
+      {"BOA_JOB_DIR", dir.path().string()},
+      {"PATH", ::getenv("PATH") ? ::getenv("PATH") : "/usr/local/bin:/usr/bin:/bin"}};
+  for (const char* name : {"HOME", "LC_ALL", "TZ"})
+    if (const char* value = ::getenv(name))
+      expected[name] = value;
+  BOOST_TEST(env == expected, "the step saw:\n" << printed);
+  BOOST_TEST(printed.find("node-secret") == std::string::npos, printed);
+  BOOST_TEST(printed.find("aws-secret") == std::string::npos, printed);
 }
 
 BOOST_AUTO_TEST_CASE(a_non_zero_exit_fails_with_the_end_of_stderr_and_the_exit_code) {

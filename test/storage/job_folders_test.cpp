@@ -124,6 +124,45 @@ BOOST_AUTO_TEST_CASE(a_symlink_in_the_root_pointing_outside_is_refused) {
   BOOST_TEST(std::filesystem::exists(outside / "precious"));
 }
 
+BOOST_AUTO_TEST_CASE(removing_a_folder_never_follows_a_symlink_planted_inside_it) {
+  // A step may leave anything in its folder, links out of the root included: removing the
+  // folder removes the links, never what they point at.
+  temp_dir tmp;
+  auto outside = tmp.path() / "outside";
+  std::filesystem::create_directories(outside / "nested");
+  std::ofstream(outside / "precious") << "keep me";
+  std::ofstream(outside / "nested" / "deeper") << "keep me too";
+  job_folders folders(tmp.path() / "jobs");
+  auto made = folders.create("job-1");
+  BOOST_REQUIRE(made);
+  std::filesystem::create_directory_symlink(outside, *made / "dir-link");
+  std::filesystem::create_symlink(outside / "precious", *made / "file-link");
+  std::filesystem::create_directories(*made / "sub");
+  std::filesystem::create_directory_symlink(outside / "nested", *made / "sub" / "link");
+
+  BOOST_TEST(folders.remove("job-1").has_value());
+  BOOST_TEST(!std::filesystem::exists(*made));
+  BOOST_TEST(std::filesystem::exists(outside / "precious"));
+  BOOST_TEST(std::filesystem::exists(outside / "nested" / "deeper"));
+}
+
+BOOST_AUTO_TEST_CASE(a_folder_swapped_for_a_symlink_after_creation_is_refused_from_then_on) {
+  temp_dir tmp;
+  auto outside = tmp.path() / "outside";
+  std::filesystem::create_directories(outside);
+  std::ofstream(outside / "precious") << "keep me";
+  job_folders folders(tmp.path() / "jobs");
+  auto made = folders.create("job-1");
+  BOOST_REQUIRE(made);
+  std::filesystem::remove(*made);
+  std::filesystem::create_directory_symlink(outside, *made);
+
+  BOOST_TEST(!folders.create("job-1"));
+  BOOST_TEST(!folders.path_for("job-1"));
+  BOOST_TEST(!folders.remove("job-1"));
+  BOOST_TEST(std::filesystem::exists(outside / "precious"));
+}
+
 BOOST_AUTO_TEST_CASE(a_dangling_symlink_in_the_root_is_refused_and_nothing_is_created_outside) {
   temp_dir tmp;
   auto root = tmp.path() / "jobs";

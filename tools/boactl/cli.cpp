@@ -21,8 +21,9 @@ namespace {
 
 constexpr const char* global_help =
     "Global options, before or after the command: --broker URL (default: $BOA_BROKER_URL, else "
-    "amqp://127.0.0.1:5672), --broker-username, --broker-password, --timeout SECONDS (10), "
-    "--json.";
+    "amqp://127.0.0.1:5672; amqps:// for TLS), --broker-username, --broker-password (better: "
+    "$BOA_BROKER_PASSWORD), --broker-tls-ca-file, --broker-tls-cert-file, --broker-tls-key-file, "
+    "--timeout SECONDS (10), --json.";
 
 constexpr const char* exit_help =
     "Exit codes: 0 ok; 1 the job ended in error or was canceled (--wait, watch); 2 bad input "
@@ -269,7 +270,7 @@ int run_cli(int argc, const char* const* argv, const connect_fn& connect, std::o
   app.require_subcommand(1);
   global_flags flags;
   // The variables boad reads for the same settings: one environment drives node and client.
-  app.add_option("--broker", flags.broker.url, "Broker URL amqp://HOST[:PORT]")
+  app.add_option("--broker", flags.broker.url, "Broker URL amqp://HOST[:PORT] or amqps://...")
       ->envname("BOA_BROKER_URL")
       ->capture_default_str();
   app.add_option("--broker-username", flags.broker.username,
@@ -278,6 +279,15 @@ int run_cli(int argc, const char* const* argv, const connect_fn& connect, std::o
   app.add_option("--broker-password", flags.broker.password,
                  "Password for the broker; prefer the variable (flags show in ps)")
       ->envname("BOA_BROKER_PASSWORD");
+  app.add_option("--broker-tls-ca-file", flags.broker.tls_ca_file,
+                 "With amqps://: CA certificates (PEM) to trust; none: the system's")
+      ->envname("BOA_BROKER_TLS_CA_FILE");
+  app.add_option("--broker-tls-cert-file", flags.broker.tls_cert_file,
+                 "With amqps://: client certificate (PEM), with --broker-tls-key-file")
+      ->envname("BOA_BROKER_TLS_CERT_FILE");
+  app.add_option("--broker-tls-key-file", flags.broker.tls_key_file,
+                 "With amqps://: the client certificate's private key (PEM)")
+      ->envname("BOA_BROKER_TLS_KEY_FILE");
   app.add_option("--timeout", flags.timeout_s,
                  "Seconds to wait for the broker and for a node to answer")
       ->check(CLI::Range(0.01, 3600.0))

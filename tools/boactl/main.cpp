@@ -20,6 +20,9 @@ boa::expected<std::shared_ptr<boa::bus::bus>> connect(const boa::boactl::broker_
   options.url = broker.url;
   options.username = broker.username;
   options.password = broker.password;
+  options.tls_ca_file = broker.tls_ca_file;
+  options.tls_cert_file = broker.tls_cert_file;
+  options.tls_key_file = broker.tls_key_file;
   options.container_id = fmt::format("boactl-{}", ::getpid());
   options.connect_timeout = connect_timeout;
   auto bridge = boa::amqp::bridge::connect(std::move(options));

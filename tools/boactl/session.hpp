@@ -19,6 +19,11 @@ struct broker_settings {
   std::string url;      ///< amqp://HOST[:PORT]
   std::string username; ///< SASL PLAIN; empty: ANONYMOUS
   std::string password;
+  /// With `amqps://`: CA certificates to trust (empty: the system's), and an optional client
+  /// certificate with its key (PEM files).
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 /// Opens the bus to the broker: the AMQP bridge in `boactl`, an in-process bus in tests.

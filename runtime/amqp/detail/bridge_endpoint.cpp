@@ -19,18 +19,17 @@ expected<bridge_endpoint> parse_bridge_url(const std::string& url) {
     return error{errc::invalid_input,
                  "amqp bridge: '" + url + "' is not a broker URL (amqp://HOST[:PORT]): " + why};
   };
-  const std::string scheme = "amqp://";
-  if (url.rfind("amqps://", 0) == 0)
-    return invalid("TLS (amqps) is not supported");
+  const bool tls = url.rfind("amqps://", 0) == 0;
+  const std::string scheme = tls ? "amqps://" : "amqp://";
   if (url.rfind(scheme, 0) != 0)
-    return invalid("it must start with amqp://");
+    return invalid("it must start with amqp:// or amqps://");
   auto rest = url.substr(scheme.size());
   if (!rest.empty() && rest.back() == '/')
     rest.pop_back();
   if (rest.find_first_of("/?#@") != std::string::npos)
     return invalid("no path, query or credentials allowed (give credentials as options)");
   std::string host;
-  std::string port = "5672";
+  std::string port = tls ? "5671" : "5672";
   if (!rest.empty() && rest.front() == '[') {
     auto end = rest.find(']');
     if (end == std::string::npos)
@@ -52,7 +51,7 @@ expected<bridge_endpoint> parse_bridge_url(const std::string& url) {
     return invalid("no host");
   if (!all_digits(port) || port.size() > 5 || std::stoi(port) < 1 || std::stoi(port) > 65535)
     return invalid("the port must be a number from 1 to 65535");
-  return bridge_endpoint{"amqp://" + host + ":" + port, host + ":" + port};
+  return bridge_endpoint{scheme + host + ":" + port, host + ":" + port, tls};
 }
 
 } // namespace boa::amqp::detail

@@ -11,9 +11,11 @@ namespace boa::amqp::detail {
 struct bridge_endpoint {
   std::string display;
   std::string address;
+  bool tls = false; ///< `amqps://`
 };
 
-/// Parses `amqp://HOST[:PORT]` (5672 without a port, one trailing `/` allowed); errc::invalid_input
+/// Parses `amqp://HOST[:PORT]` (5672 without a port) or `amqps://HOST[:PORT]` (TLS, 5671 without
+/// a port), one trailing `/` allowed; errc::invalid_input
 /// naming the URL and what is wrong with it otherwise (another scheme, a path, credentials, a port
 /// out of range).
 expected<bridge_endpoint> parse_bridge_url(const std::string& url);

@@ -12,13 +12,17 @@
 #include <proton/receiver.hpp>
 #include <proton/sender.hpp>
 #include <proton/session.hpp>
+#include <proton/ssl.hpp>
 #include <proton/tracker.hpp>
 #include <proton/transport.hpp>
 #include <proton/work_queue.hpp>
 
 #include <proton/condition.h>
+#include <proton/connection.h>
 #include <proton/event.h>
 #include <proton/proactor.h>
+#include <proton/sasl.h>
+#include <proton/transport.h>
 
 #include <caf/send.hpp>
 
@@ -50,7 +54,10 @@ expected<void> bridge_state::start() {
   std::string why;
   {
     std::unique_lock lock{mutex_};
-    changed_.wait_for(lock, options_.connect_timeout, [&] { return phase_ != phase::connecting; });
+    // A little past the attempt's own timeout, which ends the attempt and says why (a login
+    // never answered, say), so that it decides the message.
+    changed_.wait_for(lock, options_.connect_timeout + std::chrono::seconds(1),
+                      [&] { return phase_ != phase::connecting; });
     if (phase_ == phase::open)
       return {};
     why = phase_ == phase::connecting
@@ -58,7 +65,12 @@ expected<void> bridge_state::start() {
               : first_error_;
   }
   close();
-  return error{errc::io, "amqp bridge: cannot connect to " + endpoint_.display + ": " + why};
+  errc code = errc::io;
+  {
+    std::lock_guard guard{mutex_};
+    code = first_error_code_;
+  }
+  return error{code, "amqp bridge: cannot connect to " + endpoint_.display + ": " + why};
 }
 
 void bridge_state::close() {
@@ -218,6 +230,7 @@ void bridge_state::attempt_connect() {
   }
   const auto attempt = ++attempt_;
   last_error_.clear();
+  login_failed_ = false;
   proton::connection_options options;
   options.handler(*this);
   if (options_.idle_timeout.count() > 0)
@@ -229,6 +242,8 @@ void bridge_state::attempt_connect() {
         .sasl_allow_insecure_mechs(true)
         .sasl_allowed_mechs("PLAIN");
   try {
+    if (endpoint_.tls)
+      options.ssl_client_options(tls_options());
     connection_ = container_->connect(endpoint_.address, options);
   } catch (const std::exception& e) {
     last_error_ = e.what();
@@ -244,10 +259,33 @@ void bridge_state::attempt_connect() {
                        [this, attempt] { attempt_timed_out(attempt); });
 }
 
+proton::ssl_client_options bridge_state::tls_options() const {
+  const auto verify = proton::ssl::VERIFY_PEER_NAME;
+  if (!options_.tls_cert_file.empty())
+    return {proton::ssl_certificate(options_.tls_cert_file, options_.tls_key_file),
+            options_.tls_ca_file, verify};
+  if (!options_.tls_ca_file.empty())
+    return {options_.tls_ca_file, verify};
+  return proton::ssl_client_options(verify);
+}
+
 void bridge_state::attempt_timed_out(std::uint64_t attempt) {
   if (attempt != attempt_ || open_ || !connection_ || !proactor_)
     return;
   last_error_ = "no answer within " + std::to_string(options_.connect_timeout.count()) + " ms";
+  // A broker that chose a login mechanism with us and then went silent is most likely one that
+  // does not answer a wrong password: RabbitMQ never does. Say so rather than "no answer".
+  if (!options_.username.empty())
+    if (auto* transport = pn_connection_transport(raw_connection::of(connection_))) {
+      auto* sasl = pn_sasl(transport);
+      if (pn_sasl_get_mech(sasl) != nullptr && pn_sasl_outcome(sasl) == PN_SASL_NONE) {
+        last_error_ = "the broker did not answer the login as user '" + options_.username +
+                      "' within " + std::to_string(options_.connect_timeout.count()) +
+                      " ms: most likely a wrong user or password (RabbitMQ does not answer "
+                      "one); check broker.username and the password";
+        login_failed_ = true;
+      }
+    }
   // The only connection of this container: disconnecting the proactor ends just this attempt.
   auto* condition = pn_condition();
   pn_condition_set_name(condition, "amqp:resource-limit-exceeded");
@@ -291,8 +329,17 @@ void bridge_state::on_connection_close(proton::connection& c) {
 }
 
 void bridge_state::on_transport_error(proton::transport& t) {
-  if (last_error_.empty())
-    last_error_ = describe(t.error());
+  if (!last_error_.empty())
+    return;
+  last_error_ = describe(t.error());
+  if (t.error().name() == "amqp:unauthorized-access") {
+    login_failed_ = true;
+    last_error_ =
+        options_.username.empty()
+            ? "the broker wants a login (" + last_error_ + "); set broker.username and a password"
+            : "the broker refused the login as user '" + options_.username + "' (" + last_error_ +
+                  "); check broker.username and the password";
+  }
 }
 
 void bridge_state::on_transport_close(proton::transport&) {
@@ -313,6 +360,7 @@ void bridge_state::on_attempt_failed() {
       // The first connection decides `connect`; nothing retries it.
       phase_ = phase::failed;
       first_error_ = reason;
+      first_error_code_ = login_failed_ ? errc::invalid_input : errc::io;
       changed_.notify_all();
       return;
     }

@@ -9,6 +9,7 @@
 #include <proton/connection.hpp>
 #include <proton/container.hpp>
 #include <proton/messaging_handler.hpp>
+#include <proton/ssl.hpp>
 
 #include <atomic>
 #include <condition_variable>
@@ -68,6 +69,8 @@ private:
   bool run_container();
   void attempt_connect();
   void attempt_timed_out(std::uint64_t attempt);
+  /// What `amqps://` connects with: the CA file and client certificate of the options.
+  proton::ssl_client_options tls_options() const;
   /// The current attempt failed or the open connection ended: decides `connect`, or reconnects.
   void on_attempt_failed();
   /// Forgets the connection: publishes in flight fail with `reason`, links and tags are dropped.
@@ -90,7 +93,9 @@ private:
   std::condition_variable changed_;
   phase phase_ = phase::connecting;
   bool closing_ = false;
-  std::string first_error_;                   ///< why the first connection did not open
+  std::string first_error_; ///< why the first connection did not open
+  /// `invalid_input` when the first connection failed on its login (retrying cannot help).
+  errc first_error_code_ = errc::io;
   proton::container* container_ = nullptr;    ///< while the container thread runs one
   pn_proactor_t* running_proactor_ = nullptr; ///< its proactor, once it made a connection
 
@@ -104,6 +109,7 @@ private:
   bool open_ = false;
   bool started_once_ = false;
   std::string last_error_;
+  bool login_failed_ = false; ///< the current attempt failed on its credentials
 };
 
 } // namespace boa::amqp::detail

@@ -8,6 +8,7 @@
 #include <proton/error_condition.hpp>
 #include <proton/message.hpp>
 #include <proton/receiver_options.hpp>
+#include <proton/sasl.hpp>
 #include <proton/sender_options.hpp>
 #include <proton/session.hpp>
 #include <proton/source.hpp>
@@ -44,6 +45,12 @@ std::optional<std::uint64_t> tag_value(const proton::binary& bytes) {
 /// The AMQP condition for an address or publish the broker refuses.
 proton::error_condition condition_for(const error& e) {
   return {e.code == errc::not_found ? "amqp:not-found" : "amqp:invalid-field", e.message};
+}
+
+/// Whether the client logged in with PLAIN, the only login the broker's users can make.
+bool logged_in(proton::connection& c) {
+  auto sasl = c.transport().sasl();
+  return sasl.outcome() == proton::sasl::OK && sasl.mech() == "PLAIN";
 }
 
 /// Attaches and at once detaches a link the broker refuses, so that the client learns why.
@@ -101,6 +108,10 @@ void broker_connection::on_connection_open(proton::connection& c) {
     c.open();
   if (owner_.stopping())
     c.close(proton::error_condition("amqp:connection:forced", "the embedded broker is stopping"));
+  else if (owner_.requires_login() && !logged_in(c))
+    // A client that skipped SASL altogether never met the PLAIN check.
+    c.close(proton::error_condition("amqp:unauthorized-access",
+                                    "this broker needs a SASL PLAIN login"));
 }
 
 void broker_connection::close_for_shutdown() {

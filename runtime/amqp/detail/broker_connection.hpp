@@ -30,6 +30,8 @@ public:
   virtual bool stopping() const = 0;
   /// The connection's transport is gone and its core session closed.
   virtual void connection_closed(broker_connection& connection) = 0;
+  /// Whether clients must have logged in with PLAIN (as one of the broker's users).
+  virtual bool requires_login() const = 0;
 };
 
 /// Deliveries the core handed to a connection's subscriptions, on their way to the connection's

@@ -419,6 +419,14 @@ optional_listen_value::from_json(const boost::json::value& v, const value_contex
   return std::optional<listen_address>{std::move(*address)};
 }
 
+std::string broker_url_host(std::string_view url) {
+  auto rest = url.substr(url.find("://") == std::string_view::npos ? 0 : url.find("://") + 3);
+  if (!rest.empty() && rest.back() == '/')
+    rest.remove_suffix(1);
+  auto hp = split_host_port(rest);
+  return hp ? hp->host : std::string(rest);
+}
+
 bool is_loopback(const listen_address& address) {
   if (address.host == "localhost")
     return true;

@@ -102,6 +102,9 @@ struct optional_listen_value {
 /// resolved: any other name counts as remote.
 bool is_loopback(const listen_address& address);
 
+/// The host of a broker URL that `broker_url_value` accepted (`amqp://[::1]:5672` -> `::1`).
+std::string broker_url_host(std::string_view url);
+
 struct log_level_value {
   parsed<log_level> from_text(std::string_view text, const value_context&) const;
   parsed<log_level> from_json(const boost::json::value& v, const value_context&) const;
