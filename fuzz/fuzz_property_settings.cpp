@@ -1,8 +1,12 @@
 // `--set key=value` settings of `boad run` and `boactl job start`, one a line: every setting is
-// taken or the error names it; each key given is a property.
+// taken or the error names it; each key given is a property; the properties are JSON that reads
+// back as written (they travel in every message of the job).
 
 #include "fuzz/fuzz_check.hpp"
+#include "protocol/json_read.hpp"
 #include "protocol/property_settings.hpp"
+
+#include <boost/json/serialize.hpp>
 
 #include <set>
 #include <string>
@@ -35,5 +39,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   BOA_FUZZ_CHECK(props->size() == keys.size(), std::string(text));
   for (const auto& key : keys)
     BOA_FUZZ_CHECK(props->contains(key), key);
+  const auto written = boost::json::serialize(*props);
+  auto read = parse_json(written);
+  BOA_FUZZ_CHECK(read && *read == boost::json::value(*props), written);
   return 0;
 }

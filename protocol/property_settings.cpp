@@ -1,6 +1,7 @@
 #include "protocol/property_settings.hpp"
 
-#include <boost/json/parse.hpp>
+#include "protocol/json_read.hpp"
+
 #include <boost/json/string.hpp>
 
 namespace boa::protocol {
@@ -13,11 +14,9 @@ expected<properties> parse_property_settings(const std::vector<std::string>& set
       return error{errc::invalid_input, "--set '" + s + "': expected key=value"};
     auto key = s.substr(0, eq);
     auto text = s.substr(eq + 1);
-    boost::system::error_code ec;
-    auto value = boost::json::parse(text, ec);
-    if (ec)
-      value = boost::json::string(text);
-    props.insert_or_assign(key, std::move(value));
+    // parse_json reads numbers exactly and refuses one no double holds (`1e999` stays text).
+    auto value = parse_json(text);
+    props.insert_or_assign(key, value ? std::move(*value) : boost::json::string(text));
   }
   return props;
 }
