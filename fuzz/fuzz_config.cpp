@@ -18,10 +18,15 @@
 
 namespace {
 
-std::filesystem::path config_path() {
-  return std::filesystem::temp_directory_path() /
-         ("boa-fuzz-config-" + std::to_string(::getpid()) + ".json");
-}
+/// The config file the loader reads, rewritten for every input; removed when the fuzzer exits.
+struct scratch_file {
+  std::filesystem::path path = std::filesystem::temp_directory_path() /
+                               ("boa-fuzz-config-" + std::to_string(::getpid()) + ".json");
+  ~scratch_file() {
+    std::error_code ignored;
+    std::filesystem::remove(path, ignored);
+  }
+};
 
 } // namespace
 
@@ -30,7 +35,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto text = boa::fuzz::as_text(data, size);
   const auto file_end = std::min(text.find('\0'), text.size());
 
-  static const auto file = config_path();
+  static const scratch_file scratch;
+  const auto& file = scratch.path;
   {
     std::ofstream out(file, std::ios::binary | std::ios::trunc);
     out.write(text.data(), static_cast<std::streamsize>(file_end));
