@@ -1,8 +1,7 @@
 // The node's configuration from all three sources at once. The input is the config file (JSON)
 // up to the first NUL byte, then NUL-separated entries: `BOA_NAME=value` ones are environment
 // variables, the others command-line arguments (`--workers`, `4`, `--http=127.0.0.1:0`...).
-// Loading never throws; a refusal is `invalid_input` with one problem a line, each naming where
-// it comes from.
+// Loading never throws, and a refusal is `invalid_input` with one problem on each line.
 
 #include "fuzz/fuzz_check.hpp"
 #include "runtime/config/config_loader.hpp"
