@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include <boost/json/stream_parser.hpp>
-
 #include <charconv>
 #include <cmath>
 
@@ -101,31 +99,6 @@ const char* json_kind_name(const boost::json::value& v) {
     return "null";
   }
   return "?";
-}
-
-expected<boost::json::value, problem> parse_json(std::string_view text,
-                                                 boost::json::storage_ptr storage) {
-  boost::json::stream_parser parser;
-  parser.reset(std::move(storage));
-  boost::system::error_code ec;
-  std::size_t consumed = parser.write(text.data(), text.size(), ec);
-  if (!ec)
-    parser.finish(ec);
-  if (!ec)
-    return parser.release();
-  std::size_t line = 1;
-  std::size_t column = 1;
-  for (std::size_t i = 0; i < consumed && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return problem{{},
-                 "invalid JSON at " + std::to_string(line) + ":" + std::to_string(column) + ": " +
-                     ec.message()};
 }
 
 void json_reader::add(const json_path& at, std::string message, bool warning) {

@@ -10,17 +10,22 @@ namespace detail {
 
 namespace {
 
+/// `value` read by `reader`, by the kind of source it comes from. A function template rather than
+/// a lambda inside `store`, where clang 14 does not discard the branches that do not apply.
+template <class Reader, class Value>
+auto read_value(const Reader& reader, const Value& value, const value_context& ctx) {
+  if constexpr (std::is_same_v<Value, boost::json::value>)
+    return reader.from_json(value, ctx);
+  else if constexpr (std::is_same_v<Value, std::vector<std::string>>)
+    return reader.from_texts(value, ctx);
+  else
+    return reader.from_text(value, ctx);
+}
+
 template <class Reader, class Field> auto store(Reader reader, Field field) {
   return [reader, field](node_config& config, const auto& value,
                          const value_context& ctx) -> std::optional<value_error> {
-    auto parsed = [&] {
-      if constexpr (std::is_same_v<std::decay_t<decltype(value)>, boost::json::value>)
-        return reader.from_json(value, ctx);
-      else if constexpr (std::is_same_v<std::decay_t<decltype(value)>, std::vector<std::string>>)
-        return reader.from_texts(value, ctx);
-      else
-        return reader.from_text(value, ctx);
-    }();
+    auto parsed = read_value(reader, value, ctx);
     if (!parsed)
       return std::move(parsed).error();
     field(config) = std::move(parsed).value();

@@ -4,7 +4,8 @@
 #include "runtime/executors/detail/subprocess.hpp"
 #include "runtime/executors/detail/utf8.hpp"
 
-#include <boost/json/parse.hpp>
+#include "protocol/json_read.hpp"
+
 #include <boost/json/serialize.hpp>
 
 #include <chrono>
@@ -140,12 +141,13 @@ std::string signal_text(int signal) {
 step_outcome parse_output(const std::string& program, const std::string& output) {
   if (output.find_first_not_of(" \t\r\n") == std::string::npos)
     return step_outcome::success(nullptr);
-  boost::system::error_code ec;
-  auto value = boost::json::parse(output, ec);
-  if (!ec)
-    return step_outcome::success(std::move(value));
+  // protocol's reader, as every node reads the job this output goes into: numbers read exactly,
+  // and none that a double cannot hold (it would be written back as `Infinity`).
+  auto value = protocol::parse_json(output);
+  if (value)
+    return step_outcome::success(std::move(*value));
   const auto head = std::string_view(output).substr(0, quoted_stdout_bytes);
-  return step_outcome::failure("'" + program + "': stdout is not JSON (" + ec.message() +
+  return step_outcome::failure("'" + program + "': stdout is not JSON (" + value.error().message +
                                "); it begins: " + detail::to_valid_utf8(head) +
                                (output.size() > head.size() ? "..." : ""));
 }

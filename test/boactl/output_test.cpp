@@ -235,6 +235,28 @@ BOOST_AUTO_TEST_CASE(settings_are_json_when_they_parse_and_strings_otherwise) {
   BOOST_TEST(bad.error().message == "--set 'novalue': expected key=value");
 }
 
+// A number no double holds stays text rather than becoming infinity, which a job message could not
+// carry (it would be written as `Infinity`); other numbers are read exactly.
+BOOST_AUTO_TEST_CASE(settings_keep_a_number_no_double_holds_as_text_and_others_exact) {
+  auto props = protocol::parse_property_settings({"huge=1e999", "x=183.24945331891402"});
+  BOOST_REQUIRE(props);
+  BOOST_TEST(props->at("huge").as_string() == "1e999");
+  BOOST_TEST(props->at("x").as_double() == 183.24945331891402);
+}
+
+// Found by fuzzing (fuzz_property_settings): a key or value that is not UTF-8 went into the job's
+// properties, and so into messages that no node's JSON reader takes.
+BOOST_AUTO_TEST_CASE(settings_that_are_not_utf8_are_refused) {
+  for (std::string bad : {"\xff=", "name=\xc3", "k=\xed\xa0\x80"}) {
+    auto props = protocol::parse_property_settings({"ok=1", bad});
+    BOOST_REQUIRE(!props);
+    BOOST_TEST(props.error().message == "--set '" + bad + "': is not valid UTF-8");
+  }
+  auto fine = protocol::parse_property_settings({"name=Zoë", "city=東京"});
+  BOOST_REQUIRE(fine);
+  BOOST_TEST(fine->at("name").as_string() == "Zoë");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(boactl_archive_output)

@@ -220,4 +220,15 @@ BOOST_AUTO_TEST_CASE(unknown_keys_are_refused_with_the_known_list) {
   BOOST_TEST(mentions(job, "heartbeat: jobs[0]: unknown key 'node'"), job);
 }
 
+// Found by fuzzing (fuzz_heartbeat): a load too large for a double was read as infinity and
+// written back as `Infinity`, so the cluster views that carry the beat could not be read.
+BOOST_AUTO_TEST_CASE(a_load_no_double_holds_is_refused) {
+  auto beat = parse_heartbeat(
+      R"({"v":1,"type":"heartbeat","node":"n1","host":"vm","pid":6943,"started_ms":1,)"
+      R"("sent_ms":2,"seq":2,"interval_ms":200,"load":[7.16015625E60150,6.5,4.8]})");
+  BOOST_REQUIRE(!beat);
+  BOOST_TEST(beat.error().code == boa::errc::invalid_input);
+  BOOST_TEST(mentions(beat.error().message, "invalid JSON at 1:"), why(beat));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

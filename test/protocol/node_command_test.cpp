@@ -168,4 +168,17 @@ BOOST_AUTO_TEST_CASE(a_reply_goes_to_the_reply_to_correlated_by_the_command_id) 
   BOOST_TEST(env.subject == node_reply_type);
 }
 
+// Found by fuzzing (fuzz_node_reply): the data of a reply changed on its way through a second
+// reader, as Boost.JSON read the double it had written as a neighbouring one.
+BOOST_AUTO_TEST_CASE(reply_data_numbers_survive_any_number_of_round_trips) {
+  auto first =
+      parse_node_reply(R"({"v":1,"type":"node-reply","node":"2","ok":true,)"
+                       R"("data":{"s":{"":2777777777777777777777777777777777777777777}}})");
+  BOOST_REQUIRE(first);
+  const auto once = serialize_node_reply(*first);
+  auto second = parse_node_reply(once);
+  BOOST_REQUIRE(second);
+  BOOST_TEST(serialize_node_reply(*second) == once);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -189,6 +189,17 @@ BOOST_AUTO_TEST_CASE(stdout_that_is_not_json_fails_quoting_its_beginning) {
   BOOST_TEST(outcome.error.find("hello world") != std::string::npos, outcome.error);
 }
 
+// Boost.JSON's own reader would take 1e999 as infinity, which goes into the job's properties and is
+// written as `Infinity`, a message no node reads; and it rounds some numbers to a neighbour.
+BOOST_AUTO_TEST_CASE(stdout_numbers_are_read_exactly_and_one_no_double_holds_fails_the_step) {
+  const auto huge = exec_executor().run(shell(R"(echo '{"x": 1e999}')"));
+  BOOST_TEST(!huge.ok);
+  BOOST_TEST(huge.error.find("not JSON (invalid JSON at 1:") != std::string::npos, huge.error);
+  const auto exact = exec_executor().run(shell(R"(echo '{"x": 183.24945331891402}')"));
+  BOOST_TEST_REQUIRE(exact.ok, exact.error);
+  BOOST_TEST(exact.value.at("x").as_double() == 183.24945331891402);
+}
+
 BOOST_AUTO_TEST_CASE(a_program_that_does_not_exist_fails_naming_it) {
   auto request = make_request("exec");
   request.run.args["argv"] = json::array{"boa-no-such-program-anywhere", "x"};

@@ -1,0 +1,13 @@
+// Job events (topic:boa.events): decoded, serialized and decoded again (fuzz_check.hpp,
+// check_text_codec).
+
+#include "fuzz/fuzz_check.hpp"
+#include "protocol/event.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace boa::protocol;
+  boa::fuzz::check_text_codec(
+      boa::fuzz::as_text(data, size), [](std::string_view text) { return parse_event(text); },
+      [](const auto& value) { return serialize_event(value); });
+  return 0;
+}

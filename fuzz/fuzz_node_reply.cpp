@@ -1,0 +1,13 @@
+// Node replies (a node's answer to a node command): decoded, serialized and decoded again
+// (fuzz_check.hpp, check_text_codec).
+
+#include "fuzz/fuzz_check.hpp"
+#include "protocol/node_command.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace boa::protocol;
+  boa::fuzz::check_text_codec(
+      boa::fuzz::as_text(data, size), [](std::string_view text) { return parse_node_reply(text); },
+      [](const auto& value) { return serialize_node_reply(value); });
+  return 0;
+}
