@@ -1,14 +1,15 @@
-#include "protocol/secret_properties.hpp"
 #include "runtime/http/routes.hpp"
 
 #include "runtime/http/invalid_input.hpp"
 #include "runtime/http/job_end_watch.hpp"
+#include "runtime/http/json_body.hpp"
 #include "runtime/http/query_params.hpp"
 
 #include "actors/job_start.hpp"
 #include "actors/messages.hpp"
 #include "actors/request_handler.hpp"
 #include "protocol/job_command.hpp"
+#include "protocol/secret_properties.hpp"
 #include "storage/job_archive.hpp"
 #include "storage/job_store.hpp"
 
@@ -131,10 +132,9 @@ http_reply launch(const api_context& ctx, protocol::start_job_request request,
                   std::chrono::milliseconds wait);
 
 http_reply start_job(const api_context& ctx, const http_request& req) {
-  boost::system::error_code ec;
-  auto parsed = json::parse(req.body, ec);
-  if (ec)
-    return error_reply(400, "bad_json", "the body is not JSON: " + ec.message());
+  json::value parsed;
+  if (auto bad = parse_json_body(req.body, parsed))
+    return *bad;
   if (!parsed.is_object())
     return error_reply(400, "invalid_input", "the body must be a JSON object");
   auto body = std::move(parsed.as_object());
@@ -172,10 +172,9 @@ http_reply start_from_hook(const api_context& ctx, const http_request& req) {
   if (auto valid = protocol::validate_workflow_ref(request.workflow_ref); !valid)
     return invalid_input_at("workflow", valid.error().message);
   if (req.body.find_first_not_of(" \t\r\n") != std::string::npos) {
-    boost::system::error_code ec;
-    auto parsed = json::parse(req.body, ec);
-    if (ec)
-      return error_reply(400, "bad_json", "the body is not JSON: " + ec.message());
+    json::value parsed;
+    if (auto bad = parse_json_body(req.body, parsed))
+      return *bad;
     if (!parsed.is_object())
       return invalid_input_at("", "the body must be a JSON object (the job's properties)");
     request.props = std::move(parsed.as_object());

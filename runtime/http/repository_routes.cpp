@@ -2,6 +2,7 @@
 
 #include "actors/request_handler.hpp"
 #include "runtime/http/invalid_input.hpp"
+#include "runtime/http/json_body.hpp"
 #include "storage/workflow_repository.hpp"
 
 #include <boost/json/object.hpp>
@@ -72,10 +73,9 @@ http_reply show_revision(const api_context& ctx, const std::string& name,
 }
 
 http_reply push(const api_context& ctx, const http_request& req) {
-  boost::system::error_code ec;
-  auto parsed = json::parse(req.body, ec);
-  if (ec)
-    return error_reply(400, "bad_json", "the body is not JSON: " + ec.message());
+  json::value parsed;
+  if (auto bad = parse_json_body(req.body, parsed))
+    return *bad;
   if (!parsed.is_object())
     return error_reply(400, "invalid_input", "the body must be a JSON object");
   // The body is a push-workflow request without its envelope members: decoded the same way.

@@ -316,6 +316,11 @@ BOOST_AUTO_TEST_CASE(bad_json_and_invalid_definitions_are_400_with_paths) {
   auto bad = c.post("/jobs", "{not json");
   BOOST_TEST(bad.status == 400u);
   BOOST_TEST(bad.error_code() == "bad_json");
+  // A number no double holds would travel on as `Infinity`, which no node could read.
+  auto infinite =
+      c.post("/jobs", R"({"definition": )" + quick_workflow + R"(, "properties": {"x": 1e99999}})");
+  BOOST_TEST(infinite.status == 400u, json::serialize(infinite.body));
+  BOOST_TEST(infinite.error_code() == "bad_json");
 
   auto invalid = c.post(
       "/jobs",
