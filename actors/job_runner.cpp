@@ -111,13 +111,18 @@ void next(runner* self) {
 /// Settles the delivery in hand once everything it led to is published.
 void finish(runner* self) {
   auto& st = self->state;
-  auto how = st.out->failed() ? bus::settlement::release : bus::settlement::accept;
+  auto how = !st.out->failed()     ? bus::settlement::accept
+             : st.out->too_large() ? bus::settlement::reject
+                                   : bus::settlement::release;
   // The delivery goes back for another try: a copy of it must not be refused here on the
   // strength of a run whose successor was never published.
   if (how == bus::settlement::release && st.ctx->claims && !st.claimed_message.empty())
     st.ctx->claims->withdraw(st.claimed_line, st.claimed_version, st.claimed_message);
   st.claimed_message.clear();
-  st.ctx->bus->settle(st.tag, how);
+  if (how == bus::settlement::reject)
+    spdlog::warn("dead-lettering a job state: {}", st.out->failure());
+  st.ctx->bus->settle(st.tag, how,
+                      how == bus::settlement::reject ? st.out->failure() : std::string());
   next(self);
 }
 

@@ -121,6 +121,27 @@ BOOST_AUTO_TEST_CASE(a_map_whose_sub_workflow_has_too_many_steps_ends_the_job_in
              j.error);
 }
 
+BOOST_AUTO_TEST_CASE(a_job_whose_next_state_is_over_the_message_limit_is_dead_lettered_once) {
+  // The state grows with its history: the first step's successor no longer fits.
+  boa::protocol::engine_limits limits;
+  limits.max_message_bytes = 1500;
+  limits.max_properties_bytes = 1000;
+  engine e{with_limits(limits)};
+  auto id = e.start(R"({"name": "grows", "description": ")" + std::string(900, 'd') +
+                    R"(", "steps": [
+    {"id": "a", "run": {"kind": "set", "values": {"note": ")" +
+                    std::string(200, 'n') + R"("}}, "next": [["*", "b"]]},
+    {"id": "b", "run": "noop"}]})");
+  auto& core = e.bus().core();
+  BOOST_REQUIRE(e.eventually([&] { return core.stats("queue:boa.dead").ready == 1; }));
+  // Dead-lettered, not handed back to run again: nothing is left to run.
+  BOOST_TEST(e.eventually([&] {
+    return core.stats("queue:boa.jobs").ready == 0 && core.stats("queue:boa.jobs").unsettled == 0;
+  }));
+  BOOST_TEST(core.stats("queue:boa.dead").ready == 1u);
+  BOOST_TEST(e.archived_count() == 0u, id);
+}
+
 BOOST_AUTO_TEST_CASE(a_start_request_over_a_limit_is_refused_naming_the_json_path) {
   boa::actors::node_context ctx;
   ctx.node_id = "n1";
