@@ -65,6 +65,7 @@ struct options {
   std::string broker; ///< empty: the first node's embedded broker (a `boad broker` for failover)
   int failovers = 0;  ///< >0: measure that many failovers instead of throughput
   int flood = 0;      ///< >0: enqueue that many jobs at once and measure memory instead
+  std::string definition; ///< a workflow file the flood's jobs run instead of no-op steps
 };
 
 double seconds(clock_type::duration d) {
@@ -504,7 +505,9 @@ flood_figures flood_once(const options& opt, int jobs, bool separate_broker) {
   for (auto& p : procs)
     out.idle_mib.push_back(memory_mib(p->pid, "VmRSS:"));
 
-  auto definition = boost::json::parse(workflow_json(opt.steps)).as_object();
+  auto definition = boost::json::parse(opt.definition.empty() ? workflow_json(opt.steps)
+                                                              : read_file(opt.definition))
+                        .as_object();
   auto t0 = clock_type::now();
   for (int i = 0; i < jobs; ++i) {
     boa::protocol::start_job_request r;
@@ -534,9 +537,10 @@ flood_figures flood_once(const options& opt, int jobs, bool separate_broker) {
 /// the broker's memory, which holds the queued messages, shows on its own), each idle, under a
 /// tenth of N and under N jobs enqueued at once.
 int measure_flood(const options& opt) {
-  fmt::print("boa flood bench: jobs of {} no-op steps enqueued at once, {} workers; peak RSS is "
-             "VmHWM from /proc (fresh processes for each row)\n",
-             opt.steps, opt.workers);
+  fmt::print("boa flood bench: jobs of {} enqueued at once, {} workers; peak RSS is VmHWM from "
+             "/proc (fresh processes for each row)\n",
+             opt.definition.empty() ? fmt::format("{} no-op steps", opt.steps) : opt.definition,
+             opt.workers);
   for (bool separate : {false, true}) {
     fmt::print("{}\n", separate ? "node and its broker apart (boad --broker, boad broker):"
                                 : "one boad with its embedded broker:");
@@ -587,6 +591,9 @@ int main(int argc, char** argv) {
                  "print the peak RSS of the node and of its broker; jobs have 1 step unless "
                  "--steps says otherwise")
       ->check(positive);
+  app.add_option("--definition", opt.definition,
+                 "With --flood: the workflow (JSON file) each job runs instead of no-op steps")
+      ->check(CLI::ExistingFile);
   CLI11_PARSE(app, argc, argv);
   if (opt.flood > 0 && app.count("--steps") == 0)
     opt.steps = 1;

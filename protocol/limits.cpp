@@ -12,11 +12,10 @@ std::string limit_text(std::size_t limit, std::string_view setting) {
   return "the limit of " + std::to_string(limit) + " (setting " + std::string(setting) + ")";
 }
 
-} // namespace
-
-std::size_t json_size(const boost::json::value& v) {
+/// Serializes through a small buffer that is reused: the size without the text.
+template <class Json> std::size_t serialized_size(const Json& json) {
   boost::json::serializer sr;
-  sr.reset(&v);
+  sr.reset(&json);
   std::array<char, 4096> buf;
   std::size_t n = 0;
   while (!sr.done())
@@ -24,14 +23,14 @@ std::size_t json_size(const boost::json::value& v) {
   return n;
 }
 
+} // namespace
+
+std::size_t json_size(const boost::json::value& v) {
+  return serialized_size(v);
+}
+
 std::size_t json_size(const boost::json::object& o) {
-  boost::json::serializer sr;
-  sr.reset(&o);
-  std::array<char, 4096> buf;
-  std::size_t n = 0;
-  while (!sr.done())
-    n += sr.read(buf.data(), buf.size()).size();
-  return n;
+  return serialized_size(o);
 }
 
 std::optional<std::string> over_byte_limit(std::string_view what, std::size_t bytes,
