@@ -12,6 +12,7 @@
 #include "actors/outbox.hpp"
 #include "actors/rendezvous.hpp"
 #include "protocol/job_codec.hpp"
+#include "protocol/limits.hpp"
 #include "protocol/workflow_codec.hpp"
 #include "storage/job_folders.hpp"
 
@@ -111,13 +112,18 @@ void next(runner* self) {
 /// Settles the delivery in hand once everything it led to is published.
 void finish(runner* self) {
   auto& st = self->state;
-  auto how = st.out->failed() ? bus::settlement::release : bus::settlement::accept;
+  auto how = !st.out->failed()     ? bus::settlement::accept
+             : st.out->too_large() ? bus::settlement::reject
+                                   : bus::settlement::release;
   // The delivery goes back for another try: a copy of it must not be refused here on the
   // strength of a run whose successor was never published.
   if (how == bus::settlement::release && st.ctx->claims && !st.claimed_message.empty())
     st.ctx->claims->withdraw(st.claimed_line, st.claimed_version, st.claimed_message);
   st.claimed_message.clear();
-  st.ctx->bus->settle(st.tag, how);
+  if (how == bus::settlement::reject)
+    spdlog::warn("dead-lettering a job state: {}", st.out->failure());
+  st.ctx->bus->settle(st.tag, how,
+                      how == bus::settlement::reject ? st.out->failure() : std::string());
   next(self);
 }
 
@@ -208,17 +214,31 @@ expected<boost::json::array> map_items(const job& j, const step& s, const step_o
 }
 
 expected<protocol::workflow_ptr> sub_workflow(node_context& ctx, const step& s) {
+  protocol::workflow_ptr found;
   if (!s.map.inline_workflow.is_null()) {
     auto decoded = protocol::decode_workflow(s.map.inline_workflow);
     if (!decoded.ok())
       return error{errc::invalid_input, "map step '" + s.id + "': inline workflow is invalid"};
-    return decoded.workflow;
-  }
-  if (!ctx.resolve)
+    found = std::move(decoded.workflow);
+  } else if (!ctx.resolve) {
     return error{errc::not_found, "map step '" + s.id + "': workflow '" + s.map.workflow +
                                       "' cannot be looked up (no workflow repository)"};
-  return ctx.resolve(s.map.workflow);
+  } else {
+    auto resolved = ctx.resolve(s.map.workflow);
+    if (!resolved)
+      return resolved;
+    found = std::move(*resolved);
+  }
+  // Each sub-job would be refused at its start: one error here says it once.
+  if (auto too_large = protocol::workflow_over_limits(found->def, ctx.limits,
+                                                      "map step '" + s.id + "': sub-workflow"))
+    return std::move(*too_large);
+  return found;
 }
+
+/// Ends the job in hand in error because of `why`, which the step's own history entry also
+/// records: a limit the job ran into is the step's failure, not the job's code's.
+void end_in_error(runner* self, const step& s, std::string why);
 
 void run_attempt(runner* self);
 
@@ -240,6 +260,8 @@ void on_outcome(runner* self, step_outcome outcome, const std::string& worker) {
     items = map_items(j, s, outcome);
     if (!*items)
       outcome = step_outcome::failure(items->error().message);
+    else if (auto why = protocol::fan_out_over_limit(s, items->value().size(), st.ctx->limits))
+      outcome = step_outcome::failure(*why);
   }
   auto* counted = step_metrics_of(st, j.workflow->def.name);
   if (counted) {
@@ -266,6 +288,16 @@ void on_outcome(runner* self, step_outcome outcome, const std::string& worker) {
                                                 " ms in step '" + s.id + "'",
                                             now));
     return;
+  }
+
+  if (outcome.ok) {
+    // The step's result is merged: a job grown past a limit stops here, before it is published.
+    auto why =
+        protocol::properties_over_limit(j.props, st.ctx->limits, "after step '" + s.id + "'");
+    if (!why && s.parallel)
+      why = protocol::fork_over_limit(s, s.next.size(), st.ctx->limits);
+    if (why)
+      return end_in_error(self, s, std::move(*why));
   }
 
   auto delay = outcome.ok ? -1 : protocol::transition::retry_delay_ms(s, j.attempt);
@@ -306,6 +338,17 @@ void on_outcome(runner* self, step_outcome outcome, const std::string& worker) {
     return;
   }
   publish(self, protocol::transition::advance(std::move(j), s, result, now));
+}
+
+void end_in_error(runner* self, const step& s, std::string why) {
+  auto& st = self->state;
+  auto& j = st.current;
+  auto& entry = j.history.back();
+  entry.result = std::string(protocol::error_result);
+  entry.error = why;
+  st.out->event(protocol::step_finished_event(j, entry, false));
+  publish(self, protocol::transition::end(std::move(j), protocol::job_state::error,
+                                          "step '" + s.id + "' failed: " + why, now_ms(self)));
 }
 
 void run_attempt(runner* self) {

@@ -1,6 +1,7 @@
 #include "actors/job_start.hpp"
 
 #include "protocol/json_read.hpp"
+#include "protocol/limits.hpp"
 #include "protocol/transition.hpp"
 #include "protocol/workflow_codec.hpp"
 
@@ -21,6 +22,9 @@ expected<protocol::workflow_ptr> workflow_of(const node_context& ctx,
         return std::move(*failed);
       return error{errc::invalid_input, "definition: invalid workflow definition"};
     }
+    if (auto too_large =
+            protocol::workflow_over_limits(decoded.workflow->def, ctx.limits, {}, "definition"))
+      return std::move(*too_large);
     return std::move(decoded.workflow);
   }
   const auto& ref = request.workflow_ref;
@@ -33,6 +37,9 @@ expected<protocol::workflow_ptr> workflow_of(const node_context& ctx,
   if (auto kinds = check_step_kinds((*resolved)->def, ctx.known_kinds, "workflow '" + ref + "'");
       !kinds)
     return std::move(kinds).error();
+  if (auto too_large =
+          protocol::workflow_over_limits((*resolved)->def, ctx.limits, "workflow '" + ref + "'"))
+    return std::move(*too_large);
   return resolved;
 }
 
@@ -49,7 +56,12 @@ expected<protocol::job> start_job(const node_context& ctx,
       return error{errc::internal, "node '" + ctx.node_id + "' cannot make job ids"};
     id = ctx.job_ids->next();
   }
-  return protocol::transition::start(std::move(id), std::move(*workflow), request.props, now_ms);
+  auto job =
+      protocol::transition::start(std::move(id), std::move(*workflow), request.props, now_ms);
+  // The start properties over the definition's: what the first step would see.
+  if (auto why = protocol::properties_over_limit(job.props, ctx.limits, "at start"))
+    return error{errc::invalid_input, "properties: " + *why};
+  return job;
 }
 
 expected<protocol::job> start_requested_job(const node_context& ctx,

@@ -5,6 +5,7 @@
 #include "actors/step_executor.hpp"
 #include "protocol/expected.hpp"
 #include "protocol/job_id.hpp"
+#include "protocol/limits.hpp"
 #include "protocol/workflow.hpp"
 #include "protocol/workflow_codec.hpp"
 
@@ -95,6 +96,9 @@ struct node_context {
   std::uint32_t reduce_checkpoint_every = 16;
   /// Deliveries the dispatcher holds at once (running or waiting for a worker).
   std::uint32_t max_in_flight = 64;
+  /// What a definition, a start request and a running job may hold; over a limit, a request is
+  /// refused and a running job ends in error.
+  protocol::engine_limits limits;
   /// Spawn the actors that may block (step workers, archiver, request and command handlers) on
   /// threads of their own. The simulator turns it off so that its scheduler runs every actor.
   bool detach_blocking_actors = true;

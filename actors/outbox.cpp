@@ -3,6 +3,7 @@
 #include "actors/job_records.hpp"
 #include "actors/message_ids.hpp"
 #include "protocol/job_codec.hpp"
+#include "protocol/limits.hpp"
 
 #include <fmt/core.h>
 
@@ -36,6 +37,16 @@ void outbox::send(protocol::outbound_job& out) {
       out.state.step.empty() ? std::string_view("end") : std::string_view(out.state.step),
       out.state.version, ctx_.message_ids ? ctx_.message_ids->next() : next_message_suffix());
   env.body = protocol::serialize_job(out.state);
+  // The bus would refuse it, and the delivery it came from would go back and come again for
+  // ever: the owner dead-letters that delivery instead (`too_large`).
+  if (auto over = protocol::message_over_limit("job " + out.state.id + ": its next state",
+                                               env.body.size(), ctx_.limits.max_message_bytes)) {
+    if (!failed_)
+      failure_ = std::move(over->message);
+    failed_ = true;
+    too_large_ = true;
+    return;
+  }
   record(out.state, env.body);
   ++pending_;
   ctx_.bus->publish(std::move(env), self_, next_token_++);

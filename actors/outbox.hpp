@@ -33,6 +33,9 @@ public:
   /// True if any publish was refused: the consumed deliveries must be released, not accepted.
   bool failed() const { return failed_; }
   const std::string& failure() const { return failure_; }
+  /// True if a job state was over `limits.max-message-bytes` and not published: sending the
+  /// consumed delivery back would only bring it again, so it belongs in the dead-letter queue.
+  bool too_large() const { return too_large_; }
 
 private:
   void record(const protocol::job& j, const std::string& body);
@@ -42,6 +45,7 @@ private:
   std::uint64_t next_token_ = 1;
   std::size_t pending_ = 0;
   bool failed_ = false;
+  bool too_large_ = false;
   std::string failure_;
 };
 

@@ -6,6 +6,7 @@
 #include "actors/cluster_snapshot_codec.hpp"
 #include "actors/messages.hpp"
 #include "protocol/json_read.hpp"
+#include "protocol/limits.hpp"
 #include "protocol/workflow_codec.hpp"
 #include "storage/job_store.hpp"
 #include "storage/workflow_repository.hpp"
@@ -165,6 +166,9 @@ client_reply push_workflow(const node_context& ctx, storage::workflow_repository
     return error_reply(failed ? *failed
                               : error{errc::invalid_input, "definition: invalid workflow"});
   }
+  if (auto too_large =
+          protocol::workflow_over_limits(decoded.workflow->def, ctx.limits, {}, "definition"))
+    return error_reply(*too_large);
   storage::push_origin origin;
   origin.pushed_by = request.pushed_by;
   auto pushed = repository->push(json::serialize(request.definition), request.notes, origin);

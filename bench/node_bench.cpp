@@ -6,6 +6,9 @@
 //
 // `--failover` measures instead how long a step of a node killed with SIGKILL takes to start
 // again on another node: from the kill to the next attempt's first instruction.
+//
+// `--flood N` measures memory instead: N jobs enqueued at once, and the peak RSS (VmHWM) of the
+// node (and, run apart, of its broker) beside the same processes idle and under a tenth of N.
 #include "actors/messages.hpp"
 #include "protocol/client_messages.hpp"
 #include "protocol/event.hpp"
@@ -61,6 +64,8 @@ struct options {
   int nodes = 1;
   std::string broker; ///< empty: the first node's embedded broker (a `boad broker` for failover)
   int failovers = 0;  ///< >0: measure that many failovers instead of throughput
+  int flood = 0;      ///< >0: enqueue that many jobs at once and measure memory instead
+  std::string definition; ///< a workflow file the flood's jobs run instead of no-op steps
 };
 
 double seconds(clock_type::duration d) {
@@ -425,6 +430,138 @@ int measure_failover(options opt) {
   return 0;
 }
 
+/// Resident memory of a process from /proc/PID/status: `field` is VmRSS (now) or VmHWM (peak), in
+/// MiB; 0 when the process is gone.
+double memory_mib(pid_t pid, const char* field) {
+  std::ifstream in(fmt::format("/proc/{}/status", pid));
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with(field))
+      return std::strtod(line.c_str() + std::strlen(field) + 1, nullptr) / 1024.0;
+  return 0;
+}
+
+/// What one flood showed: each process's RSS before the flood and its peak, and how long it took.
+struct flood_figures {
+  std::vector<double> idle_mib, peak_mib;
+  double enqueue_s = 0, all_ended_s = 0;
+  long not_finished = 0, refused = 0;
+};
+
+/// Starts `processes` (the first takes the client connection), lets them settle, enqueues `jobs`
+/// start-job messages at once (0: none) and waits until every job ended.
+flood_figures flood_once(const options& opt, int jobs, bool separate_broker) {
+  std::vector<std::unique_ptr<boad_process>> procs;
+  if (separate_broker) {
+    procs.push_back(std::make_unique<boad_process>(opt, role::broker_only, "flood-broker"));
+    procs.front()->connect(); // waits until it listens
+    procs.push_back(
+        std::make_unique<boad_process>(opt, role::joiner, "flood-node", procs.front()->url));
+  } else {
+    procs.push_back(std::make_unique<boad_process>(opt, role::host, "flood-node"));
+  }
+  auto bus = procs.front()->connect();
+  caf::actor_system_config cfg;
+  cfg.set("scheduler.max-threads", 1);
+  caf::actor_system system{cfg};
+  std::mutex mutex;
+  std::condition_variable changed;
+  long ended = 0, not_finished = 0, confirmed = 0, refused = 0;
+  auto confirmer = system.spawn([&](caf::event_based_actor*) -> caf::behavior {
+    return {[&](boa::actors::published_atom, std::uint64_t, bool ok, std::string&) {
+      std::lock_guard guard{mutex};
+      ++confirmed;
+      refused += !ok;
+      changed.notify_all();
+    }};
+  });
+  auto events = system.spawn([&](caf::event_based_actor*) -> caf::behavior {
+    return {[&](boa::actors::delivery_atom, boa::bus::delivery& d) {
+      bus->settle(d.tag, boa::bus::settlement::accept);
+      bus->add_credit(d.subscription, 1);
+      if (d.message.subject != "job-ended")
+        return;
+      auto e = boa::protocol::parse_event(d.message.body);
+      std::lock_guard guard{mutex};
+      ++ended;
+      not_finished += e && e->state != boa::protocol::job_state::finished;
+      changed.notify_all();
+    }};
+  });
+  struct stop_actors {
+    caf::actor_system& system;
+    std::vector<caf::actor> actors;
+    ~stop_actors() {
+      for (auto& a : actors)
+        caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+      system.await_all_actors_done();
+    }
+  } stopper{system, {events, confirmer}};
+  if (auto sub = bus->subscribe(boa::protocol::addresses::events, events, 256); !sub)
+    throw std::runtime_error(sub.error().message);
+
+  // Settled: the node has started its workers, connected and sent a few heartbeats.
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  flood_figures out;
+  for (auto& p : procs)
+    out.idle_mib.push_back(memory_mib(p->pid, "VmRSS:"));
+
+  auto definition = boost::json::parse(opt.definition.empty() ? workflow_json(opt.steps)
+                                                              : read_file(opt.definition))
+                        .as_object();
+  auto t0 = clock_type::now();
+  for (int i = 0; i < jobs; ++i) {
+    boa::protocol::start_job_request r;
+    r.job_id = fmt::format("j-flood-{}", i);
+    r.definition = definition;
+    boa::protocol::envelope env;
+    env.address = boa::protocol::addresses::new_jobs;
+    env.subject = boa::protocol::start_job_type;
+    env.body = boa::protocol::serialize_start_job(r);
+    bus->publish(std::move(env), confirmer, 0);
+  }
+  std::unique_lock lock{mutex};
+  wait_for(
+      changed, lock, [&] { return confirmed; }, jobs, "publish confirmed");
+  out.enqueue_s = seconds(clock_type::now() - t0);
+  wait_for(
+      changed, lock, [&] { return ended; }, jobs, "job ended");
+  out.all_ended_s = seconds(clock_type::now() - t0);
+  out.not_finished = not_finished;
+  out.refused = refused;
+  for (auto& p : procs)
+    out.peak_mib.push_back(memory_mib(p->pid, "VmHWM:"));
+  return out;
+}
+
+/// `--flood N`: one boad with its embedded broker, then a node and a `boad broker` apart (so that
+/// the broker's memory, which holds the queued messages, shows on its own), each idle, under a
+/// tenth of N and under N jobs enqueued at once.
+int measure_flood(const options& opt) {
+  fmt::print("boa flood bench: jobs of {} enqueued at once, {} workers; peak RSS is VmHWM from "
+             "/proc (fresh processes for each row)\n",
+             opt.definition.empty() ? fmt::format("{} no-op steps", opt.steps) : opt.definition,
+             opt.workers);
+  for (bool separate : {false, true}) {
+    fmt::print("{}\n", separate ? "node and its broker apart (boad --broker, boad broker):"
+                                : "one boad with its embedded broker:");
+    for (int jobs : {0, std::max(1, opt.flood / 10), opt.flood}) {
+      auto f = flood_once(opt, jobs, separate);
+      std::string row = fmt::format("  {:>7} jobs: ", jobs);
+      const char* names[] = {separate ? "broker" : "boad", "node"};
+      for (std::size_t i = 0; i < f.peak_mib.size(); ++i)
+        row += fmt::format("{}{} idle {:.1f} MiB, peak {:.1f} MiB", i ? "; " : "", names[i],
+                           f.idle_mib[i], f.peak_mib[i]);
+      if (jobs > 0)
+        row += fmt::format("; enqueued in {:.1f} s, all ended after {:.1f} s", f.enqueue_s,
+                           f.all_ended_s);
+      if (f.not_finished > 0 || f.refused > 0)
+        row += fmt::format(" (warning: {} not finished, {} refused)", f.not_finished, f.refused);
+      fmt::print("{}\n", row);
+    }
+  }
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -449,12 +586,24 @@ int main(int argc, char** argv) {
                  "Instead of throughput: kill the node running a step this many times and "
                  "measure until the step starts again elsewhere")
       ->check(positive);
+  app.add_option("--flood", opt.flood,
+                 "Instead of throughput: enqueue this many jobs at once (and a tenth as many) and "
+                 "print the peak RSS of the node and of its broker; jobs have 1 step unless "
+                 "--steps says otherwise")
+      ->check(positive);
+  app.add_option("--definition", opt.definition,
+                 "With --flood: the workflow (JSON file) each job runs instead of no-op steps")
+      ->check(CLI::ExistingFile);
   CLI11_PARSE(app, argc, argv);
+  if (opt.flood > 0 && app.count("--steps") == 0)
+    opt.steps = 1;
   const long messages = opt.messages > 0 ? opt.messages : static_cast<long>(opt.jobs) * opt.steps;
 
   try {
     if (opt.failovers > 0)
       return measure_failover(opt);
+    if (opt.flood > 0)
+      return measure_flood(opt);
     // The first node hosts the embedded broker unless the cluster uses another one.
     std::vector<std::unique_ptr<boad_process>> nodes;
     for (int i = 0; i < opt.nodes; ++i) {

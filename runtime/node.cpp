@@ -129,6 +129,7 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& system, bus::bus&
   ctx.activity = n->activity_.get();
   ctx.metrics = options.metrics;
   ctx.reduce_checkpoint_every = std::max<std::uint32_t>(1, options.reduce_checkpoint_every);
+  ctx.limits = options.limits;
   auto workers = std::max<std::size_t>(1, options.workers);
   ctx.max_in_flight = options.max_in_flight != 0
                           ? options.max_in_flight

@@ -51,6 +51,8 @@ struct node_options {
   std::filesystem::path data_dir;
   std::uint32_t max_in_flight = 0; ///< 0: derived from the worker count
   std::uint32_t reduce_checkpoint_every = 16;
+  /// Message size, properties, steps, branches and fan-out a job may reach (`limits.*`).
+  protocol::engine_limits limits;
   /// Looks up the workflows start-job requests and map steps name; empty: the repository's
   /// `resolve` when there is a repository, else only inline definitions.
   actors::workflow_resolver resolve;

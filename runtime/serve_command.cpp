@@ -135,6 +135,7 @@ expected<embedded> start_embedded_broker(const config::node_config& cfg) {
   }
   opts.idle_timeout = cfg.embedded_broker.idle_timeout;
   opts.container_id = "boa-embedded-broker-" + cfg.node_id;
+  opts.max_message_bytes = cfg.limits.max_message_bytes;
   auto listener = amqp::embedded_broker::start(e.core, cfg.listen.host, cfg.listen.port, opts);
   if (!listener)
     return error{listener.error().code,
@@ -284,6 +285,7 @@ int serve(const config::node_config& cfg) {
   link.tls_cert_file = cfg.broker.tls_cert_file.string();
   link.tls_key_file = cfg.broker.tls_key_file.string();
   link.idle_timeout = cfg.broker.idle_timeout;
+  link.max_message_bytes = cfg.limits.max_message_bytes;
   // What `/readyz` reports: the bridge says when it loses and regains the broker.
   auto broker_connected = std::make_shared<std::atomic<bool>>(false);
   link.on_event = [broker_connected](const amqp::bridge_connection_event& e) {
@@ -313,6 +315,7 @@ int serve(const config::node_config& cfg) {
   opts.heartbeat_interval = cfg.heartbeat_interval;
   opts.broker_url = link.url;
   opts.cluster_aware = cfg.cluster_aware;
+  opts.limits = cfg.limits;
   opts.metrics = exposed.get();
   opts.cluster.suspect_after = static_cast<double>(cfg.cluster.suspect_after);
   opts.cluster.down_after = static_cast<double>(cfg.cluster.down_after);

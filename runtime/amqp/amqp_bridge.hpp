@@ -54,6 +54,10 @@ struct bridge_options {
   /// does the same for the broker's timeout. RabbitMQ counts the announced half in whole seconds
   /// and sends nothing below one, so against RabbitMQ keep this at 2 s or more.
   std::chrono::milliseconds idle_timeout{8000};
+  /// Largest message body the bridge publishes or hands to a consumer (0: no limit). A larger
+  /// publish is refused at once; a larger delivery is rejected with the reason, so the broker
+  /// dead-letters it, and its credit goes back to the link.
+  std::size_t max_message_bytes = 0;
   /// Connection events (connected, lost, reconnecting); may be empty. Runs on the bridge's
   /// thread: it must not call `close` or destroy the bridge.
   std::function<void(const bridge_connection_event&)> on_event;

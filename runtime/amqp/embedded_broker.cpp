@@ -283,8 +283,8 @@ void broker_state::on_error(proton::listener& l, const std::string& what) {
 
 proton::connection_options broker_state::on_accept(proton::listener&) {
   retired_.clear(); // this is a listener event: no closed connection's batch is running
-  auto connection =
-      std::make_shared<broker_connection>(core_, *this, next_session++, opts_.publish_window);
+  auto connection = std::make_shared<broker_connection>(
+      core_, *this, next_session++, opts_.publish_window, opts_.max_message_bytes);
   live_.emplace(connection.get(), connection);
   {
     std::lock_guard guard{mutex_};

@@ -42,6 +42,9 @@ struct embedded_broker_options {
   /// by itself); a hung one (stopped with SIGSTOP, deadlocked), whose TCP connection stays open,
   /// loses its deliveries within this bound.
   std::chrono::milliseconds idle_timeout{4000};
+  /// Largest message body a client may publish (0: no limit); a larger one is rejected with
+  /// `amqp:link:message-size-exceeded` and the sizes.
+  std::size_t max_message_bytes = 0;
 };
 
 /// An AMQP 1.0 listener in front of a `broker_core`, so that any AMQP 1.0 client (boa's bridge,

@@ -350,6 +350,15 @@ void loader::check_consistency() {
         " must be more than cluster.suspect-after " +
         value_and_origin("cluster.suspect-after", std::to_string(config.cluster.suspect_after)));
 
+  if (config.limits.max_properties_bytes >= config.limits.max_message_bytes)
+    problems_.push_back("limits.max-properties-bytes " +
+                        value_and_origin("limits.max-properties-bytes",
+                                         std::to_string(config.limits.max_properties_bytes)) +
+                        " must be less than limits.max-message-bytes " +
+                        value_and_origin("limits.max-message-bytes",
+                                         std::to_string(config.limits.max_message_bytes)) +
+                        ": a job message carries the properties and more");
+
   const auto& b = config.broker;
   auto set_without = [&](std::string_view set, std::string_view missing, std::string_view why) {
     problems_.push_back(std::string(set) + " " + value_and_origin(set, "set") + " needs " +

@@ -68,6 +68,11 @@ struct flag_values {
   std::optional<std::string> archive_postgres;          ///< --archive-postgres
   std::optional<std::string> http;                      ///< --http
   std::optional<std::string> http_token;                ///< --http-token
+  std::optional<std::string> max_message_bytes;         ///< --limits-max-message-bytes
+  std::optional<std::string> max_properties_bytes;      ///< --limits-max-properties-bytes
+  std::optional<std::string> max_steps;                 ///< --limits-max-steps
+  std::optional<std::string> max_parallel_branches;     ///< --limits-max-parallel-branches
+  std::optional<std::string> max_map_fan_out;           ///< --limits-max-map-fan-out
 };
 
 /// Registers `--config` and a flag for every setting (settings.hpp) on `app`, storing into

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "protocol/envelope.hpp"
+#include "protocol/limits.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -193,6 +194,8 @@ struct node_config {
   std::optional<listen_address> http;
   /// When not empty, every HTTP route but `/healthz` needs `Authorization: Bearer <token>`.
   std::string http_token;
+  /// Message size, job properties, steps, parallel branches and map fan-out (`limits.*`).
+  protocol::engine_limits limits;
 
   friend bool operator==(const node_config&, const node_config&) = default;
 };

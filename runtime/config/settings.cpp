@@ -61,6 +61,8 @@ setting bind(setting_info info, Reader reader, Field field,
 
 constexpr std::size_t max_workers = 1024;
 constexpr std::size_t max_missed_beats = 1024;
+constexpr std::size_t max_byte_limit = std::size_t{1} << 30; // AMQP frames and RocksDB cope
+constexpr std::size_t max_count_limit = 10'000'000;
 
 std::vector<setting> make_table() {
   // clang-format off
@@ -254,6 +256,36 @@ std::vector<setting> make_table() {
           "variable (flags show in ps)."},
          string_value{}, [](node_config& c) -> auto& { return c.http_token; },
          &flag_values::http_token),
+    bind({"limits.max-message-bytes", "BOA_LIMITS_MAX_MESSAGE_BYTES", "--limits-max-message-bytes",
+          "BYTES", "16777216",
+          "Largest bus message the node publishes or takes (the embedded broker too); one it "
+          "receives goes to the dead-letter queue, one it would publish is refused."},
+         count_value{max_byte_limit},
+         [](node_config& c) -> auto& { return c.limits.max_message_bytes; },
+         &flag_values::max_message_bytes),
+    bind({"limits.max-properties-bytes", "BOA_LIMITS_MAX_PROPERTIES_BYTES",
+          "--limits-max-properties-bytes", "BYTES", "1048576",
+          "Largest job properties (as JSON): a start request over it is refused, a job whose "
+          "properties grow past it ends in error; less than limits.max-message-bytes."},
+         count_value{max_byte_limit},
+         [](node_config& c) -> auto& { return c.limits.max_properties_bytes; },
+         &flag_values::max_properties_bytes),
+    bind({"limits.max-steps", "BOA_LIMITS_MAX_STEPS", "--limits-max-steps", "COUNT", "1000",
+          "Most steps a workflow definition may have."},
+         count_value{max_count_limit}, [](node_config& c) -> auto& { return c.limits.max_steps; },
+         &flag_values::max_steps),
+    bind({"limits.max-parallel-branches", "BOA_LIMITS_MAX_PARALLEL_BRANCHES",
+          "--limits-max-parallel-branches", "COUNT", "64",
+          "Most branches a parallel step may fork into."},
+         count_value{max_count_limit},
+         [](node_config& c) -> auto& { return c.limits.max_parallel_branches; },
+         &flag_values::max_parallel_branches),
+    bind({"limits.max-map-fan-out", "BOA_LIMITS_MAX_MAP_FAN_OUT", "--limits-max-map-fan-out", "COUNT",
+          "10000",
+          "Most sub-jobs one map step may start; a map over more items ends its job in error."},
+         count_value{max_count_limit},
+         [](node_config& c) -> auto& { return c.limits.max_map_fan_out; },
+         &flag_values::max_map_fan_out),
   };
   // clang-format on
 }
@@ -299,7 +331,8 @@ std::string describe_node_settings() {
   }
   out += "\nDURATION: an integer with a unit, 500ms, 1s, 2m or 1h (at most 24h). BOOL: true or\n"
          "false (also yes/no, on/off, 1/0 outside the file). NAME: letters, digits, '.', '_'\n"
-         "and '-'. A relative PATH in the file is relative to the file's directory.\n";
+         "and '-'. BYTES: a positive integer count of bytes. A relative PATH in the file is\n"
+         "relative to the file's directory.\n";
   return out;
 }
 

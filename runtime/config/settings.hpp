@@ -64,18 +64,24 @@ struct setting_info {
 /// | archive.postgres                         | BOA_ARCHIVE_POSTGRES                         |
 /// | http                                     | BOA_HTTP                                     |
 /// | http-token                               | BOA_HTTP_TOKEN                               |
+/// | limits.max-message-bytes                 | BOA_LIMITS_MAX_MESSAGE_BYTES                 |
+/// | limits.max-properties-bytes              | BOA_LIMITS_MAX_PROPERTIES_BYTES              |
+/// | limits.max-steps                         | BOA_LIMITS_MAX_STEPS                         |
+/// | limits.max-parallel-branches             | BOA_LIMITS_MAX_PARALLEL_BRANCHES             |
+/// | limits.max-map-fan-out                   | BOA_LIMITS_MAX_MAP_FAN_OUT                   |
 ///
 /// Flags that differ from the rule: `broker.url` is `--broker`, `systems.workers.count` is
 /// `--workers`, `data-dir` is `--data`, `plugins` is `--plugin` (repeated, one path each).
 /// `--broker-password` exists only to be refused: a command line is no place for a password.
 ///
-/// Values: COUNT is 1 to 1024; DURATION is an integer with a unit, `500ms`, `1s`, `2m`, `1h` (at
-/// most 24h); BOOL is `true`/`false` in the file and also `yes`/`no`/`on`/`off`/`1`/`0` in
-/// variables and flags (a bare boolean flag means true); NAME is letters, digits, `.`, `_`, `-`;
-/// `plugins` is a list in the file and `:`-separated in `BOA_PLUGINS`; CONNINFO is a libpq
-/// connection string, checked for syntax (the database is reached when the node starts). A relative
-/// PATH in the file is relative to the file's directory, elsewhere to the current one. `BOA_CONFIG`
-/// names the config file when `--config` does not.
+/// Values: COUNT is a positive integer (workers and missed beats at most 1024, the `limits.*` at
+/// most 10,000,000); BYTES is a positive count of bytes (at most 1 GiB); DURATION is an integer
+/// with a unit, `500ms`, `1s`, `2m`, `1h` (at most 24h); BOOL is `true`/`false` in the file and
+/// also `yes`/`no`/`on`/`off`/`1`/`0` in variables and flags (a bare boolean flag means true); NAME
+/// is letters, digits, `.`, `_`, `-`; `plugins` is a list in the file and `:`-separated in
+/// `BOA_PLUGINS`; CONNINFO is a libpq connection string, checked for syntax (the database is
+/// reached when the node starts). A relative PATH in the file is relative to the file's directory,
+/// elsewhere to the current one. `BOA_CONFIG` names the config file when `--config` does not.
 std::span<const setting_info> node_settings();
 
 /// The list above as text for a terminal: one entry per setting with its names, default and help.

@@ -24,6 +24,10 @@ open_database(const std::filesystem::path& dir, const store_identity& id,
   rocksdb::DBOptions options;
   options.create_if_missing = true;
   options.keep_log_file_num = 10;
+  // Memtables of all column families together. Without a cap each family fills up to 64 MiB
+  // (two while one flushes) before it is written out, so a node's memory grew with a flood of
+  // jobs until every family of the job store, the claims and the broker's journal was full.
+  options.db_write_buffer_size = 16 * 1024 * 1024;
   std::vector<std::string> names = families;
   opened_database opened;
   opened.fresh = !std::filesystem::exists(dir / "CURRENT", ec);

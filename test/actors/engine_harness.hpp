@@ -40,6 +40,7 @@ public:
     std::chrono::milliseconds heartbeat_interval{0};
     bool cluster_aware = false;
     std::function<void()> on_shutdown_requested;
+    protocol::engine_limits limits;
   };
 
   engine() : engine(options{}) {}
@@ -57,6 +58,7 @@ public:
     node_opts.heartbeat_interval = opts.heartbeat_interval;
     node_opts.cluster_aware = opts.cluster_aware;
     node_opts.on_shutdown_requested = std::move(opts.on_shutdown_requested);
+    node_opts.limits = opts.limits;
     node_opts_ = node_opts;
     node_ = start_node(node_opts_);
     actors::job_observer_callbacks callbacks;

@@ -926,6 +926,82 @@ class Metrics(NodeTest):
                 parse_prometheus(bad)
 
 
+class Limits(NodeTest):
+    """Each limit named in its error, on a node whose limits are set low with flags."""
+
+    def post(self, base, path, body):
+        request = urllib.request.Request(base + path, data=json.dumps(body).encode(),
+                                         method="POST",
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=WAIT) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as refused:
+            return refused.code, json.loads(refused.read())
+
+    def test_requests_over_a_limit_are_refused_and_a_job_past_one_ends_in_error(self):
+        node = self.node("--limits-max-steps", "3", "--limits-max-properties-bytes", "200",
+                         "--limits-max-message-bytes", "4000", "--limits-max-map-fan-out", "2",
+                         "--http", "127.0.0.1:0")
+        listening = re.compile(r"HTTP API listening on (http://127\.0\.0\.1:\d+)")
+        wait_until(lambda: listening.search(node.log()), "the HTTP API to listen")
+        base = listening.search(node.log()).group(1)
+
+        status, body = self.post(base, "/jobs", {"definition": sleeping_chain("long", 4, 1)})
+        self.assertEqual(status, 400, body)
+        self.assertIn("definition.steps: 4 steps, more than the limit of 3 (setting "
+                      "limits.max-steps)", json.dumps(body))
+        status, body = self.post(base, "/jobs", {"definition": sleeping_chain("short", 3, 1),
+                                                 "properties": {"note": "n" * 300}})
+        self.assertEqual(status, 400, body)
+        self.assertIn("limits.max-properties-bytes", json.dumps(body))
+        status, body = self.post(base, "/workflows", {"definition": sleeping_chain("long", 4, 1)})
+        self.assertEqual(status, 400, body)
+        self.assertIn("limits.max-steps", json.dumps(body))
+
+        # boactl gets the node's refusal, with the path and the setting.
+        r = boactl(node, "job", "start", write_workflow(self.dir, sleeping_chain("long", 4, 1)))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("definition.steps", r.stderr)
+        self.assertIn("limits.max-steps", r.stderr)
+
+        # A job whose step grows its properties past the limit ends in error, named.
+        grow = write_workflow(self.dir, {"name": "grow", "steps": [
+            {"id": "big", "run": {"kind": "set", "values": {"blob": "x" * 300}},
+             "next": [["*", "after"]]},
+            {"id": "after", "run": "noop"}]})
+        r = boactl(node, "job", "start", grow, "--wait", "--json")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        job_id = json.loads(r.stdout)["id"]
+        shown = json.loads(boactl(node, "job", "show", job_id, "--json").stdout)
+        self.assertEqual(shown["state"], "error")
+        self.assertIn("limits.max-properties-bytes", shown["error"])
+
+        # A map over more items than the fan-out limit ends in error before any sub-job.
+        fan = write_workflow(self.dir, {"name": "fan", "properties": {"xs": [1, 2, 3]}, "steps": [
+            {"id": "each", "map": {"workflow": {"name": "one", "steps": [
+                {"id": "s", "run": "noop"}]}, "items": "xs"}, "next": [["*", "all"]]},
+            {"id": "all", "reduce": {"fold": "collect"}}]})
+        r = boactl(node, "job", "start", fan, "--wait", "--json")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        shown = json.loads(boactl(node, "job", "show", json.loads(r.stdout)["id"],
+                                  "--json").stdout)
+        self.assertIn("limits.max-map-fan-out", shown["error"])
+
+        # The embedded broker refuses a message over the limit; the node runs on.
+        conn = BlockingConnection(node.url, timeout=WAIT)
+        try:
+            with self.assertRaises(Exception) as refused:
+                conn.create_sender("/queue/boa.jobs").send(
+                    Message(body="{" + " " * 5000 + "}", subject="job", id="huge-1"))
+            self.assertIn("rejected", str(refused.exception).lower())
+        finally:
+            conn.close()
+        r = boactl(node, "job", "start", write_workflow(self.dir, sleeping_chain("ok", 3, 1)),
+                   "--wait")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+
 if __name__ == "__main__":
     if len(sys.argv) < 3:
         print(__doc__, file=sys.stderr)

@@ -2,6 +2,7 @@
 
 #include "actors/messages.hpp"
 #include "protocol/envelope.hpp"
+#include "protocol/limits.hpp"
 #include "runtime/amqp/address_map.hpp"
 #include "runtime/amqp/detail/proton_raw.hpp"
 #include "runtime/amqp/message_codec.hpp"
@@ -72,8 +73,9 @@ int as_credit(std::uint64_t n) {
 } // namespace
 
 bridge_links::bridge_links(std::chrono::milliseconds retry_min, std::chrono::milliseconds retry_max,
-                           metrics::node_metrics* metrics)
-    : retry_min_(retry_min), retry_max_(retry_max), metrics_(metrics) {}
+                           metrics::node_metrics* metrics, std::size_t max_message_bytes)
+    : retry_min_(retry_min), retry_max_(retry_max), metrics_(metrics),
+      max_message_bytes_(max_message_bytes) {}
 
 void bridge_links::connected(proton::connection c) {
   connection_ = std::move(c);
@@ -290,15 +292,18 @@ void bridge_links::on_message(proton::delivery& d, proton::message& m) {
   const auto id = link->second;
   auto& sub = subscriptions_.at(id);
   auto envelope = to_envelope(m);
-  if (!envelope) {
-    // The consumer never sees it, so the credit it used is given back at once.
-    spdlog::warn("amqp bridge: rejecting a message from {}: {}", sub.address,
-                 envelope.error().message);
+  // The consumer never sees a message refused here, so the credit it used is given back at once.
+  auto refuse = [&](const char* condition, const std::string& why) {
+    spdlog::warn("amqp bridge: rejecting a message from {}: {}", sub.address, why);
     if (!d.settled())
-      reject_with(d, {"amqp:decode-error", envelope.error().message});
+      reject_with(d, {condition, why});
     d.receiver().add_credit(1);
-    return;
-  }
+  };
+  if (!envelope)
+    return refuse("amqp:decode-error", envelope.error().message);
+  if (auto too_large = protocol::message_over_limit("message from " + sub.logical,
+                                                    envelope->body.size(), max_message_bytes_))
+    return refuse("amqp:link:message-size-exceeded", too_large->message);
   if (sub.unused > 0)
     --sub.unused;
   sub.refusals.reset();

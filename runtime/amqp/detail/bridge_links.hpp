@@ -37,7 +37,7 @@ public:
   /// `retry_min`/`retry_max`: backoff for reopening a receiver link the broker closed.
   /// `metrics` (may be null): deliveries and publish confirmation times are counted there.
   bridge_links(std::chrono::milliseconds retry_min, std::chrono::milliseconds retry_max,
-               metrics::node_metrics* metrics = nullptr);
+               metrics::node_metrics* metrics = nullptr, std::size_t max_message_bytes = 0);
 
   /// A connection opened: operations from now on use it. Call `reopen` after the operations
   /// queued while there was none have been applied.
@@ -100,8 +100,9 @@ private:
   const std::chrono::milliseconds retry_min_;
   const std::chrono::milliseconds retry_max_;
   metrics::node_metrics* const metrics_;
-  proton::connection connection_; ///< empty while disconnected
-  std::uint64_t generation_ = 0;  ///< counts connections, to drop work scheduled on an old one
+  const std::size_t max_message_bytes_; ///< 0: no limit
+  proton::connection connection_;       ///< empty while disconnected
+  std::uint64_t generation_ = 0; ///< counts connections, to drop work scheduled on an old one
   std::string down_reason_ = "not connected";
   std::uint64_t next_tag_ = 1;
   std::uint64_t next_link_ = 1;

@@ -1,6 +1,7 @@
 #include "runtime/amqp/detail/bridge_state.hpp"
 
 #include "actors/messages.hpp"
+#include "protocol/limits.hpp"
 #include "runtime/amqp/address_map.hpp"
 #include "runtime/amqp/detail/proactor_teardown.hpp"
 #include "runtime/amqp/detail/proton_raw.hpp"
@@ -42,7 +43,8 @@ std::string describe(const proton::error_condition& e) {
 
 bridge_state::bridge_state(bridge_options options, bridge_endpoint endpoint)
     : options_(std::move(options)), endpoint_(std::move(endpoint)),
-      links_(options_.reconnect_min, options_.reconnect_max, options_.metrics),
+      links_(options_.reconnect_min, options_.reconnect_max, options_.metrics,
+             options_.max_message_bytes),
       backoff_(options_.reconnect_min, options_.reconnect_max) {}
 
 bridge_state::~bridge_state() {
@@ -122,6 +124,11 @@ void bridge_state::publish(protocol::envelope message, const caf::actor& confirm
   auto address = to_amqp_address(message.address);
   if (!address) {
     refuse(address.error().message);
+    return;
+  }
+  if (auto too_large = protocol::message_over_limit(
+          "message to " + message.address, message.body.size(), options_.max_message_bytes)) {
+    refuse(std::move(too_large->message));
     return;
   }
   publish_op op{next_publish_++, std::move(*address), {}, confirm_to, token};

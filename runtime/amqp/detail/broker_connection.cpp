@@ -1,5 +1,6 @@
 #include "runtime/amqp/detail/broker_connection.hpp"
 
+#include "protocol/limits.hpp"
 #include "runtime/amqp/address_map.hpp"
 #include "runtime/amqp/detail/proton_raw.hpp"
 #include "runtime/amqp/message_codec.hpp"
@@ -95,8 +96,9 @@ std::vector<bus::delivery> delivery_outbox::take() {
 
 broker_connection::broker_connection(std::shared_ptr<bus::broker_core> core,
                                      connection_owner& owner, std::uint64_t session,
-                                     std::uint32_t publish_window)
-    : core_(std::move(core)), owner_(owner), session_(session), publish_window_(publish_window) {}
+                                     std::uint32_t publish_window, std::size_t max_message_bytes)
+    : core_(std::move(core)), owner_(owner), session_(session), publish_window_(publish_window),
+      max_message_bytes_(max_message_bytes) {}
 
 void broker_connection::on_connection_open(proton::connection& c) {
   connection_ = c;
@@ -195,6 +197,11 @@ void broker_connection::publish(proton::delivery& d, proton::message& m) {
       return;
     }
     envelope->address = std::move(*mapped);
+  }
+  if (auto too_large = protocol::message_over_limit("message to " + envelope->address,
+                                                    envelope->body.size(), max_message_bytes_)) {
+    refuse_message({"amqp:link:message-size-exceeded", too_large->message});
+    return;
   }
   // The accept is the client's publish confirmation: only once the core holds the message.
   if (auto taken = core_->publish(std::move(*envelope)); !taken) {

@@ -62,7 +62,8 @@ class broker_connection final : public proton::messaging_handler,
                                 public std::enable_shared_from_this<broker_connection> {
 public:
   broker_connection(std::shared_ptr<bus::broker_core> core, connection_owner& owner,
-                    std::uint64_t session, std::uint32_t publish_window);
+                    std::uint64_t session, std::uint32_t publish_window,
+                    std::size_t max_message_bytes = 0);
 
   /// Closes the connection with `amqp:connection:forced` (through its own work queue).
   void close_for_shutdown();
@@ -109,6 +110,7 @@ private:
   connection_owner& owner_;
   const std::uint64_t session_;
   const std::uint32_t publish_window_;
+  const std::size_t max_message_bytes_; ///< 0: no limit
   std::shared_ptr<delivery_outbox> outbox_ = std::make_shared<delivery_outbox>();
   proton::connection connection_;
   bool torn_down_ = false;
