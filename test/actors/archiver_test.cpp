@@ -85,7 +85,12 @@ struct archiver_fixture {
     ctx.archive_retry_delay = 20ms;
     archiver = actors::spawn_archiver(system, ctx);
   }
-  ~archiver_fixture() { caf::anon_send_exit(archiver, caf::exit_reason::user_shutdown); }
+  /// The archiver hands its deliveries back to the bus as it exits: it must be gone before the
+  /// bus is.
+  ~archiver_fixture() {
+    caf::anon_send_exit(archiver, caf::exit_reason::user_shutdown);
+    system.await_all_actors_done();
+  }
 
   static protocol::job ended_job(const std::string& id) {
     auto decoded = protocol::parse_workflow(
