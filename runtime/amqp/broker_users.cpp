@@ -1,5 +1,7 @@
 #include "runtime/amqp/broker_users.hpp"
 
+#include "protocol/constant_time.hpp"
+
 #include <cerrno>
 #include <fstream>
 #include <system_error>
@@ -12,13 +14,10 @@ void broker_users::add(std::string user, std::string password) {
 
 bool broker_users::accepts(std::string_view user, std::string_view password) const {
   auto it = users_.find(user);
-  // Compare every byte whatever the outcome, so that the time taken says nothing of how much of
-  // a guess was right.
+  // Compared in full even for an unknown user, so that the time taken says nothing of the guess.
   const std::string_view expected = it == users_.end() ? std::string_view() : it->second;
-  unsigned char differ = expected.size() == password.size() ? 0 : 1;
-  for (std::size_t i = 0; i < password.size(); ++i)
-    differ |= static_cast<unsigned char>(password[i] ^ (i < expected.size() ? expected[i] : 0));
-  return it != users_.end() && differ == 0;
+  const bool same = protocol::equal_in_constant_time(password, expected);
+  return it != users_.end() && same;
 }
 
 expected<broker_users> read_broker_users(const std::filesystem::path& file) {

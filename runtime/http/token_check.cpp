@@ -1,17 +1,13 @@
 #include "runtime/http/token_check.hpp"
 
+#include "protocol/constant_time.hpp"
+
 #include <cstddef>
 
 namespace boa::http {
 
 bool same_token(std::string_view given, std::string_view expected) {
-  // Every byte of `expected` is compared, whatever `given` holds; no early exit.
-  unsigned diff = given.size() == expected.size() ? 0u : 1u;
-  for (std::size_t i = 0; i < expected.size(); ++i) {
-    const auto g = i < given.size() ? static_cast<unsigned char>(given[i]) : 0u;
-    diff |= g ^ static_cast<unsigned char>(expected[i]);
-  }
-  return diff == 0;
+  return protocol::equal_in_constant_time(given, expected);
 }
 
 std::string_view bearer_token(std::string_view authorization) {
