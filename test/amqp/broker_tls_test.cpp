@@ -11,7 +11,6 @@
 #include <caf/actor_system_config.hpp>
 
 #include <cstdlib>
-#include <fstream>
 #include <memory>
 #include <string>
 
@@ -27,28 +26,17 @@ using boa::bus::settlement;
 
 namespace {
 
-/// A test certificate authority, made with openssl for the test: `ca.pem` signed `server.pem`
-/// (for the host name `localhost` only, key `server.key`); `other-ca.pem` signed nothing here.
+/// A test certificate authority, made by `tools/test-pki` (openssl) for the test: `ca.pem` signed
+/// `server.pem` (for the host name `localhost` only, key `server.key`); `other-ca.pem` signed
+/// nothing here.
 struct test_pki {
   boa::test::temp_dir dir{"boa-tls-test"};
   bool made = false;
 
   test_pki() {
-    const auto d = dir.path().string();
-    std::ofstream(dir.path() / "server.ext") << "subjectAltName=DNS:localhost\n";
-    // A configuration of its own: a host need not have one, and the test must not read it.
-    std::ofstream(dir.path() / "openssl.cnf") << "[req]\ndistinguished_name = dn\n[dn]\n";
-    const std::string script =
-        "cd '" + d + "' && export OPENSSL_CONF='" + d + "/openssl.cnf' && " +
-        "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 "
-        "-subj /CN=boa-test-ca && "
-        "openssl req -x509 -newkey rsa:2048 -nodes -keyout other-ca.key -out other-ca.pem "
-        "-days 2 -subj /CN=boa-other-ca && "
-        "openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr "
-        "-subj /CN=localhost && "
-        "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
-        "-out server.pem -days 2 -extfile server.ext";
-    made = std::system(("(" + script + ") >/dev/null 2>&1").c_str()) == 0;
+    const std::string command = std::string{"'"} + BOA_SOURCE_DIR + "/tools/test-pki' '" +
+                                dir.path().string() + "' >/dev/null 2>&1";
+    made = std::system(command.c_str()) == 0;
   }
   std::string file(const std::string& name) const { return (dir.path() / name).string(); }
 };
