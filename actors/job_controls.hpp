@@ -10,11 +10,20 @@
 #include <string>
 #include <unordered_map>
 
+namespace boa::storage {
+class claim_store;
+}
+
 namespace boa::actors {
 
 /// Cancel and suspend requests waiting for their job's next step on this node. Written by the
 /// dispatcher (from `topic:boa.commands`), read by every job actor before it runs a step; the
 /// common case, no pending command at all, costs one atomic load.
+///
+/// A command is broadcast once, so a node must not forget one it heard: with a `durable` store
+/// the pending requests are written there and read back when the node starts again after a
+/// crash. Requests for jobs that end on other nodes are never cleared here: at most
+/// `remembered` are kept, the oldest forgotten first.
 class job_controls {
 public:
   using action = protocol::job_command::action;
@@ -26,50 +35,22 @@ public:
     std::int64_t issued_ms = 0;
   };
 
-  void request(const std::string& job_id, action what, std::int64_t issued_ms = 0) {
-    std::lock_guard guard{mutex_};
-    pending_.insert_or_assign(job_id, pending_control{what, issued_ms});
-    size_.store(pending_.size(), std::memory_order_release);
-  }
+  /// `durable` may be null (nothing survives the process); otherwise the pending requests it
+  /// holds are loaded now, and it must outlive this object.
+  explicit job_controls(storage::claim_store* durable = nullptr,
+                        std::size_t remembered = std::size_t{1} << 16);
 
-  void clear(const std::string& job_id) {
-    std::lock_guard guard{mutex_};
-    pending_.erase(job_id);
-    size_.store(pending_.size(), std::memory_order_release);
-  }
+  void request(const std::string& job_id, action what, std::int64_t issued_ms = 0);
+  void clear(const std::string& job_id);
 
   /// Forgets the job's pending command if the job has seen a command issued at or after it
   /// applied (on another node, which had heard a later command that this node missed).
-  void clear_stale(const std::string& job_id, std::int64_t commands_ms) {
-    std::lock_guard guard{mutex_};
-    auto i = pending_.find(job_id);
-    if (i == pending_.end() || !protocol::is_stale_command(i->second.issued_ms, commands_ms))
-      return;
-    pending_.erase(i);
-    size_.store(pending_.size(), std::memory_order_release);
-  }
+  void clear_stale(const std::string& job_id, std::int64_t commands_ms);
 
   /// Whether a command issued at `issued_ms` (0: unknown) is the newest this node has seen for
   /// the job, and so is to be applied; it becomes the newest. One issued before the newest
   /// applied arrived late (commands overtake each other on their way) and is stale.
-  bool admit(const std::string& job_id, std::int64_t issued_ms) {
-    if (issued_ms <= 0)
-      return true;
-    std::lock_guard guard{mutex_};
-    auto [i, fresh] = newest_.try_emplace(job_id, issued_ms);
-    if (!fresh) {
-      if (issued_ms < i->second)
-        return false;
-      i->second = issued_ms;
-      return true;
-    }
-    newest_order_.push_back(job_id);
-    if (newest_order_.size() > remembered_jobs) { // bounded: the oldest jobs are forgotten
-      newest_.erase(newest_order_.front());
-      newest_order_.pop_front();
-    }
-    return true;
-  }
+  bool admit(const std::string& job_id, std::int64_t issued_ms);
 
   std::optional<pending_control> find(const std::string& job_id) const {
     if (size_.load(std::memory_order_acquire) == 0)
@@ -82,10 +63,15 @@ public:
   }
 
 private:
-  static constexpr std::size_t remembered_jobs = 1 << 16;
+  void remember(const std::string& job_id, pending_control control); // mutex_ held
+  void forget(const std::string& job_id);                            // mutex_ held
 
+  storage::claim_store* durable_;
+  std::size_t remembered_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, pending_control> pending_;
+  /// Jobs with a pending request, oldest first (may name jobs cleared since: skipped).
+  std::deque<std::string> pending_order_;
   /// Per job, when the newest command applied here was issued.
   std::unordered_map<std::string, std::int64_t> newest_;
   std::deque<std::string> newest_order_;

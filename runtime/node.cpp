@@ -84,6 +84,8 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& system, bus::bus&
   }
   n->claims_ = options.claims ? std::move(options.claims)
                               : std::make_shared<actors::delivery_claims>(n->claim_store_.get());
+  n->controls_ = options.controls ? std::move(options.controls)
+                                  : std::make_shared<actors::job_controls>(n->claim_store_.get());
   n->system_ = &system;
   n->repository_ = std::move(options.repository);
   auto seed = options.job_id_seed;
@@ -123,7 +125,7 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& system, bus::bus&
   ctx.message_ids = n->message_ids_.get();
   ctx.clock = options.clock ? options.clock : &n->clock_;
   ctx.detach_blocking_actors = options.detach_blocking_actors;
-  ctx.controls = &n->controls_;
+  ctx.controls = n->controls_.get();
   ctx.claims = n->claims_.get();
   n->activity_ = std::make_unique<actors::node_activity>();
   ctx.activity = n->activity_.get();

@@ -106,6 +106,10 @@ struct node_options {
   /// one restarted on the same data directory. Null: the node's own, in its claim store when it
   /// has a data directory, else in memory.
   std::shared_ptr<actors::delivery_claims> claims;
+  /// The cancels and suspends the node heard and has not applied yet (actors/job_controls.hpp),
+  /// owned by the caller like `claims` and for the same reason. Null: the node's own, in its
+  /// claim store when it has a data directory, else in memory.
+  std::shared_ptr<actors::job_controls> controls;
 };
 
 /// One node's actors composed over a bus: worker pool, job dispatcher, job store and folders, the
@@ -147,13 +151,13 @@ private:
   node() = default;
 
   actors::system_wall_clock clock_;
-  actors::job_controls controls_;
   std::unique_ptr<protocol::workflow_cache> workflows_;
   std::unique_ptr<storage::job_store> store_;
   std::unique_ptr<actors::job_recorder> recorder_; ///< declared after store_: destroyed first
   std::unique_ptr<storage::job_folders> folders_;
   std::unique_ptr<storage::claim_store> claim_store_;
   std::shared_ptr<actors::delivery_claims> claims_; ///< declared after claim_store_
+  std::shared_ptr<actors::job_controls> controls_;  ///< declared after claim_store_
   std::shared_ptr<storage::workflow_repository> repository_;
   std::unique_ptr<protocol::job_id_generator> job_ids_;
   std::unique_ptr<actors::message_id_suffixes> message_ids_;

@@ -21,6 +21,7 @@ expected<void> simulated_cluster::start(std::size_t count) {
   nodes_.resize(count);
   for (std::size_t i = 0; i < count; ++i) {
     nodes_[i].claims = std::make_shared<actors::delivery_claims>();
+    nodes_[i].controls = std::make_shared<actors::job_controls>();
     if (auto started = launch(i); !started)
       return started;
   }
@@ -50,6 +51,7 @@ expected<void> simulated_cluster::launch(std::size_t index) {
   options.clock = &clock_;
   options.detach_blocking_actors = false;
   options.claims = m.claims;
+  options.controls = m.controls;
   if (settings_.configure)
     settings_.configure(index, options);
   auto n = runtime::node::start(system_, *m.link, executors_(*m.link), std::move(options));

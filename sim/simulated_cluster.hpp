@@ -21,8 +21,9 @@
 namespace boa::sim {
 
 /// The nodes of a run over one broker core: each with its link, its real `runtime::node`, and
-/// claims that outlive a crash (as a data directory would). A crashed node can be started again:
-/// a new incarnation with fresh actors, a new broker session, new id prefixes and the same claims.
+/// claims and pending job commands that outlive a crash (as a data directory would). A crashed
+/// node can be started again: a new incarnation with fresh actors, a new broker session, new id
+/// prefixes and the same claims and pending commands.
 class simulated_cluster {
 public:
   struct settings {
@@ -87,6 +88,7 @@ private:
     std::unique_ptr<node_link> link;
     std::unique_ptr<runtime::node> node;
     std::shared_ptr<actors::delivery_claims> claims;
+    std::shared_ptr<actors::job_controls> controls;
     std::size_t incarnation = 0;
     /// When each incarnation started and, but for the current one, crashed (virtual ms).
     std::vector<std::pair<std::int64_t, std::int64_t>> lives;

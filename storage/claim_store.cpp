@@ -8,6 +8,7 @@
 // Layout (format 1): default column family only.
 //   "claims-format" -> the format version, in decimal (a name no other store uses)
 //   "c" LINE       -> zigzag varint version, then the message id (binary_codec strings)
+//   "p" JOB        -> the pending command's action, then its zigzag varint issue time
 
 namespace boa::storage {
 
@@ -22,6 +23,14 @@ std::string where(const std::filesystem::path& dir) {
 std::string key_of(std::string_view line) {
   std::string key = "c";
   key.append(line);
+  return key;
+}
+
+constexpr char pending_prefix = 'p';
+
+std::string pending_key(std::string_view job_id) {
+  std::string key(1, pending_prefix);
+  key.append(job_id);
   return key;
 }
 
@@ -94,6 +103,47 @@ expected<void> claim_store::put(std::string_view line, const claim& c) {
   if (!s.ok())
     return detail::rocksdb_error(where(self_->dir), "writing a claim", s);
   return {};
+}
+
+} // namespace boa::storage
+
+namespace boa::storage {
+
+expected<void> claim_store::put_pending(const pending_command& c) {
+  std::string value;
+  detail::put_string(value, c.action);
+  detail::put_int(value, c.issued_ms);
+  auto s = self_->db->Put(rocksdb::WriteOptions(), pending_key(c.job_id), value);
+  if (!s.ok())
+    return detail::rocksdb_error(where(self_->dir), "writing a pending command", s);
+  return {};
+}
+
+expected<void> claim_store::erase_pending(std::string_view job_id) {
+  auto s = self_->db->Delete(rocksdb::WriteOptions(), pending_key(job_id));
+  if (!s.ok())
+    return detail::rocksdb_error(where(self_->dir), "erasing a pending command", s);
+  return {};
+}
+
+expected<std::vector<pending_command>> claim_store::pending() {
+  std::vector<pending_command> found;
+  std::unique_ptr<rocksdb::Iterator> it{self_->db->NewIterator(rocksdb::ReadOptions())};
+  const std::string prefix(1, pending_prefix);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    pending_command c;
+    c.job_id = it->key().ToString().substr(1);
+    detail::binary_reader in{std::string_view{it->value().data(), it->value().size()},
+                             "pending command"};
+    in.read("action", c.action);
+    in.read("issued_ms", c.issued_ms);
+    if (in.failure())
+      return error(errc::corrupt, where(self_->dir) + *in.failure());
+    found.push_back(std::move(c));
+  }
+  if (!it->status().ok())
+    return detail::rocksdb_error(where(self_->dir), "reading pending commands", it->status());
+  return found;
 }
 
 } // namespace boa::storage

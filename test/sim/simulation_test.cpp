@@ -107,6 +107,14 @@ BOOST_AUTO_TEST_CASE(a_suspended_job_is_resumed_whatever_the_nodes_missed) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_node_restarted_after_hearing_a_cancel_still_applies_it) {
+  // Found by this seed: a node heard a fork/join job's cancel, crashed, came back and was handed
+  // the job's other branch, whose next step it ran: pending commands lived in its memory only.
+  auto result = run_simulation(options_from_seed(1726));
+  BOOST_TEST_INFO(violations_of(result));
+  BOOST_TEST(result.passed());
+}
+
 BOOST_AUTO_TEST_CASE(a_crashed_node_loses_no_job) {
   auto options = options_from_seed(3, 3, 15);
   boa::sim::fault crash;

@@ -144,3 +144,20 @@ BOOST_AUTO_TEST_CASE(claim_store_refuses_a_job_store_directory) {
   BOOST_TEST_REQUIRE(!claims.has_value());
   BOOST_TEST(claims.error().message.find("jobs") != std::string::npos);
 }
+
+BOOST_AUTO_TEST_CASE(claim_store_keeps_pending_commands_apart_from_claims) {
+  boa::test::temp_dir tmp;
+  auto store = open_store(tmp.path() / "claims");
+  BOOST_TEST(store->put("j-1", {3, "m"}).has_value());
+  BOOST_TEST(store->put_pending({"j-1", "cancel", 100}).has_value());
+  BOOST_TEST(store->put_pending({"j-2", "suspend", 200}).has_value());
+  BOOST_TEST(store->put_pending({"j-2", "cancel", 300}).has_value()); // replaces the suspend
+  BOOST_TEST(store->erase_pending("j-1").has_value());
+  auto pending = store->pending();
+  BOOST_TEST_REQUIRE(pending.has_value());
+  BOOST_TEST_REQUIRE(pending->size() == 1u);
+  BOOST_TEST(((*pending)[0] == boa::storage::pending_command{"j-2", "cancel", 300}));
+  auto claim = store->get("j-1"); // the claim of the same job is untouched
+  BOOST_TEST_REQUIRE(claim.has_value());
+  BOOST_TEST(claim->has_value());
+}

@@ -1,7 +1,5 @@
 #include <boost/test/unit_test.hpp>
 
-#include "actors/job_controls.hpp"
-
 #include "protocol/envelope.hpp"
 #include "protocol/event.hpp"
 #include "protocol/job_command.hpp"
@@ -75,44 +73,6 @@ BOOST_AUTO_TEST_CASE(a_command_carries_when_it_was_issued_and_a_bad_time_is_refu
       R"({"v": 1, "type": "job-command", "job": "j", "action": "cancel", "issued_ms": -5})");
   BOOST_REQUIRE(!negative);
   BOOST_TEST(negative.error().message.find("issued_ms") != std::string::npos);
-}
-
-BOOST_AUTO_TEST_CASE(a_command_issued_before_the_last_one_applied_is_stale) {
-  // A suspend overtaken by its own resume must not park the job again.
-  boa::actors::job_controls controls;
-  BOOST_TEST(controls.admit("j-1", 200));  // resume, arrived first
-  BOOST_TEST(!controls.admit("j-1", 100)); // suspend, issued before it: stale
-  BOOST_TEST(controls.admit("j-1", 200));  // the same time again: applied
-  BOOST_TEST(controls.admit("j-1", 300));
-  BOOST_TEST(controls.admit("j-2", 100)); // other jobs are apart
-  BOOST_TEST(controls.admit("j-1", 0));   // unstamped commands always apply
-}
-
-BOOST_AUTO_TEST_CASE(a_pending_control_remembers_when_it_was_issued) {
-  boa::actors::job_controls controls;
-  controls.request("j-1", job_command::action::suspend, 100);
-  auto pending = controls.find("j-1");
-  BOOST_REQUIRE(pending.has_value());
-  BOOST_TEST((pending->what == job_command::action::suspend));
-  BOOST_TEST(pending->issued_ms == 100);
-  BOOST_TEST(!controls.find("j-2").has_value());
-}
-
-BOOST_AUTO_TEST_CASE(a_pending_control_older_than_the_jobs_last_command_is_cleared_as_stale) {
-  // The job was resumed at 200 by a node that heard the resume; this one only heard the suspend.
-  boa::actors::job_controls controls;
-  controls.request("j-1", job_command::action::suspend, 100);
-  controls.clear_stale("j-1", 99); // the job has not seen this suspend applied yet: it stays
-  BOOST_TEST(controls.find("j-1").has_value());
-  controls.clear_stale("j-1", 200);
-  BOOST_TEST(!controls.find("j-1").has_value());
-  // A command of unknown time is never stale; one issued later than the job's last neither.
-  controls.request("j-2", job_command::action::cancel, 0);
-  controls.clear_stale("j-2", 200);
-  BOOST_TEST(controls.find("j-2").has_value());
-  controls.request("j-3", job_command::action::suspend, 300);
-  controls.clear_stale("j-3", 200);
-  BOOST_TEST(controls.find("j-3").has_value());
 }
 
 BOOST_AUTO_TEST_CASE(a_command_is_stale_for_a_job_that_saw_one_issued_at_or_after_it) {

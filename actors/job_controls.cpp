@@ -1,0 +1,109 @@
+#include "actors/job_controls.hpp"
+
+#include "storage/claim_store.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace boa::actors {
+
+job_controls::job_controls(storage::claim_store* durable, std::size_t remembered)
+    : durable_(durable), remembered_(remembered == 0 ? 1 : remembered) {
+  if (!durable_)
+    return;
+  auto stored = durable_->pending();
+  if (!stored) {
+    spdlog::error("cannot read the pending job commands back: {}", stored.error().message);
+    return;
+  }
+  std::lock_guard guard{mutex_};
+  for (const auto& c : *stored) {
+    auto what = protocol::job_action_from_string(c.action);
+    if (!what || *what == action::resume) {
+      spdlog::warn("forgetting a stored command '{}' for job {}: not a cancel or suspend", c.action,
+                   c.job_id);
+      if (auto erased = durable_->erase_pending(c.job_id); !erased)
+        spdlog::warn("it stays stored: {}", erased.error().message);
+      continue;
+    }
+    remember(c.job_id, pending_control{*what, c.issued_ms});
+  }
+  if (!pending_.empty())
+    spdlog::info("{} pending job command(s) read back from before this start", pending_.size());
+}
+
+void job_controls::request(const std::string& job_id, action what, std::int64_t issued_ms) {
+  std::lock_guard guard{mutex_};
+  remember(job_id, pending_control{what, issued_ms});
+  if (durable_) {
+    auto stored = durable_->put_pending({job_id, protocol::to_string(what), issued_ms});
+    if (!stored)
+      spdlog::error("the {} of job {} is kept in memory only: {}", protocol::to_string(what),
+                    job_id, stored.error().message);
+  }
+}
+
+void job_controls::clear(const std::string& job_id) {
+  std::lock_guard guard{mutex_};
+  if (pending_.count(job_id))
+    forget(job_id);
+}
+
+void job_controls::clear_stale(const std::string& job_id, std::int64_t commands_ms) {
+  std::lock_guard guard{mutex_};
+  auto i = pending_.find(job_id);
+  if (i == pending_.end() || !protocol::is_stale_command(i->second.issued_ms, commands_ms))
+    return;
+  forget(job_id);
+}
+
+bool job_controls::admit(const std::string& job_id, std::int64_t issued_ms) {
+  if (issued_ms <= 0)
+    return true;
+  std::lock_guard guard{mutex_};
+  auto [i, fresh] = newest_.try_emplace(job_id, issued_ms);
+  if (!fresh) {
+    if (issued_ms < i->second)
+      return false;
+    i->second = issued_ms;
+    return true;
+  }
+  newest_order_.push_back(job_id);
+  if (newest_order_.size() > remembered_) { // bounded: the oldest jobs are forgotten
+    newest_.erase(newest_order_.front());
+    newest_order_.pop_front();
+  }
+  return true;
+}
+
+void job_controls::remember(const std::string& job_id, pending_control control) {
+  auto [i, fresh] = pending_.insert_or_assign(job_id, control);
+  if (fresh)
+    pending_order_.push_back(job_id);
+  while (pending_.size() > remembered_ && !pending_order_.empty()) {
+    auto oldest = std::move(pending_order_.front());
+    pending_order_.pop_front();
+    if (pending_.count(oldest))
+      forget(oldest);
+  }
+  // The order list names cleared jobs too: keep it from growing past twice what it tracks.
+  if (pending_order_.size() > 2 * remembered_) {
+    std::deque<std::string> live;
+    for (auto& id : pending_order_)
+      if (pending_.count(id))
+        live.push_back(std::move(id));
+    pending_order_ = std::move(live);
+  }
+  size_.store(pending_.size(), std::memory_order_release);
+}
+
+void job_controls::forget(const std::string& job_id) {
+  pending_.erase(job_id);
+  size_.store(pending_.size(), std::memory_order_release);
+  if (!durable_)
+    return;
+  auto erased = durable_->erase_pending(job_id);
+  if (!erased)
+    spdlog::warn("a cleared command of job {} stays stored: {}", job_id, erased.error().message);
+}
+
+} // namespace boa::actors
