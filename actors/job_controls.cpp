@@ -18,17 +18,21 @@ job_controls::job_controls(storage::claim_store* durable, std::size_t remembered
   std::lock_guard guard{mutex_};
   for (const auto& c : *stored) {
     auto what = protocol::job_action_from_string(c.action);
-    if (!what || *what == action::resume) {
-      spdlog::warn("forgetting a stored command '{}' for job {}: not a cancel or suspend", c.action,
+    if (!what) {
+      spdlog::warn("forgetting a stored command '{}' for job {}: not a job command", c.action,
                    c.job_id);
-      if (auto erased = durable_->erase_pending(c.job_id); !erased)
-        spdlog::warn("it stays stored: {}", erased.error().message);
       continue;
     }
-    remember(c.job_id, pending_control{*what, c.issued_ms});
+    if (*what == action::resume) {
+      resumes_.insert_or_assign(c.job_id, c.issued_ms);
+      resume_order_.push_back(c.job_id);
+    } else {
+      remember(c.job_id, pending_control{*what, c.issued_ms});
+    }
   }
-  if (!pending_.empty())
-    spdlog::info("{} pending job command(s) read back from before this start", pending_.size());
+  if (!pending_.empty() || !resumes_.empty())
+    spdlog::info("{} pending job command(s) and {} resume(s) read back from before this start",
+                 pending_.size(), resumes_.size());
 }
 
 void job_controls::request(const std::string& job_id, action what, std::int64_t issued_ms) {
@@ -73,6 +77,52 @@ bool job_controls::admit(const std::string& job_id, std::int64_t issued_ms) {
     newest_order_.pop_front();
   }
   return true;
+}
+
+std::int64_t job_controls::newest(const std::string& job_id) const {
+  std::lock_guard guard{mutex_};
+  auto i = newest_.find(job_id);
+  return i == newest_.end() ? 0 : i->second;
+}
+
+void job_controls::resuming(const std::string& job_id, std::int64_t issued_ms) {
+  std::lock_guard guard{mutex_};
+  auto [i, fresh] = resumes_.insert_or_assign(job_id, issued_ms);
+  if (fresh)
+    resume_order_.push_back(job_id);
+  while (resumes_.size() > remembered_ && !resume_order_.empty()) {
+    auto oldest = std::move(resume_order_.front());
+    resume_order_.pop_front();
+    if (resumes_.erase(oldest) != 0 && durable_)
+      (void)durable_->erase_pending(oldest, true); // forgotten either way
+  }
+  if (resume_order_.size() > 2 * remembered_) {
+    std::deque<std::string> live;
+    for (auto& id : resume_order_)
+      if (resumes_.count(id))
+        live.push_back(std::move(id));
+    resume_order_ = std::move(live);
+  }
+  if (!durable_)
+    return;
+  auto stored = durable_->put_pending({job_id, "resume", issued_ms});
+  if (!stored)
+    spdlog::error("the resume of job {} is kept in memory only: {}", job_id,
+                  stored.error().message);
+}
+
+void job_controls::resumed(const std::string& job_id) {
+  std::lock_guard guard{mutex_};
+  if (resumes_.erase(job_id) == 0 || !durable_)
+    return;
+  auto erased = durable_->erase_pending(job_id, true);
+  if (!erased)
+    spdlog::warn("a finished resume of job {} stays stored: {}", job_id, erased.error().message);
+}
+
+std::vector<std::pair<std::string, std::int64_t>> job_controls::resumes() const {
+  std::lock_guard guard{mutex_};
+  return {resumes_.begin(), resumes_.end()};
 }
 
 void job_controls::remember(const std::string& job_id, pending_control control) {

@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace boa::storage {
 class claim_store;
@@ -18,12 +20,13 @@ namespace boa::actors {
 
 /// Cancel and suspend requests waiting for their job's next step on this node. Written by the
 /// dispatcher (from `topic:boa.commands`), read by every job actor before it runs a step; the
-/// common case, no pending command at all, costs one atomic load.
+/// common case, no pending command at all, costs one atomic load. Also the resumes the node took
+/// on: jobs it is to take back from their suspended queue once they are parked there.
 ///
 /// A command is broadcast once, so a node must not forget one it heard: with a `durable` store
-/// the pending requests are written there and read back when the node starts again after a
-/// crash. Requests for jobs that end on other nodes are never cleared here: at most
-/// `remembered` are kept, the oldest forgotten first.
+/// the pending requests and resumes are written there and read back when the node starts again
+/// after a crash. Requests for jobs that end on other nodes are never cleared here: at most
+/// `remembered` of each are kept, the oldest forgotten first.
 class job_controls {
 public:
   using action = protocol::job_command::action;
@@ -52,6 +55,17 @@ public:
   /// applied arrived late (commands overtake each other on their way) and is stale.
   bool admit(const std::string& job_id, std::int64_t issued_ms);
 
+  /// When the newest command this node admitted for the job was issued (0: none heard, or
+  /// forgotten since).
+  std::int64_t newest(const std::string& job_id) const;
+
+  /// The node takes the job back from its suspended queue for the resume issued at `issued_ms`.
+  void resuming(const std::string& job_id, std::int64_t issued_ms);
+  /// It did, or found the job parked again by a later command: the resume is over.
+  void resumed(const std::string& job_id);
+  /// The resumes under way (job id -> issue time), for a node started again to take on.
+  std::vector<std::pair<std::string, std::int64_t>> resumes() const;
+
   std::optional<pending_control> find(const std::string& job_id) const {
     if (size_.load(std::memory_order_acquire) == 0)
       return std::nullopt;
@@ -75,6 +89,9 @@ private:
   /// Per job, when the newest command applied here was issued.
   std::unordered_map<std::string, std::int64_t> newest_;
   std::deque<std::string> newest_order_;
+  /// Resumes under way, by job (issue time), and the jobs oldest first.
+  std::unordered_map<std::string, std::int64_t> resumes_;
+  std::deque<std::string> resume_order_;
   std::atomic<std::size_t> size_{0};
 };
 

@@ -99,6 +99,7 @@ void start_resuming(dispatcher* self, const job_command& command) {
   for (auto& [sub, r] : st.resuming)
     if (r.job_id == command.job_id) {
       r.issued_ms = std::max(r.issued_ms, command.issued_ms);
+      st.ctx->controls->resuming(r.job_id, r.issued_ms);
       return;
     }
   auto sub = st.ctx->bus->subscribe(protocol::addresses::suspended_queue(command.job_id),
@@ -108,6 +109,9 @@ void start_resuming(dispatcher* self, const job_command& command) {
     return;
   }
   st.resuming.emplace(*sub, dispatcher_state::resume{command.job_id, command.issued_ms});
+  // Kept until the job is taken back: the resume is accepted from its queue now, and a node
+  // killed before the job was parked must still take it back once started again.
+  st.ctx->controls->resuming(command.job_id, command.issued_ms);
 }
 
 /// A command from the topic (every command) or the resumes queue (resumes, one node each).
@@ -140,7 +144,11 @@ void on_command(dispatcher* self, const bus::delivery& d) {
 void stop_resuming(dispatcher* self, std::uint64_t subscription) {
   auto& st = self->state;
   st.ctx->bus->unsubscribe(subscription);
-  st.resuming.erase(subscription);
+  auto r = st.resuming.find(subscription);
+  if (r == st.resuming.end())
+    return;
+  st.ctx->controls->resumed(r->second.job_id);
+  st.resuming.erase(r);
 }
 
 /// A suspended job taken back from its suspended queue: it goes on from where it stopped.
@@ -191,6 +199,14 @@ caf::behavior job_dispatcher(dispatcher* self, node_context* ctx) {
   // topic without this node's subscription.
   st.commands_sub = subscribe(protocol::addresses::commands, 64);
   st.resumes_sub = subscribe(protocol::addresses::resumes, 16);
+  // The resumes this node took on before it was stopped or killed, and had not finished.
+  for (const auto& [job_id, issued_ms] : ctx->controls->resumes()) {
+    job_command resume;
+    resume.what = job_command::action::resume;
+    resume.job_id = job_id;
+    resume.issued_ms = issued_ms;
+    start_resuming(self, resume);
+  }
   add_runners(self);
   self->set_exit_handler([self](caf::exit_msg& msg) {
     // Held deliveries go back to their queues for another node (or this one, restarted).

@@ -133,9 +133,17 @@ std::optional<std::vector<outbound_job>> apply_control(node_context& ctx, job& j
                                                        std::int64_t now) {
   if (protocol::is_terminal(j.state))
     return std::nullopt; // an ended branch still reports to its rendezvous
-  auto control = ctx.controls ? ctx.controls->find(j.id) : std::nullopt;
-  if (!control)
+  if (!ctx.controls)
     return std::nullopt;
+  auto control = ctx.controls->find(j.id);
+  if (!control) {
+    // Nothing pending: every command this node heard for the job is applied (a resume) or
+    // over. The job carries that on, so that a node which heard only an earlier suspend (it
+    // missed the resume, broadcast once) sees its suspend as stale instead of parking the job
+    // again, where no resume would ever come for it.
+    j.commands_ms = std::max(j.commands_ms, ctx.controls->newest(j.id));
+    return std::nullopt;
+  }
   // The job has seen a later command applied elsewhere (a resume this node missed): this one is
   // over, and parking the job again would wait for a resume that already came.
   if (protocol::is_stale_command(control->issued_ms, j.commands_ms)) {

@@ -8,7 +8,8 @@
 // Layout (format 1): default column family only.
 //   "claims-format" -> the format version, in decimal (a name no other store uses)
 //   "c" LINE       -> zigzag varint version, then the message id (binary_codec strings)
-//   "p" JOB        -> the pending command's action, then its zigzag varint issue time
+//   "p" JOB        -> the pending cancel or suspend: its action, then its zigzag varint issue time
+//   "r" JOB        -> the pending resume, likewise
 
 namespace boa::storage {
 
@@ -27,9 +28,10 @@ std::string key_of(std::string_view line) {
 }
 
 constexpr char pending_prefix = 'p';
+constexpr char resume_prefix = 'r';
 
-std::string pending_key(std::string_view job_id) {
-  std::string key(1, pending_prefix);
+std::string pending_key(std::string_view job_id, bool resume) {
+  std::string key(1, resume ? resume_prefix : pending_prefix);
   key.append(job_id);
   return key;
 }
@@ -113,14 +115,15 @@ expected<void> claim_store::put_pending(const pending_command& c) {
   std::string value;
   detail::put_string(value, c.action);
   detail::put_int(value, c.issued_ms);
-  auto s = self_->db->Put(rocksdb::WriteOptions(), pending_key(c.job_id), value);
+  auto s =
+      self_->db->Put(rocksdb::WriteOptions(), pending_key(c.job_id, c.action == "resume"), value);
   if (!s.ok())
     return detail::rocksdb_error(where(self_->dir), "writing a pending command", s);
   return {};
 }
 
-expected<void> claim_store::erase_pending(std::string_view job_id) {
-  auto s = self_->db->Delete(rocksdb::WriteOptions(), pending_key(job_id));
+expected<void> claim_store::erase_pending(std::string_view job_id, bool resume) {
+  auto s = self_->db->Delete(rocksdb::WriteOptions(), pending_key(job_id, resume));
   if (!s.ok())
     return detail::rocksdb_error(where(self_->dir), "erasing a pending command", s);
   return {};
@@ -128,21 +131,23 @@ expected<void> claim_store::erase_pending(std::string_view job_id) {
 
 expected<std::vector<pending_command>> claim_store::pending() {
   std::vector<pending_command> found;
-  std::unique_ptr<rocksdb::Iterator> it{self_->db->NewIterator(rocksdb::ReadOptions())};
-  const std::string prefix(1, pending_prefix);
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    pending_command c;
-    c.job_id = it->key().ToString().substr(1);
-    detail::binary_reader in{std::string_view{it->value().data(), it->value().size()},
-                             "pending command"};
-    in.read("action", c.action);
-    in.read("issued_ms", c.issued_ms);
-    if (in.failure())
-      return error(errc::corrupt, where(self_->dir) + *in.failure());
-    found.push_back(std::move(c));
+  for (char kind : {pending_prefix, resume_prefix}) {
+    std::unique_ptr<rocksdb::Iterator> it{self_->db->NewIterator(rocksdb::ReadOptions())};
+    const std::string prefix(1, kind);
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      pending_command c;
+      c.job_id = it->key().ToString().substr(1);
+      detail::binary_reader in{std::string_view{it->value().data(), it->value().size()},
+                               "pending command"};
+      in.read("action", c.action);
+      in.read("issued_ms", c.issued_ms);
+      if (in.failure())
+        return error(errc::corrupt, where(self_->dir) + *in.failure());
+      found.push_back(std::move(c));
+    }
+    if (!it->status().ok())
+      return detail::rocksdb_error(where(self_->dir), "reading pending commands", it->status());
   }
-  if (!it->status().ok())
-    return detail::rocksdb_error(where(self_->dir), "reading pending commands", it->status());
   return found;
 }
 

@@ -21,10 +21,12 @@ struct claim {
   friend bool operator==(const claim&, const claim&) = default;
 };
 
-/// A cancel or suspend a node heard for a job and has not applied yet (actors/job_controls.hpp).
+/// A command a node heard for a job and has not carried out yet (actors/job_controls.hpp): a
+/// cancel or suspend waiting for the job's next step, or a resume waiting for the job to show up
+/// in its suspended queue. A job has at most one of the first kind and one resume.
 struct pending_command {
   std::string job_id;
-  std::string action; ///< "cancel" or "suspend", as on the wire
+  std::string action; ///< "cancel", "suspend" or "resume", as on the wire
   std::int64_t issued_ms = 0;
 
   friend bool operator==(const pending_command&, const pending_command&) = default;
@@ -32,9 +34,10 @@ struct pending_command {
 
 /// What a node must remember across `kill -9` about the messages it took, kept in RocksDB:
 /// - claims: which copy of a job state it ran (actors/delivery_claims.hpp);
-/// - pending commands: the cancels and suspends it heard for jobs that have not reached it yet.
-///   Commands are broadcast once: a node restarted without them would run a canceled job's next
-///   step when the broker hands it that job.
+/// - pending commands: the cancels and suspends it heard for jobs that have not reached it yet,
+///   and the resumes it took on. Commands are broadcast once: a node restarted without them
+///   would run a canceled job's next step when the broker hands it that job, or leave a job it
+///   was to resume parked for good.
 /// Writes go through the write-ahead log without a sync: they survive the death of the process,
 /// not of the machine. Thread-safe.
 class claim_store {
@@ -52,9 +55,10 @@ public:
   expected<std::optional<claim>> get(std::string_view line);
   expected<void> put(std::string_view line, const claim& c);
 
-  /// Replaces the job's pending command.
+  /// Replaces the job's pending command of the same kind (a resume, or a cancel or suspend).
   expected<void> put_pending(const pending_command& c);
-  expected<void> erase_pending(std::string_view job_id);
+  /// Erases the job's pending resume (`resume`), or its cancel or suspend.
+  expected<void> erase_pending(std::string_view job_id, bool resume = false);
   /// Every pending command, in no particular order.
   expected<std::vector<pending_command>> pending();
 

@@ -115,6 +115,24 @@ BOOST_AUTO_TEST_CASE(a_node_restarted_after_hearing_a_cancel_still_applies_it) {
   BOOST_TEST(result.passed());
 }
 
+BOOST_AUTO_TEST_CASE(a_resume_outlives_the_node_that_took_it_on) {
+  // Found by these seeds: a node took a resume from its queue before the job was parked, then
+  // crashed; the resume was gone with it, and a node that had missed the resume parked the job
+  // for the suspend before it, for good (4030; chaos 144 and 493). Remembering suspends across a
+  // restart made more of these (2228, 2530, 4991) until jobs carried the resumes they had seen.
+  for (std::uint64_t seed : {4030u, 2228u, 2530u, 4991u}) {
+    auto result = run_simulation(options_from_seed(seed));
+    BOOST_TEST_INFO("seed " << seed << ": " << violations_of(result));
+    BOOST_TEST(result.passed());
+  }
+  for (std::uint64_t seed : {144u, 493u}) {
+    auto result = run_simulation(
+        options_from_seed(seed, std::nullopt, std::nullopt, boa::sim::fault_profile::chaos));
+    BOOST_TEST_INFO("seed " << seed << " --faults chaos: " << violations_of(result));
+    BOOST_TEST(result.passed());
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_crashed_node_loses_no_job) {
   auto options = options_from_seed(3, 3, 15);
   boa::sim::fault crash;

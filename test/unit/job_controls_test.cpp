@@ -100,4 +100,36 @@ BOOST_AUTO_TEST_CASE(pending_commands_for_jobs_that_never_come_are_bounded) {
   BOOST_TEST(pending->size() == 3u); // forgotten in the store as well
 }
 
+BOOST_AUTO_TEST_CASE(a_resume_under_way_is_taken_on_again_after_a_restart) {
+  // The resume was accepted from its queue; the job was not parked yet when the node died.
+  boa::test::temp_dir tmp;
+  {
+    auto store = open_claim_store(tmp.path() / "claims");
+    boa::actors::job_controls controls{store.get()};
+    controls.resuming("j-1", 100);
+    controls.resuming("j-2", 200);
+    controls.resumed("j-2");                       // taken back: over
+    controls.request("j-1", action::suspend, 300); // a later suspend does not end the resume
+  }
+  auto store = open_claim_store(tmp.path() / "claims");
+  boa::actors::job_controls controls{store.get()};
+  auto resumes = controls.resumes();
+  BOOST_TEST_REQUIRE(resumes.size() == 1u);
+  BOOST_TEST(resumes[0].first == "j-1");
+  BOOST_TEST(resumes[0].second == 100);
+  BOOST_TEST(controls.find("j-1").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(the_newest_admitted_command_is_known_per_job) {
+  // A job's runner stamps it on the job, so that nodes which missed a resume see their
+  // suspend as stale.
+  boa::actors::job_controls controls;
+  BOOST_TEST(controls.newest("j-1") == 0);
+  BOOST_TEST(controls.admit("j-1", 100));
+  BOOST_TEST(controls.admit("j-1", 250));
+  BOOST_TEST(!controls.admit("j-1", 200));
+  BOOST_TEST(controls.newest("j-1") == 250);
+  BOOST_TEST(controls.newest("j-2") == 0);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
