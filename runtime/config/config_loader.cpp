@@ -2,6 +2,7 @@
 
 #include "protocol/json_read.hpp"
 #include "protocol/suggest.hpp"
+#include "runtime/config/broker_credentials.hpp"
 #include "runtime/config/detail/setting_table.hpp"
 #include "runtime/config/detail/setting_values.hpp"
 
@@ -220,9 +221,8 @@ void loader::read_flags(const flag_values& flags) {
   // Every user of the host can read a process's command line (ps, /proc): a password there is
   // no secret. Refused, not ignored, so that nobody believes it was used.
   if (flags.broker_password) {
-    problems_.push_back("--broker-password: a password on the command line is visible to every "
-                        "user of the host (ps); set BOA_BROKER_PASSWORD, broker.password in the "
-                        "config file, or --broker-password-file FILE");
+    problems_.push_back(password_flag_refusal(
+        "BOA_BROKER_PASSWORD, broker.password in the config file, or --broker-password-file FILE"));
     return;
   }
   for (const auto& s : detail::setting_table()) {
@@ -291,24 +291,12 @@ void loader::read_secret_files() {
                         " are both set; keep one");
     return;
   }
-  std::ifstream in(b.password_file, std::ios::binary);
-  std::ostringstream text;
-  if (in)
-    text << in.rdbuf();
-  if (!in || in.bad() || std::filesystem::is_directory(b.password_file)) {
-    problems_.push_back(where("broker.password-file") + ": cannot read '" +
-                        b.password_file.string() + "'");
+  auto password = read_password_file(b.password_file);
+  if (!password) {
+    problems_.push_back(where("broker.password-file") + ": " + password.error().message);
     return;
   }
-  auto password = text.str();
-  while (!password.empty() && (password.back() == '\n' || password.back() == '\r'))
-    password.pop_back();
-  if (password.empty()) {
-    problems_.push_back(where("broker.password-file") + ": '" + b.password_file.string() +
-                        "' is empty");
-    return;
-  }
-  b.password = std::move(password);
+  b.password = std::move(*password);
 }
 
 void loader::check_consistency() {
@@ -377,12 +365,9 @@ void loader::check_consistency() {
         std::string(b.tls_cert_file.empty() ? "broker.tls-key-file" : "broker.tls-cert-file") +
         " needs " + (b.tls_cert_file.empty() ? "broker.tls-cert-file" : "broker.tls-key-file") +
         ": a certificate goes with its private key");
-  const bool plain = b.url.starts_with("amqp://");
-  if (plain && !b.password.empty() && !b.allow_plain_password &&
-      !detail::is_loopback({detail::broker_url_host(b.url), 0}))
-    problems_.push_back(where("broker.url") + ": " + b.url +
-                        " is plain TCP to a host off loopback, where anyone on the way can read "
-                        "the broker password; use amqps://, or set broker.allow-plain-password");
+  if (auto exposed = plain_password_problem(b.url, !b.password.empty(), b.allow_plain_password,
+                                            "broker.allow-plain-password"))
+    problems_.push_back(where("broker.url") + ": " + *exposed);
 
   auto distinct = [&](const std::vector<std::pair<std::string_view, const std::string*>>& names) {
     for (std::size_t i = 0; i < names.size(); ++i)
