@@ -15,6 +15,7 @@
 #include <map>
 #include <sstream>
 #include <system_error>
+#include <utility>
 
 extern char** environ; // POSIX leaves declaring it to the program
 
@@ -51,6 +52,9 @@ public:
   void fill_derived_defaults();
   /// Reads the secrets that settings name files of (`broker.password-file`).
   void read_secret_files();
+  /// The embedded broker's certificate and key: both or neither, readable, and only where an
+  /// embedded broker runs.
+  void check_tls_listener();
   void check_consistency();
 
   bool failed() const { return !problems_.empty(); }
@@ -299,6 +303,39 @@ void loader::read_secret_files() {
   b.password = std::move(*password);
 }
 
+void loader::check_tls_listener() {
+  const auto& e = config.embedded_broker;
+  if (e.tls_cert_file.empty() && e.tls_key_file.empty())
+    return;
+  if (e.tls_cert_file.empty() != e.tls_key_file.empty()) {
+    const auto* set =
+        e.tls_cert_file.empty() ? "embedded-broker.tls-key-file" : "embedded-broker.tls-cert-file";
+    const auto* missing =
+        e.tls_cert_file.empty() ? "embedded-broker.tls-cert-file" : "embedded-broker.tls-key-file";
+    problems_.push_back(std::string(set) + " " + value_and_origin(set, "set") + " needs " +
+                        missing + ": a certificate goes with its private key");
+    return;
+  }
+  if (!config.broker.url.empty()) {
+    problems_.push_back("embedded-broker.tls-cert-file " +
+                        value_and_origin("embedded-broker.tls-cert-file", "set") +
+                        " is for the embedded broker, which a node with broker.url " +
+                        value_and_origin("broker.url", config.broker.url) + " does not run");
+    return;
+  }
+  // Read here so that the setting is named; whether they hold a usable certificate and key is
+  // the broker's to say when it starts.
+  const std::pair<std::string_view, const std::filesystem::path*> files[] = {
+      {"embedded-broker.tls-cert-file", &e.tls_cert_file},
+      {"embedded-broker.tls-key-file", &e.tls_key_file}};
+  for (const auto& [key, file] : files) {
+    std::error_code ec;
+    std::ifstream in(*file, std::ios::binary);
+    if (!in || std::filesystem::is_directory(*file, ec))
+      problems_.push_back(where(key) + ": cannot read '" + file->string() + "'");
+  }
+}
+
 void loader::check_consistency() {
   if (!detail::is_loopback(config.listen)) {
     if (config.embedded_broker.users_file.empty())
@@ -431,6 +468,7 @@ expected<node_config> load_node_config(const std::optional<std::filesystem::path
     return l.failure();
   l.fill_derived_defaults();
   l.read_secret_files();
+  l.check_tls_listener();
   if (l.failed())
     return l.failure();
   l.check_consistency();
