@@ -1,7 +1,7 @@
 #include "runtime/amqp/detail/bridge_state.hpp"
 
+#include "actors/bus/publish_limit.hpp"
 #include "actors/messages.hpp"
-#include "protocol/limits.hpp"
 #include "runtime/amqp/address_map.hpp"
 #include "runtime/amqp/detail/proactor_teardown.hpp"
 #include "runtime/amqp/detail/proton_raw.hpp"
@@ -126,9 +126,8 @@ void bridge_state::publish(protocol::envelope message, const caf::actor& confirm
     refuse(address.error().message);
     return;
   }
-  if (auto too_large = protocol::message_over_limit(
-          "message to " + message.address, message.body.size(), options_.max_message_bytes)) {
-    refuse(std::move(too_large->message));
+  if (auto too_large = bus::publish_over_limit(message, options_.max_message_bytes)) {
+    refuse(std::move(*too_large));
     return;
   }
   publish_op op{next_publish_++, std::move(*address), {}, confirm_to, token};
