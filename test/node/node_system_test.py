@@ -174,13 +174,13 @@ def workers_system(reply):
     return reply["data"]["heartbeat"]["systems"][0]
 
 
-def join_node(test, host, node_id, *extra):
-    """A second `boad` on `host`'s embedded broker, stopped by its PID when the test ends."""
-    log = os.path.join(test.dir, f"{node_id}.log")
+def spawn_boad(test, name, *args):
+    """`boad ARGS --data DIR/NAME` logging to DIR/NAME.log, killed by its PID when the test
+    ends: the process and a function that reads its log."""
+    log = os.path.join(test.dir, f"{name}.log")
     with open(log, "wb") as err:
-        proc = subprocess.Popen(
-            [BOAD, "--broker", host.url, "--data", os.path.join(test.dir, node_id), "--node-id",
-             node_id, *extra], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen([BOAD, *args, "--data", os.path.join(test.dir, name)],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
 
     def stop():
         if proc.poll() is None:
@@ -193,6 +193,13 @@ def join_node(test, host, node_id, *extra):
         with open(log, encoding="utf-8", errors="replace") as f:
             return f.read()
 
+    return proc, read_log
+
+
+def join_node(test, host, node_id, *extra):
+    """A second `boad` on `host`'s embedded broker, stopped by its PID when the test ends."""
+    proc, read_log = spawn_boad(test, node_id, "--broker", host.url, "--node-id", node_id,
+                                *extra)
     wait_until(lambda: "running with" in read_log() or proc.poll() is not None,
                f"{node_id} to start")
     return proc, read_log
@@ -830,40 +837,19 @@ class BrokerTls(NodeTest):
         self.tls = ["--embedded-broker-tls-cert-file", self.pki["server"],
                     "--embedded-broker-tls-key-file", self.pki["server-key"]]
 
-    def spawn(self, name, *args):
-        """A `boad` process logging to NAME.log, killed by its PID when the test ends."""
-        log = os.path.join(self.dir, f"{name}.log")
-        with open(log, "wb") as err:
-            proc = subprocess.Popen([BOAD, *args, "--data", os.path.join(self.dir, name)],
-                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=err)
-
-        def stop():
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-
-        self.addCleanup(stop)
-
-        def read_log():
-            with open(log, encoding="utf-8", errors="replace") as f:
-                return f.read()
-
-        return proc, read_log
-
     def started(self, proc, read_log, marker):
         wait_until(lambda: marker in read_log() or proc.poll() is not None, marker)
         self.assertIsNone(proc.poll(), read_log())
 
     def test_a_tls_broker_serves_nodes_that_trust_its_ca_and_refuses_the_others(self):
         port = free_port()
-        broker, broker_log = self.spawn("broker", "broker", "--listen", f"127.0.0.1:{port}",
+        broker, broker_log = spawn_boad(self, "broker", "broker", "--listen", f"127.0.0.1:{port}",
                                         *self.tls)
         self.started(broker, broker_log, "broker running")
         self.assertIn(f"listening on amqps://127.0.0.1:{port}", broker_log())
         url = f"amqps://localhost:{port}"  # the name the certificate gives
 
-        node, node_log = self.spawn("n-trusting", "--broker", url, "--node-id", "n-trusting",
+        node, node_log = spawn_boad(self, "n-trusting", "--broker", url, "--node-id", "n-trusting",
                                     "--broker-tls-ca-file", self.pki["ca"])
         self.started(node, node_log, "running with")
         job = write_workflow(self.dir, sleeping_chain("over-tls", 2, 1))
@@ -873,7 +859,7 @@ class BrokerTls(NodeTest):
         self.assertEqual(r.returncode, 0, r.stderr + node_log() + broker_log())
 
         # Not retried for ever: a certificate that does not verify is a setting to fix.
-        stranger, stranger_log = self.spawn("n-stranger", "--broker", url, "--node-id",
+        stranger, stranger_log = spawn_boad(self, "n-stranger", "--broker", url, "--node-id",
                                             "n-stranger", "--broker-tls-ca-file",
                                             self.pki["other-ca"])
         self.assertEqual(stranger.wait(WAIT), 2, stranger_log())
