@@ -17,6 +17,8 @@
 #include <system_error>
 #include <utility>
 
+#include <unistd.h>
+
 extern char** environ; // POSIX leaves declaring it to the program
 
 namespace boa::config {
@@ -329,9 +331,9 @@ void loader::check_tls_listener() {
       {"embedded-broker.tls-cert-file", &e.tls_cert_file},
       {"embedded-broker.tls-key-file", &e.tls_key_file}};
   for (const auto& [key, file] : files) {
+    // Looked at, not opened: opening a FIFO named by mistake would wait for a writer.
     std::error_code ec;
-    std::ifstream in(*file, std::ios::binary);
-    if (!in || std::filesystem::is_directory(*file, ec))
+    if (!std::filesystem::is_regular_file(*file, ec) || ::access(file->c_str(), R_OK) != 0)
       problems_.push_back(where(key) + ": cannot read '" + file->string() + "'");
   }
 }
