@@ -36,6 +36,12 @@ caf::behavior job_observer(caf::event_based_actor* self, bus::bus* bus,
             spdlog::warn("ignoring event: {}", e.error().message);
           return;
         }
+        if (d.message.address == protocol::addresses::dead) {
+          callbacks.on_dead(d.message);
+          bus->settle(d.tag, bus::settlement::accept);
+          bus->add_credit(d.subscription, 1);
+          return;
+        }
         auto j = protocol::parse_job(d.message.body, workflows);
         if (!j) {
           bus->settle(d.tag, bus::settlement::reject,
@@ -57,6 +63,7 @@ caf::actor spawn_job_observer(caf::actor_system& system, bus::bus& bus,
   auto subs = std::make_shared<std::vector<std::uint64_t>>();
   bool events = static_cast<bool>(callbacks.on_event);
   bool archive = static_cast<bool>(callbacks.on_archived);
+  bool dead = static_cast<bool>(callbacks.on_dead);
   auto observer = system.spawn(job_observer, &bus, workflows, std::move(callbacks), subs);
   // Subscribed here, not when the actor first runs, so that nothing published after this call
   // returns can pass unseen.
@@ -65,6 +72,9 @@ caf::actor spawn_job_observer(caf::actor_system& system, bus::bus& bus,
       subs->push_back(*sub);
   if (archive)
     if (auto sub = bus.subscribe(protocol::addresses::archive, observer, 256))
+      subs->push_back(*sub);
+  if (dead)
+    if (auto sub = bus.subscribe(protocol::addresses::dead, observer, 16))
       subs->push_back(*sub);
   return observer;
 }

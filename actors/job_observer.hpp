@@ -20,6 +20,10 @@ struct job_observer_callbacks {
   std::function<void(const protocol::job_event&)> on_event;
   /// Each job taken from `queue:boa.archive` (may be empty: then the archive is not consumed).
   std::function<void(const protocol::job&)> on_archived;
+  /// Each message taken from `queue:boa.dead`, with its `dead_letter_reason` (may be empty: then
+  /// the dead-letter queue is not consumed). For a process that owns its bus (`boad run`): a
+  /// job state refused there will never reach the archive.
+  std::function<void(const protocol::envelope&)> on_dead;
 };
 
 /// Spawns an actor that follows jobs through the bus: events as they happen, and ended jobs from

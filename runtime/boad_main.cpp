@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
@@ -11,7 +12,9 @@
 namespace {
 
 void add_run_command(CLI::App& app, boa::runtime::run_options& run) {
-  auto* cmd = app.add_subcommand("run", "Run one workflow to completion in this process");
+  auto* cmd = app.add_subcommand("run", "Run one workflow to completion in this process (held to "
+                                        "the limits.* settings, which may follow the file)");
+  cmd->fallthrough(); // `boad run FILE --limits-max-message-bytes N`
   cmd->add_option("file", run.file, "Workflow definition (JSON)")->required();
   cmd->add_option("--set", run.set,
                   "Start property key=value (value parsed as JSON if it is); repeatable")
@@ -55,16 +58,19 @@ int main(int argc, char** argv) {
     auto code = app.exit(e);
     return code == 0 ? 0 : boa::runtime::run_bad_input;
   }
-  if (app.got_subcommand("run")) {
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ boad: %v");
-    return boa::runtime::run_workflow(run);
-  }
-
   auto env = boa::config::process_environment();
   auto config = boa::config::load_node_config(boa::config::config_file(flags, env), env, flags);
   if (!config) {
     std::cerr << "boad: " << config.error().message << '\n';
     return boa::runtime::serve_bad_config;
+  }
+  if (app.got_subcommand("run")) {
+    // The limits bind a job wherever it runs; the other node settings have no use here.
+    run.limits = config->limits;
+    // stdout carries the final job alone, as JSON: log lines go to stderr with the progress.
+    spdlog::set_default_logger(spdlog::stderr_color_mt("boad"));
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ boad: %v");
+    return boa::runtime::run_workflow(run);
   }
   if (app.got_subcommand(broker_only))
     return boa::runtime::serve_broker(*config);

@@ -2,6 +2,7 @@
 #include "protocol/secret_properties.hpp"
 
 #include "actors/bus/local_bus.hpp"
+#include "actors/bus/publish_limit.hpp"
 #include "actors/job_observer.hpp"
 #include "actors/step_executor.hpp"
 #include "protocol/job_codec.hpp"
@@ -99,9 +100,10 @@ int run_workflow(const run_options& options) {
 
   caf::actor_system_config cfg;
   caf::actor_system system{cfg};
-  bus::local_bus bus;
+  bus::local_bus bus{std::make_shared<bus::broker_core>(), options.limits.max_message_bytes};
 
   node_options node_opts;
+  node_opts.limits = options.limits;
   node_opts.workers = options.workers;
   node_opts.data_dir = data_dir;
   node_opts.resolve = workflow_directory_resolver(options.file.parent_path());
@@ -112,6 +114,21 @@ int run_workflow(const run_options& options) {
   }
 
   const auto job_id = (*n)->context().job_ids->next();
+  auto first =
+      protocol::transition::start(job_id, *loaded, *props, (*n)->context().clock->now_ms());
+  protocol::envelope env;
+  env.address = protocol::addresses::new_jobs;
+  env.subject = "job";
+  env.message_id = job_id + "/start";
+  env.body = protocol::serialize_job(first);
+  // The bus would refuse it without a word (nobody waits for this publish's confirmation).
+  if (auto too_large = bus::publish_over_limit(env, options.limits.max_message_bytes)) {
+    (*n)->stop();
+    system.await_all_actors_done();
+    std::cerr << "boad run: job " << job_id << ": " << *too_large << '\n';
+    return run_bad_input;
+  }
+
   std::promise<protocol::job> ended;
   actors::job_observer_callbacks callbacks;
   if (!options.quiet)
@@ -121,17 +138,23 @@ int run_workflow(const run_options& options) {
     if (j.id == job_id && !std::exchange(*reported, true))
       ended.set_value(j); // a second archived copy (at-least-once) is not a second result
   };
+  // A state of the job refused as too large is dead-lettered and never archived: without this,
+  // the run would wait for its end for ever. It ends as the job's error, in the state refused
+  // (the last the job reached), or in its first one should that not decode.
+  callbacks.on_dead = [&ended, job_id, reported, first, &n](const protocol::envelope& dead) {
+    if (!dead.message_id.starts_with(job_id + "/") || std::exchange(*reported, true))
+      return;
+    auto refused = protocol::parse_job(dead.body, &(*n)->workflows());
+    auto last = refused ? std::move(*refused) : first;
+    last.state = protocol::job_state::error;
+    last.error = dead.dead_letter_reason;
+    last.ended_ms = (*n)->context().clock->now_ms();
+    ended.set_value(std::move(last));
+  };
   auto observer = actors::spawn_job_observer(system, bus, &(*n)->workflows(), callbacks);
 
-  auto now = (*n)->context().clock->now_ms();
-  auto first = protocol::transition::start(job_id, *loaded, *props, now);
   if (!options.quiet)
     std::cerr << fmt::format("job {} ({}) started\n", job_id, (*loaded)->def.name);
-  protocol::envelope env;
-  env.address = protocol::addresses::new_jobs;
-  env.subject = "job";
-  env.message_id = job_id + "/start";
-  env.body = protocol::serialize_job(first);
   bus.publish(std::move(env), caf::actor{}, 0);
 
   auto final_job = ended.get_future().get();

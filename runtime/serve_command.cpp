@@ -133,6 +133,15 @@ expected<embedded> start_embedded_broker(const config::node_config& cfg) {
     users->add(e.node_user, e.node_password);
     opts.users = std::make_shared<const amqp::broker_users>(std::move(*users));
   }
+  if (const auto& e = cfg.embedded_broker; !e.tls_cert_file.empty()) {
+    if (auto usable = amqp::check_tls_identity(e.tls_cert_file, e.tls_key_file); !usable)
+      return error{errc::invalid_input,
+                   "embedded-broker.tls-cert-file '" + e.tls_cert_file.string() +
+                       "' and embedded-broker.tls-key-file '" + e.tls_key_file.string() +
+                       "': " + usable.error().message};
+    opts.tls_cert_file = e.tls_cert_file.string();
+    opts.tls_key_file = e.tls_key_file.string();
+  }
   opts.idle_timeout = cfg.embedded_broker.idle_timeout;
   opts.container_id = "boa-embedded-broker-" + cfg.node_id;
   opts.max_message_bytes = cfg.limits.max_message_bytes;
@@ -142,6 +151,16 @@ expected<embedded> start_embedded_broker(const config::node_config& cfg) {
                  "embedded broker on " + cfg.listen.to_string() + ": " + listener.error().message};
   e.listener = std::move(*listener);
   return e;
+}
+
+bool tls_listener(const config::node_config& cfg) {
+  return !cfg.embedded_broker.tls_cert_file.empty();
+}
+
+/// How clients reach the embedded broker, for the log: `amqp://` or `amqps://` and the address.
+std::string listening_on(const config::node_config& cfg, const embedded& broker) {
+  return fmt::format("{}://{}", tls_listener(cfg) ? "amqps" : "amqp",
+                     config::listen_address{cfg.listen.host, broker.listener->port()}.to_string());
 }
 
 std::string url_of(const config::node_config& cfg, const embedded& broker) {
@@ -154,7 +173,8 @@ std::string url_of(const config::node_config& cfg, const embedded& broker) {
     host = "::1";
   if (host.find(':') != std::string::npos)
     host = "[" + host + "]";
-  return fmt::format("amqp://{}:{}", host, broker.listener->port());
+  return fmt::format("{}://{}:{}", tls_listener(cfg) ? "amqps" : "amqp", host,
+                     broker.listener->port());
 }
 
 void log_connection(const amqp::bridge_connection_event& e) {
@@ -265,8 +285,8 @@ int serve(const config::node_config& cfg) {
       return started.error().code == errc::io ? serve_unavailable : serve_bad_config;
     }
     broker = std::move(*started);
-    spdlog::info("embedded AMQP 1.0 broker listening on {}:{}, queues kept in {}", cfg.listen.host,
-                 broker.listener->port(), (cfg.data_dir / "queues.db").string());
+    spdlog::info("embedded AMQP 1.0 broker listening on {}, queues kept in {}",
+                 listening_on(cfg, broker), (cfg.data_dir / "queues.db").string());
   }
 
   // Counted only where `/metrics` can show it; declared before the bridge and the node, which
@@ -284,6 +304,9 @@ int serve(const config::node_config& cfg) {
   link.tls_ca_file = cfg.broker.tls_ca_file.string();
   link.tls_cert_file = cfg.broker.tls_cert_file.string();
   link.tls_key_file = cfg.broker.tls_key_file.string();
+  // The node's own broker, which it has just started in this process: its certificate names the
+  // host clients know it by, not necessarily the loopback address the node reaches it at.
+  link.tls_verify_broker = !cfg.broker.url.empty();
   link.idle_timeout = cfg.broker.idle_timeout;
   link.max_message_bytes = cfg.limits.max_message_bytes;
   // What `/readyz` reports: the bridge says when it loses and regains the broker.
@@ -395,8 +418,8 @@ int serve_broker(const config::node_config& cfg) {
     return started.error().code == errc::io ? serve_unavailable : serve_bad_config;
   }
   auto broker = std::move(*started);
-  spdlog::info("broker running: embedded AMQP 1.0 broker listening on {}:{}, queues kept in {}",
-               cfg.listen.host, broker.listener->port(), (cfg.data_dir / "queues.db").string());
+  spdlog::info("broker running: embedded AMQP 1.0 broker listening on {}, queues kept in {}",
+               listening_on(cfg, broker), (cfg.data_dir / "queues.db").string());
   auto sig = wait_for_signal(stop_signals);
   spdlog::info("{}: stopping", strsignal(sig));
   broker.listener->stop();

@@ -1,5 +1,6 @@
 #include "actors/bus/local_bus.hpp"
 
+#include "actors/bus/publish_limit.hpp"
 #include "actors/messages.hpp"
 #include "actors/metrics/node_metrics.hpp"
 
@@ -9,10 +10,17 @@
 
 namespace boa::bus {
 
-local_bus::local_bus(std::shared_ptr<broker_core> core) : core_(std::move(core)) {}
+local_bus::local_bus(std::shared_ptr<broker_core> core, std::size_t max_message_bytes)
+    : core_(std::move(core)), max_message_bytes_(max_message_bytes) {}
 
 void local_bus::publish(protocol::envelope message, const caf::actor& confirm_to,
                         std::uint64_t token) {
+  if (auto too_large = publish_over_limit(message, max_message_bytes_)) {
+    if (confirm_to)
+      caf::anon_send(confirm_to, actors::published_atom::value, token, false,
+                     std::move(*too_large));
+    return;
+  }
   const bool timed = metrics_ && confirm_to;
   const auto start =
       timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};

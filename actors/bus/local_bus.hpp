@@ -2,6 +2,7 @@
 
 #include "actors/bus/bus.hpp"
 
+#include <cstddef>
 #include <memory>
 
 namespace boa::metrics {
@@ -11,10 +12,13 @@ class node_metrics;
 namespace boa::bus {
 
 /// The bus of a single process (`boad run`, tests): the broker core, with deliveries and publish
-/// confirmations turned into actor messages.
+/// confirmations turned into actor messages. A message body over `max_message_bytes` (0: no
+/// limit) is refused as the AMQP bridge refuses it (`publish_over_limit`): not published, and
+/// confirmed not ok with the reason.
 class local_bus final : public bus {
 public:
-  explicit local_bus(std::shared_ptr<broker_core> core = std::make_shared<broker_core>());
+  explicit local_bus(std::shared_ptr<broker_core> core = std::make_shared<broker_core>(),
+                     std::size_t max_message_bytes = 0);
 
   void publish(protocol::envelope message, const caf::actor& confirm_to,
                std::uint64_t token) override;
@@ -32,6 +36,7 @@ public:
 
 private:
   std::shared_ptr<broker_core> core_;
+  std::size_t max_message_bytes_;
   metrics::node_metrics* metrics_ = nullptr;
 };
 

@@ -36,6 +36,10 @@ struct bridge_options {
   /// With `amqps://`, optional: this side's certificate and its private key (PEM).
   std::string tls_cert_file;
   std::string tls_key_file;
+  /// With `amqps://`: check the broker's certificate (chain and host name). Off, the link is
+  /// encrypted but the broker unchecked: only for a broker known by other means, as a node's
+  /// own embedded broker, listening in the same process.
+  bool tls_verify_broker = true;
   /// SASL PLAIN credentials; empty: ANONYMOUS.
   std::string username;
   std::string password;
@@ -106,15 +110,17 @@ struct bridge_options {
 /// durability, never expiring), so that RabbitMQ declares `/queue/NAME` durable; links to topics
 /// and reply queues are not durable. A message's ttl travels as the header's `ttl`.
 ///
-/// Limits: plain TCP only (no TLS); SASL PLAIN or ANONYMOUS. A queue RabbitMQ already holds as
+/// Limits: SASL PLAIN or ANONYMOUS logins only. A queue RabbitMQ already holds as
 /// transient (declared by a bridge that did not ask for durability) refuses the durable links
 /// (`precondition_failed`, inequivalent `durable`): delete it once when upgrading.
 class bridge final : public bus::bus {
 public:
   /// Connects and waits until the connection is open, for at most `options.connect_timeout`.
-  /// errc::io naming the URL and the reason (refused, timed out, authentication failed) if it
-  /// did not open (the first connection is not retried); errc::invalid_input for a malformed URL
-  /// or backoff options.
+  /// errc::io naming the URL and the reason (refused, timed out) if it did not open (the first
+  /// connection is not retried); errc::invalid_input for what the settings got wrong: a
+  /// malformed URL or backoff options, a login the broker refused, a broker certificate that
+  /// does not verify, TLS files that cannot be used. Once a connection has opened, every
+  /// failure to reconnect is retried.
   static expected<std::unique_ptr<bridge>> connect(bridge_options options);
 
   /// Closes the connection (as `close`) and ends the container thread.

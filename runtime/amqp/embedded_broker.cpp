@@ -51,6 +51,21 @@ std::string listen_url(const std::string& host, std::uint16_t port) {
 
 } // namespace
 
+expected<void> check_tls_identity(const std::string& cert_file, const std::string& key_file) {
+  for (const auto& file : {cert_file, key_file})
+    if (std::error_code ec; !std::filesystem::is_regular_file(file, ec))
+      return error{errc::invalid_input, "'" + file + "' is not a file"};
+  // Proton loads both into an OpenSSL context and checks that the key is the certificate's.
+  try {
+    proton::ssl_server_options(proton::ssl_certificate(cert_file, key_file));
+  } catch (const std::exception&) {
+    // Proton's message only repeats the file names; OpenSSL's reason stays in its error queue.
+    return error{errc::invalid_input,
+                 "not a PEM certificate and the private key that goes with it"};
+  }
+  return {};
+}
+
 bool is_loopback_host(const std::string& host) {
   auto bare = host;
   if (bare.size() > 1 && bare.front() == '[' && bare.back() == ']')
@@ -147,9 +162,12 @@ expected<void> broker_state::start() {
   if (opts_.tls_cert_file.empty() != opts_.tls_key_file.empty())
     return error{errc::invalid_input,
                  "embedded broker: TLS needs both a certificate and its private key"};
-  for (const auto& file : {opts_.tls_cert_file, opts_.tls_key_file})
-    if (std::error_code ec; !file.empty() && !std::filesystem::is_regular_file(file, ec))
-      return error{errc::invalid_input, "embedded broker: TLS file '" + file + "' is not a file"};
+  // Checked once here: a listener whose certificate fails would fail every connection instead.
+  if (!opts_.tls_cert_file.empty())
+    if (auto usable = check_tls_identity(opts_.tls_cert_file, opts_.tls_key_file); !usable)
+      return error{errc::invalid_input, "embedded broker: TLS certificate '" + opts_.tls_cert_file +
+                                            "' and key '" + opts_.tls_key_file +
+                                            "': " + usable.error().message};
   thread_ = std::thread([this] { run(); });
   std::unique_lock lock{mutex_};
   const bool decided =

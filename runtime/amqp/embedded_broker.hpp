@@ -81,7 +81,8 @@ public:
 
   /// Listens on `host:port` (`port` 0 picks a free port; see `port()`) and returns once the
   /// listener is open. Fails for a non-loopback host unless `opts.allow_remote` and `opts.users`
-  /// are set, and when the address cannot be listened on.
+  /// are set, for TLS files that `check_tls_identity` refuses, and when the address cannot be
+  /// listened on.
   static expected<std::unique_ptr<embedded_broker>> start(std::shared_ptr<bus::broker_core> core,
                                                           std::string host, std::uint16_t port,
                                                           options opts = {});
@@ -101,6 +102,10 @@ private:
   explicit embedded_broker(std::unique_ptr<detail::broker_state> state);
   std::unique_ptr<detail::broker_state> state_;
 };
+
+/// Whether `cert_file` and `key_file` make a TLS server identity: PEM files, readable, the key
+/// the certificate's. errc::invalid_input saying what is wrong otherwise.
+expected<void> check_tls_identity(const std::string& cert_file, const std::string& key_file);
 
 /// Whether `host` is a loopback address (`localhost`, 127.0.0.0/8, ::1).
 bool is_loopback_host(const std::string& host);

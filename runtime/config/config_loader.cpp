@@ -2,6 +2,7 @@
 
 #include "protocol/json_read.hpp"
 #include "protocol/suggest.hpp"
+#include "runtime/config/broker_credentials.hpp"
 #include "runtime/config/detail/setting_table.hpp"
 #include "runtime/config/detail/setting_values.hpp"
 
@@ -14,6 +15,9 @@
 #include <map>
 #include <sstream>
 #include <system_error>
+#include <utility>
+
+#include <unistd.h>
 
 extern char** environ; // POSIX leaves declaring it to the program
 
@@ -50,6 +54,9 @@ public:
   void fill_derived_defaults();
   /// Reads the secrets that settings name files of (`broker.password-file`).
   void read_secret_files();
+  /// The embedded broker's certificate and key: both or neither, readable, and only where an
+  /// embedded broker runs.
+  void check_tls_listener();
   void check_consistency();
 
   bool failed() const { return !problems_.empty(); }
@@ -220,9 +227,8 @@ void loader::read_flags(const flag_values& flags) {
   // Every user of the host can read a process's command line (ps, /proc): a password there is
   // no secret. Refused, not ignored, so that nobody believes it was used.
   if (flags.broker_password) {
-    problems_.push_back("--broker-password: a password on the command line is visible to every "
-                        "user of the host (ps); set BOA_BROKER_PASSWORD, broker.password in the "
-                        "config file, or --broker-password-file FILE");
+    problems_.push_back(password_flag_refusal(
+        "BOA_BROKER_PASSWORD, broker.password in the config file, or --broker-password-file FILE"));
     return;
   }
   for (const auto& s : detail::setting_table()) {
@@ -291,24 +297,45 @@ void loader::read_secret_files() {
                         " are both set; keep one");
     return;
   }
-  std::ifstream in(b.password_file, std::ios::binary);
-  std::ostringstream text;
-  if (in)
-    text << in.rdbuf();
-  if (!in || in.bad() || std::filesystem::is_directory(b.password_file)) {
-    problems_.push_back(where("broker.password-file") + ": cannot read '" +
-                        b.password_file.string() + "'");
+  auto password = read_password_file(b.password_file);
+  if (!password) {
+    problems_.push_back(where("broker.password-file") + ": " + password.error().message);
     return;
   }
-  auto password = text.str();
-  while (!password.empty() && (password.back() == '\n' || password.back() == '\r'))
-    password.pop_back();
-  if (password.empty()) {
-    problems_.push_back(where("broker.password-file") + ": '" + b.password_file.string() +
-                        "' is empty");
+  b.password = std::move(*password);
+}
+
+void loader::check_tls_listener() {
+  const auto& e = config.embedded_broker;
+  if (e.tls_cert_file.empty() && e.tls_key_file.empty())
+    return;
+  if (e.tls_cert_file.empty() != e.tls_key_file.empty()) {
+    const auto* set =
+        e.tls_cert_file.empty() ? "embedded-broker.tls-key-file" : "embedded-broker.tls-cert-file";
+    const auto* missing =
+        e.tls_cert_file.empty() ? "embedded-broker.tls-cert-file" : "embedded-broker.tls-key-file";
+    problems_.push_back(std::string(set) + " " + value_and_origin(set, "set") + " needs " +
+                        missing + ": a certificate goes with its private key");
     return;
   }
-  b.password = std::move(password);
+  if (!config.broker.url.empty()) {
+    problems_.push_back("embedded-broker.tls-cert-file " +
+                        value_and_origin("embedded-broker.tls-cert-file", "set") +
+                        " is for the embedded broker, which a node with broker.url " +
+                        value_and_origin("broker.url", config.broker.url) + " does not run");
+    return;
+  }
+  // Read here so that the setting is named; whether they hold a usable certificate and key is
+  // the broker's to say when it starts.
+  const std::pair<std::string_view, const std::filesystem::path*> files[] = {
+      {"embedded-broker.tls-cert-file", &e.tls_cert_file},
+      {"embedded-broker.tls-key-file", &e.tls_key_file}};
+  for (const auto& [key, file] : files) {
+    // Looked at, not opened: opening a FIFO named by mistake would wait for a writer.
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(*file, ec) || ::access(file->c_str(), R_OK) != 0)
+      problems_.push_back(where(key) + ": cannot read '" + file->string() + "'");
+  }
 }
 
 void loader::check_consistency() {
@@ -377,12 +404,9 @@ void loader::check_consistency() {
         std::string(b.tls_cert_file.empty() ? "broker.tls-key-file" : "broker.tls-cert-file") +
         " needs " + (b.tls_cert_file.empty() ? "broker.tls-cert-file" : "broker.tls-key-file") +
         ": a certificate goes with its private key");
-  const bool plain = b.url.starts_with("amqp://");
-  if (plain && !b.password.empty() && !b.allow_plain_password &&
-      !detail::is_loopback({detail::broker_url_host(b.url), 0}))
-    problems_.push_back(where("broker.url") + ": " + b.url +
-                        " is plain TCP to a host off loopback, where anyone on the way can read "
-                        "the broker password; use amqps://, or set broker.allow-plain-password");
+  if (auto exposed = plain_password_problem(b.url, !b.password.empty(), b.allow_plain_password,
+                                            "broker.allow-plain-password"))
+    problems_.push_back(where("broker.url") + ": " + *exposed);
 
   auto distinct = [&](const std::vector<std::pair<std::string_view, const std::string*>>& names) {
     for (std::size_t i = 0; i < names.size(); ++i)
@@ -446,6 +470,7 @@ expected<node_config> load_node_config(const std::optional<std::filesystem::path
     return l.failure();
   l.fill_derived_defaults();
   l.read_secret_files();
+  l.check_tls_listener();
   if (l.failed())
     return l.failure();
   l.check_consistency();

@@ -32,6 +32,8 @@ struct flag_values {
   std::optional<std::string> allow_remote_listen;          ///< --allow-remote-listen[=BOOL]
   std::optional<std::string> embedded_broker_idle_timeout; ///< --embedded-broker-idle-timeout
   std::optional<std::string> embedded_broker_users_file;   ///< --embedded-broker-users-file
+  std::optional<std::string> embedded_broker_tls_cert;     ///< --embedded-broker-tls-cert-file
+  std::optional<std::string> embedded_broker_tls_key;      ///< --embedded-broker-tls-key-file
   std::optional<std::string> broker_url;                   ///< --broker
   std::optional<std::string> broker_username;              ///< --broker-username
   std::optional<std::string> broker_password;              ///< --broker-password, refused

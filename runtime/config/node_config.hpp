@@ -67,6 +67,10 @@ struct embedded_broker_settings {
   /// SASL PLAIN (the node itself too, with a password it makes up at start). Required to listen
   /// off loopback. Empty: clients connect with ANONYMOUS.
   std::filesystem::path users_file;
+  /// With both: the broker listens with TLS only (`amqps://`), presenting this certificate (PEM,
+  /// with its chain) and private key (PEM). Empty: plain TCP.
+  std::filesystem::path tls_cert_file;
+  std::filesystem::path tls_key_file;
 
   friend bool operator==(const embedded_broker_settings&,
                          const embedded_broker_settings&) = default;

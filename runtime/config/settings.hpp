@@ -29,6 +29,8 @@ struct setting_info {
 /// | allow-remote-listen                      | BOA_ALLOW_REMOTE_LISTEN                      |
 /// | embedded-broker.idle-timeout             | BOA_EMBEDDED_BROKER_IDLE_TIMEOUT             |
 /// | embedded-broker.users-file               | BOA_EMBEDDED_BROKER_USERS_FILE               |
+/// | embedded-broker.tls-cert-file            | BOA_EMBEDDED_BROKER_TLS_CERT_FILE            |
+/// | embedded-broker.tls-key-file             | BOA_EMBEDDED_BROKER_TLS_KEY_FILE             |
 /// | broker.url                               | BOA_BROKER_URL                               |
 /// | broker.username                          | BOA_BROKER_USERNAME                          |
 /// | broker.password                          | BOA_BROKER_PASSWORD                          |

@@ -458,9 +458,10 @@ class View(ClusterTest):
         wait_until(lambda: c.view(from_node=True).get("w2") == "left", "w2 left", timeout=5)
         wait_until(lambda: "cluster: node w2 left" in watcher.log(), "the watcher to log it")
 
-    def test_twenty_nodes_started_together_are_all_live_within_5_s(self):
+    def test_twenty_nodes_started_together_all_become_live(self):
+        # A liveness check, not a measurement: how soon twenty processes are up depends on the
+        # machine's load (start-up time belongs in bench/); WAIT only keeps a hang from lasting.
         c = self.cluster
-        started = time.monotonic()
         fleet = [c.node(f"f{i:02d}", "--workers", "1", wait=False) for i in range(20)]
         want = {n.node_id for n in fleet}
 
@@ -468,8 +469,7 @@ class View(ClusterTest):
             view = c.view(listen="0.5")
             return want <= {node for node, status in view.items() if status == "live"}
 
-        wait_until(all_live, "20 nodes live", timeout=30)
-        self.assertLess(time.monotonic() - started, 5.0, "20 nodes live within 5 s")
+        wait_until(all_live, "20 nodes live", timeout=WAIT)
 
 
 class ScaleOut(ClusterTest):

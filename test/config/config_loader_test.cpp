@@ -538,6 +538,49 @@ BOOST_AUTO_TEST_CASE(a_tls_client_certificate_goes_with_its_key) {
   BOOST_TEST(c->broker.tls_key_file == "/etc/boa/node.key");
 }
 
+BOOST_AUTO_TEST_CASE(the_embedded_broker_tls_certificate_goes_with_its_key_and_both_are_read) {
+  config_dir d;
+  const auto cert = d.write("broker.pem", "certificate").string();
+  const auto key = d.write("broker.key", "key").string();
+  BOOST_TEST(error_of(load_env({{"BOA_EMBEDDED_BROKER_TLS_CERT_FILE", cert}})) ==
+             "embedded-broker.tls-cert-file (set, from BOA_EMBEDDED_BROKER_TLS_CERT_FILE) needs "
+             "embedded-broker.tls-key-file: a certificate goes with its private key");
+  flag_values flags;
+  flags.embedded_broker_tls_key = key;
+  BOOST_TEST(error_of(load({}, {}, flags)) ==
+             "embedded-broker.tls-key-file (set, from --embedded-broker-tls-key-file) needs "
+             "embedded-broker.tls-cert-file: a certificate goes with its private key");
+
+  flags.embedded_broker_tls_cert = (d.dir.path() / "missing.pem").string();
+  BOOST_TEST(error_of(load({}, {}, flags)) == "--embedded-broker-tls-cert-file: cannot read '" +
+                                                  (d.dir.path() / "missing.pem").string() + "'");
+  fs::create_directory(d.dir.path() / "keys");
+  auto file = d.write("config.json", R"({"embedded-broker": {"tls-cert-file": "broker.pem",
+                                         "tls-key-file": "keys"}})");
+  BOOST_TEST(error_of(load(file)) == file.string() +
+                                         ": embedded-broker.tls-key-file: cannot read '" +
+                                         (d.dir.path() / "keys").string() + "'");
+
+  flags.embedded_broker_tls_cert = cert;
+  auto c = load({}, {}, flags);
+  BOOST_REQUIRE_MESSAGE(c, error_of(c));
+  BOOST_TEST(c->embedded_broker.tls_cert_file == cert);
+  BOOST_TEST(c->embedded_broker.tls_key_file == key);
+}
+
+BOOST_AUTO_TEST_CASE(the_embedded_broker_tls_settings_are_refused_beside_a_cluster_broker) {
+  config_dir d;
+  flag_values flags;
+  flags.embedded_broker_tls_cert = d.write("broker.pem", "certificate").string();
+  flags.embedded_broker_tls_key = d.write("broker.key", "key").string();
+  flags.broker_url = "amqps://rabbit.example";
+  BOOST_TEST(
+      error_of(load({}, {}, flags)) ==
+      "embedded-broker.tls-cert-file (set, from --embedded-broker-tls-cert-file) is for the "
+      "embedded broker, which a node with broker.url (amqps://rabbit.example, from --broker) "
+      "does not run");
+}
+
 BOOST_AUTO_TEST_CASE(an_empty_broker_url_from_a_later_source_means_the_embedded_broker) {
   config_dir d;
   auto file = d.write("config.json", R"({"broker": {"url": "amqp://rabbit"}})");

@@ -7,6 +7,7 @@
 #include <boost/json/value.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -178,6 +179,62 @@ BOOST_AUTO_TEST_CASE(an_unreadable_file_or_a_bad_set_exits_2) {
   auto bad_set = boad_run({example("order-routing.json"), "--set", "no-equals-sign"});
   BOOST_TEST(bad_set.exit_code == 2);
   BOOST_TEST(bad_set.err.find("--set") != std::string::npos, bad_set.err);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(limits)
+
+/// A workflow whose first step makes the job's next state larger than its first: a long
+/// description, then a step that adds a 200-byte property.
+std::filesystem::path growing_workflow(const boa::test::temp_dir& tmp) {
+  auto file = tmp.path() / "grows.json";
+  std::ofstream(file) << R"({"name": "grows", "description": ")" << std::string(900, 'd')
+                      << R"(", "steps": [
+    {"id": "a", "run": {"kind": "set", "values": {"note": ")"
+                      << std::string(200, 'n') << R"("}}, "next": [["*", "b"]]},
+    {"id": "b", "run": "noop"}]})";
+  return file;
+}
+
+BOOST_AUTO_TEST_CASE(a_job_whose_state_outgrows_the_message_limit_ends_in_error_naming_it) {
+  boa::test::temp_dir tmp;
+  // Its first state fits in 1500 bytes, the state after step a does not.
+  auto r = boad_run({growing_workflow(tmp).string(), "--limits-max-message-bytes", "1500",
+                     "--limits-max-properties-bytes", "1000"});
+  BOOST_TEST_INFO(r.err);
+  BOOST_TEST(r.exit_code == 1);
+  auto job = r.final_job();
+  BOOST_TEST(job.at("state").as_string() == "error");
+  std::string why(job.at("error").as_string());
+  BOOST_TEST(why.find("more than the limit of 1500 (setting limits.max-message-bytes)") !=
+                 std::string::npos,
+             why);
+  // The last state the job reached: the one whose successor did not fit.
+  BOOST_TEST(job.at("step").as_string() == "a");
+}
+
+BOOST_AUTO_TEST_CASE(a_job_whose_properties_outgrow_their_limit_ends_in_error_naming_it) {
+  boa::test::temp_dir tmp;
+  auto r = boad_run({growing_workflow(tmp).string(), "--limits-max-properties-bytes", "100"});
+  BOOST_TEST_INFO(r.err);
+  BOOST_TEST(r.exit_code == 1);
+  auto job = r.final_job();
+  BOOST_TEST(job.at("state").as_string() == "error");
+  std::string why(job.at("error").as_string());
+  BOOST_TEST(why.find("(setting limits.max-properties-bytes)") != std::string::npos, why);
+}
+
+BOOST_AUTO_TEST_CASE(a_first_state_over_the_message_limit_is_refused_with_exit_2) {
+  boa::test::temp_dir tmp;
+  auto r = boad_run({growing_workflow(tmp).string(), "--limits-max-message-bytes", "1000",
+                     "--limits-max-properties-bytes", "500"});
+  BOOST_TEST(r.exit_code == 2);
+  BOOST_TEST(r.out.empty());
+  BOOST_TEST(r.err.find("message to queue:boa.jobs.new is ") != std::string::npos, r.err);
+  BOOST_TEST(r.err.find("more than the limit of 1000 (setting limits.max-message-bytes)") !=
+                 std::string::npos,
+             r.err);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

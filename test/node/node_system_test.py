@@ -174,13 +174,13 @@ def workers_system(reply):
     return reply["data"]["heartbeat"]["systems"][0]
 
 
-def join_node(test, host, node_id, *extra):
-    """A second `boad` on `host`'s embedded broker, stopped by its PID when the test ends."""
-    log = os.path.join(test.dir, f"{node_id}.log")
+def spawn_boad(test, name, *args):
+    """`boad ARGS --data DIR/NAME` logging to DIR/NAME.log, killed by its PID when the test
+    ends: the process and a function that reads its log."""
+    log = os.path.join(test.dir, f"{name}.log")
     with open(log, "wb") as err:
-        proc = subprocess.Popen(
-            [BOAD, "--broker", host.url, "--data", os.path.join(test.dir, node_id), "--node-id",
-             node_id, *extra], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen([BOAD, *args, "--data", os.path.join(test.dir, name)],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
 
     def stop():
         if proc.poll() is None:
@@ -193,6 +193,13 @@ def join_node(test, host, node_id, *extra):
         with open(log, encoding="utf-8", errors="replace") as f:
             return f.read()
 
+    return proc, read_log
+
+
+def join_node(test, host, node_id, *extra):
+    """A second `boad` on `host`'s embedded broker, stopped by its PID when the test ends."""
+    proc, read_log = spawn_boad(test, node_id, "--broker", host.url, "--node-id", node_id,
+                                *extra)
     wait_until(lambda: "running with" in read_log() or proc.poll() is not None,
                f"{node_id} to start")
     return proc, read_log
@@ -786,6 +793,92 @@ class Security(NodeTest):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("the broker wants a login", r.stderr)
 
+
+def make_test_pki(directory):
+    """A test CA made by tools/test-pki (openssl): `ca.pem` signed `server.pem` (key `server.key`)
+    for the host name `localhost`; `other-ca.pem` must not be trusted instead. The paths by name,
+    or None without openssl."""
+    try:
+        r = subprocess.run([os.path.join(SOURCE_DIR, "tools", "test-pki"), directory], capture_output=True, timeout=WAIT)
+    except FileNotFoundError:
+        return None
+    if r.returncode != 0:
+        return None
+    files = {"ca": "ca.pem", "other-ca": "other-ca.pem", "server": "server.pem",
+             "server-key": "server.key"}
+    return {name: os.path.join(directory, file) for name, file in files.items()}
+
+
+class BrokerTls(NodeTest):
+    """The embedded broker serving amqps:// with embedded-broker.tls-cert-file and -key-file."""
+
+    def setUp(self):
+        super().setUp()
+        self.pki = make_test_pki(self.dir)
+        if self.pki is None:
+            self.skipTest("openssl could not make the test certificates")
+        self.tls = ["--embedded-broker-tls-cert-file", self.pki["server"],
+                    "--embedded-broker-tls-key-file", self.pki["server-key"]]
+
+    def started(self, proc, read_log, marker):
+        wait_until(lambda: marker in read_log() or proc.poll() is not None, marker)
+        self.assertIsNone(proc.poll(), read_log())
+
+    def test_a_tls_broker_serves_nodes_that_trust_its_ca_and_refuses_the_others(self):
+        port = free_port()
+        broker, broker_log = spawn_boad(self, "broker", "broker", "--listen", f"127.0.0.1:{port}",
+                                        *self.tls)
+        self.started(broker, broker_log, "broker running")
+        self.assertIn(f"listening on amqps://127.0.0.1:{port}", broker_log())
+        url = f"amqps://localhost:{port}"  # the name the certificate gives
+
+        node, node_log = spawn_boad(self, "n-trusting", "--broker", url, "--node-id", "n-trusting",
+                                    "--broker-tls-ca-file", self.pki["ca"])
+        self.started(node, node_log, "running with")
+        job = write_workflow(self.dir, sleeping_chain("over-tls", 2, 1))
+        r = subprocess.run([BOACTL, "--broker", url, "--broker-tls-ca-file", self.pki["ca"],
+                            "job", "start", job, "--wait"], capture_output=True, text=True,
+                           timeout=WAIT)
+        self.assertEqual(r.returncode, 0, r.stderr + node_log() + broker_log())
+
+        # Not retried for ever: a certificate that does not verify is a setting to fix.
+        stranger, stranger_log = spawn_boad(self, "n-stranger", "--broker", url, "--node-id",
+                                            "n-stranger", "--broker-tls-ca-file",
+                                            self.pki["other-ca"])
+        self.assertEqual(stranger.wait(WAIT), 2, stranger_log())
+        self.assertIn("the broker's certificate did not verify", stranger_log())
+        self.assertIn(f"broker.tls-ca-file '{self.pki['other-ca']}'", stranger_log())
+
+        # The listener speaks only TLS.
+        r = boactl(f"amqp://127.0.0.1:{port}", "job", "list", timeout=WAIT)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIsNone(broker.poll(), broker_log())
+
+    def test_a_node_runs_jobs_on_its_own_tls_broker(self):
+        node = self.node(*self.tls)  # started: it reached its own broker over TLS
+        self.assertIn("listening on amqps://127.0.0.1:", node.log())
+        job = write_workflow(self.dir, sleeping_chain("own-tls", 2, 1))
+        r = subprocess.run([BOACTL, "--broker", f"amqps://localhost:{node.port}",
+                            "--broker-tls-ca-file", self.pki["ca"], "job", "start", job,
+                            "--wait"], capture_output=True, text=True, timeout=WAIT)
+        self.assertEqual(r.returncode, 0, r.stderr + node.log())
+
+    def test_a_certificate_without_its_key_is_refused_naming_the_settings(self):
+        r = subprocess.run([BOAD, "--listen", f"127.0.0.1:{free_port()}", "--data",
+                            os.path.join(self.dir, "data"), "--embedded-broker-tls-cert-file",
+                            self.pki["server"]], capture_output=True, text=True, timeout=WAIT)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("embedded-broker.tls-cert-file (set, from --embedded-broker-tls-cert-file) "
+                      "needs embedded-broker.tls-key-file", r.stderr)
+        # A key that is not the certificate's: refused before the broker listens.
+        r = subprocess.run([BOAD, "broker", "--listen", f"127.0.0.1:{free_port()}", "--data",
+                            os.path.join(self.dir, "data"), "--embedded-broker-tls-cert-file",
+                            self.pki["server"], "--embedded-broker-tls-key-file",
+                            os.path.join(self.dir, "ca.key")],
+                           capture_output=True, text=True, timeout=WAIT)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("embedded-broker.tls-cert-file", r.stderr)
+        self.assertIn("not a PEM certificate and the private key that goes with it", r.stderr)
 
 PROMETHEUS_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 PROMETHEUS_VALUE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]Inf|NaN")

@@ -1,5 +1,6 @@
 #include "tools/boactl/cli.hpp"
 
+#include "tools/boactl/broker_login.hpp"
 #include "tools/boactl/cluster_commands.hpp"
 #include "tools/boactl/dead_commands.hpp"
 #include "tools/boactl/job_commands.hpp"
@@ -21,9 +22,10 @@ namespace {
 
 constexpr const char* global_help =
     "Global options, before or after the command: --broker URL (default: $BOA_BROKER_URL, else "
-    "amqp://127.0.0.1:5672; amqps:// for TLS), --broker-username, --broker-password (better: "
-    "$BOA_BROKER_PASSWORD), --broker-tls-ca-file, --broker-tls-cert-file, --broker-tls-key-file, "
-    "--timeout SECONDS (10), --json.";
+    "amqp://127.0.0.1:5672; amqps:// for TLS), --broker-username, the password in "
+    "$BOA_BROKER_PASSWORD or --broker-password-file FILE (never on the command line), "
+    "--broker-allow-plain-password, --broker-tls-ca-file, --broker-tls-cert-file, "
+    "--broker-tls-key-file, --timeout SECONDS (10), --json.";
 
 constexpr const char* exit_help =
     "Exit codes: 0 ok; 1 the job ended in error or was canceled (--wait, watch); 2 bad input "
@@ -37,6 +39,7 @@ std::string fresh_client_id() {
 
 struct global_flags {
   broker_settings broker{default_broker_url, {}, {}};
+  login_sources login = login_sources_from_environment();
   double timeout_s = 10;
   bool json = false;
 };
@@ -276,9 +279,17 @@ int run_cli(int argc, const char* const* argv, const connect_fn& connect, std::o
   app.add_option("--broker-username", flags.broker.username,
                  "User for the broker (SASL PLAIN); none: ANONYMOUS")
       ->envname("BOA_BROKER_USERNAME");
-  app.add_option("--broker-password", flags.broker.password,
-                 "Password for the broker; prefer the variable (flags show in ps)")
-      ->envname("BOA_BROKER_PASSWORD");
+  // Only to be refused, as boad does: every user of the host sees a command line (ps). The
+  // password comes from BOA_BROKER_PASSWORD or a file (broker_login.hpp).
+  app.add_option("--broker-password", flags.login.password_flag,
+                 "Refused: flags show in ps; set BOA_BROKER_PASSWORD or --broker-password-file");
+  app.add_option("--broker-password-file", flags.login.password_file_flag,
+                 "File holding the broker password (its final line break dropped) "
+                 "[BOA_BROKER_PASSWORD_FILE]");
+  app.add_flag("--broker-allow-plain-password", flags.login.allow_plain_password,
+               "Send the password over plain amqp:// to a host off loopback, readable by anyone "
+               "on the way; otherwise refused (use amqps://)")
+      ->envname("BOA_BROKER_ALLOW_PLAIN_PASSWORD");
   app.add_option("--broker-tls-ca-file", flags.broker.tls_ca_file,
                  "With amqps://: CA certificates (PEM) to trust; none: the system's")
       ->envname("BOA_BROKER_TLS_CA_FILE");
@@ -312,6 +323,10 @@ int run_cli(int argc, const char* const* argv, const connect_fn& connect, std::o
   }
   if (!chosen) {
     err << app.help();
+    return exit_bad_input;
+  }
+  if (auto login = complete_login(flags.broker, flags.login); !login) {
+    err << "boactl: " << login.error().message << '\n';
     return exit_bad_input;
   }
   client_options options;

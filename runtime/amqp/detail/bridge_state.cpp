@@ -1,7 +1,7 @@
 #include "runtime/amqp/detail/bridge_state.hpp"
 
+#include "actors/bus/publish_limit.hpp"
 #include "actors/messages.hpp"
-#include "protocol/limits.hpp"
 #include "runtime/amqp/address_map.hpp"
 #include "runtime/amqp/detail/proactor_teardown.hpp"
 #include "runtime/amqp/detail/proton_raw.hpp"
@@ -126,9 +126,8 @@ void bridge_state::publish(protocol::envelope message, const caf::actor& confirm
     refuse(address.error().message);
     return;
   }
-  if (auto too_large = protocol::message_over_limit(
-          "message to " + message.address, message.body.size(), options_.max_message_bytes)) {
-    refuse(std::move(too_large->message));
+  if (auto too_large = bus::publish_over_limit(message, options_.max_message_bytes)) {
+    refuse(std::move(*too_large));
     return;
   }
   publish_op op{next_publish_++, std::move(*address), {}, confirm_to, token};
@@ -237,7 +236,7 @@ void bridge_state::attempt_connect() {
   }
   const auto attempt = ++attempt_;
   last_error_.clear();
-  login_failed_ = false;
+  settings_refused_ = false;
   proton::connection_options options;
   options.handler(*this);
   if (options_.idle_timeout.count() > 0)
@@ -248,9 +247,19 @@ void bridge_state::attempt_connect() {
         .sasl_enabled(true)
         .sasl_allow_insecure_mechs(true)
         .sasl_allowed_mechs("PLAIN");
-  try {
-    if (endpoint_.tls)
+  if (endpoint_.tls) {
+    try {
       options.ssl_client_options(tls_options());
+    } catch (const std::exception& e) {
+      // Proton reads the files here: a missing or malformed one will not get better.
+      last_error_ = std::string("the TLS files cannot be used (") + e.what() +
+                    "); check broker.tls-ca-file, broker.tls-cert-file and broker.tls-key-file";
+      settings_refused_ = true;
+      on_attempt_failed();
+      return;
+    }
+  }
+  try {
     connection_ = container_->connect(endpoint_.address, options);
   } catch (const std::exception& e) {
     last_error_ = e.what();
@@ -267,6 +276,8 @@ void bridge_state::attempt_connect() {
 }
 
 proton::ssl_client_options bridge_state::tls_options() const {
+  if (!options_.tls_verify_broker)
+    return proton::ssl_client_options(proton::ssl::ANONYMOUS_PEER);
   const auto verify = proton::ssl::VERIFY_PEER_NAME;
   if (!options_.tls_cert_file.empty())
     return {proton::ssl_certificate(options_.tls_cert_file, options_.tls_key_file),
@@ -290,7 +301,7 @@ void bridge_state::attempt_timed_out(std::uint64_t attempt) {
                       "' within " + std::to_string(options_.connect_timeout.count()) +
                       " ms: most likely a wrong user or password (RabbitMQ does not answer "
                       "one); check broker.username and the password";
-        login_failed_ = true;
+        settings_refused_ = true;
       }
     }
   // The only connection of this container: disconnecting the proactor ends just this attempt.
@@ -340,12 +351,22 @@ void bridge_state::on_transport_error(proton::transport& t) {
     return;
   last_error_ = describe(t.error());
   if (t.error().name() == "amqp:unauthorized-access") {
-    login_failed_ = true;
+    settings_refused_ = true;
     last_error_ =
         options_.username.empty()
             ? "the broker wants a login (" + last_error_ + "); set broker.username and a password"
             : "the broker refused the login as user '" + options_.username + "' (" + last_error_ +
                   "); check broker.username and the password";
+  } else if (endpoint_.tls && last_error_.find("certificate verify failed") != std::string::npos) {
+    // OpenSSL's words for a chain that reaches no trusted CA and for a certificate that does not
+    // name the host alike: either way this broker is not the one the settings trust.
+    settings_refused_ = true;
+    last_error_ = "the broker's certificate did not verify (" + last_error_ +
+                  "): it must chain to " +
+                  (options_.tls_ca_file.empty()
+                       ? std::string("the system's CA certificates (set broker.tls-ca-file)")
+                       : "broker.tls-ca-file '" + options_.tls_ca_file + "'") +
+                  " and name the host of " + endpoint_.display;
   }
 }
 
@@ -367,7 +388,7 @@ void bridge_state::on_attempt_failed() {
       // The first connection decides `connect`; nothing retries it.
       phase_ = phase::failed;
       first_error_ = reason;
-      first_error_code_ = login_failed_ ? errc::invalid_input : errc::io;
+      first_error_code_ = settings_refused_ ? errc::invalid_input : errc::io;
       changed_.notify_all();
       return;
     }

@@ -94,7 +94,8 @@ private:
   phase phase_ = phase::connecting;
   bool closing_ = false;
   std::string first_error_; ///< why the first connection did not open
-  /// `invalid_input` when the first connection failed on its login (retrying cannot help).
+  /// `invalid_input` when the first connection failed on what the user set: its login, or a
+  /// broker certificate that does not verify (retrying cannot help).
   errc first_error_code_ = errc::io;
   proton::container* container_ = nullptr;    ///< while the container thread runs one
   pn_proactor_t* running_proactor_ = nullptr; ///< its proactor, once it made a connection
@@ -109,7 +110,8 @@ private:
   bool open_ = false;
   bool started_once_ = false;
   std::string last_error_;
-  bool login_failed_ = false; ///< the current attempt failed on its credentials
+  /// The current attempt failed on its credentials or on the broker's certificate.
+  bool settings_refused_ = false;
 };
 
 } // namespace boa::amqp::detail
