@@ -33,6 +33,7 @@ without it the script exits 77 (skipped) saying why.
 import argparse
 import json
 import os
+import queue
 import random
 import shutil
 import signal
@@ -107,19 +108,23 @@ class ArchiveRecorder:
 
     def record(self, body):
         if isinstance(body, (bytes, bytearray, memoryview)):
-            body = bytes(body).decode("utf-8")
-        job = json.loads(body)
+            body = bytes(body).decode("utf-8", errors="replace")
+        try:
+            job = json.loads(body)
+            job = job if isinstance(job, dict) else {}
+        except ValueError:  # recorded as it came: the checker reports it undecodable
+            job = {}
         if "\n" in body:  # one copy a line
-            body = json.dumps(job)
+            body = json.dumps(job) if job else body.replace("\n", " ")
         with self.lock:
-            if not self.belongs(job.get("id", "")):
+            if job and not self.belongs(job.get("id", "")):
                 self.foreign += 1
                 return
             self.file.write(body + "\n")
             self.file.flush()
             self.copies += 1
-            if not job.get("parent_id"):
-                self.ended.add(job.get("id"))
+            if job.get("id") and not job.get("parent_id"):
+                self.ended.add(job["id"])
 
     def ended_ids(self):
         with self.lock:
@@ -176,6 +181,37 @@ class Starter:
         self.started.close()
 
 
+class Canceller:
+    """Sends `boactl job cancel` as a user would, on a thread of its own so that a slow one (the
+    broker is restarting) never delays the schedule. A cancel that fails is allowed: a job marked
+    cancelable may end either way."""
+
+    def __init__(self, boactl, url, say):
+        self.boactl, self.url, self.say = boactl, url, say
+        self.queue = queue.Queue()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def cancel(self, job_id):
+        self.queue.put(job_id)
+
+    def run(self):
+        while True:
+            job_id = self.queue.get()
+            if job_id is None:
+                return
+            try:
+                r = subprocess.run([self.boactl, "--broker", self.url, "job", "cancel", job_id],
+                                   capture_output=True, text=True, timeout=30)
+                self.say(f"cancel {job_id}: boactl exit {r.returncode}")
+            except subprocess.TimeoutExpired:
+                self.say(f"cancel {job_id}: boactl timed out")
+
+    def close(self):
+        self.queue.put(None)
+        self.thread.join(60)
+
+
 class Soak:
     def __init__(self, args, directory):
         self.args, self.dir = args, directory
@@ -200,6 +236,7 @@ class Soak:
                                         os.path.join(self.dir, "archive.jsonl"),
                                         lambda job_id: job_id.startswith(self.stamp + "-"))
         self.starter = Starter(c.url, os.path.join(self.dir, "started.txt"))
+        self.canceller = Canceller(a.boactl, c.url, self.say)
         rng = random.Random(a.seed)
         jobs = plan_jobs(rng, a.seconds, self.stamp, a.with_cancels)
         faults = plan_faults(rng, a.seconds, a.nodes, BROKER_IDLE_TIMEOUT_S)
@@ -208,6 +245,7 @@ class Soak:
             self.drive(jobs, faults)
         finally:
             self.heal_all()
+            self.canceller.close()
         return self.quiesce_and_check(jobs)
 
     def drive(self, jobs, faults):
@@ -291,14 +329,7 @@ class Soak:
         due = [c for c in self.cancels if c[0] <= now]
         self.cancels = [c for c in self.cancels if c[0] > now]
         for _, job_id in due:
-            # As a user would; a cancel during a broker restart may fail, which the record
-            # allows (a job marked cancelable may end either way).
-            try:
-                r = subprocess.run([self.args.boactl, "--broker", self.cluster.url, "job",
-                                    "cancel", job_id], capture_output=True, text=True, timeout=30)
-                self.say(f"cancel {job_id}: exit {r.returncode}")
-            except subprocess.TimeoutExpired:
-                self.say(f"cancel {job_id}: boactl timed out")
+            self.canceller.cancel(job_id)
 
     def quiesce_and_check(self, jobs):
         a = self.args
@@ -328,7 +359,10 @@ class Soak:
         faults = ", ".join(f"{k} {v}" for k, v in sorted(self.faults_done.items())) or "none"
         self.say(f"summary: seed {a.seed}; {self.starter.sent} jobs started; faults: {faults}; "
                  f"{self.recorder.copies} archived copies recorded (the recorder connected "
-                 f"{self.recorder.connections} times); checker exit {r.returncode}")
+                 f"{self.recorder.connections} times"
+                 + (f", {self.recorder.foreign} ends of other runs skipped"
+                    if self.recorder.foreign else "")
+                 + f"); checker exit {r.returncode}")
         return r.returncode == 0 and not unended
 
 
