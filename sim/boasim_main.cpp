@@ -190,8 +190,8 @@ int main(int argc, char** argv) {
   boa::sim::recorded_run_options check_options;
   check
       ->add_option("--started", started_file,
-                   "the started jobs, one a line: its id, then 'cancelable' and/or 'timeout' "
-                   "when they apply")
+                   "the started jobs, one a line: its id, then 'cancelable', 'timeout', "
+                   "'shape=linear|fork-join|routing|map-reduce' and 'items=N' when they apply")
       ->required();
   check
       ->add_option("--archive", archive_file,

@@ -3,18 +3,34 @@
 #include "sim/final_data_checker.hpp"
 #include "sim/history_checker.hpp"
 #include "sim/safety_ledger.hpp"
+#include "sim/workload.hpp"
 
 #include <fmt/core.h>
 
 #include <map>
+#include <optional>
 #include <sstream>
 
 namespace boa::sim {
 
 namespace {
 
-expected<std::size_t> read_started(std::istream& in, safety_ledger& ledger) {
+std::optional<shape> shape_named(const std::string& name) {
+  for (auto s : {shape::linear, shape::fork_join, shape::routing, shape::map_reduce})
+    if (name == to_string(s))
+      return s;
+  return std::nullopt;
+}
+
+/// What the started list says of its jobs: the ledger's expectations, and the plan of each job
+/// that names the simulator's shape it has.
+struct started_jobs {
   std::size_t count = 0;
+  std::map<std::string, planned_job> plans;
+};
+
+expected<started_jobs> read_started(std::istream& in, safety_ledger& ledger) {
+  started_jobs out;
   std::string line;
   for (std::size_t number = 1; std::getline(in, line); ++number) {
     std::istringstream words{line};
@@ -22,20 +38,43 @@ expected<std::size_t> read_started(std::istream& in, safety_ledger& ledger) {
     if (!(words >> id) || id.front() == '#')
       continue;
     ledger.expect(id);
-    ++count;
+    ++out.count;
+    auto bad = [&](const std::string& what) {
+      return error{errc::invalid_input,
+                   fmt::format("started jobs, line {}: {} after job {} (expected 'cancelable', "
+                               "'timeout', 'shape=NAME' or 'items=N')",
+                               number, what, id)};
+    };
+    std::optional<shape> planned_shape;
+    std::size_t items = 0;
     for (std::string word; words >> word;) {
-      if (word == "cancelable")
+      if (word == "cancelable") {
         ledger.allow_cancel(id);
-      else if (word == "timeout")
+      } else if (word == "timeout") {
         ledger.allow_timeout(id);
-      else
-        return error{errc::invalid_input,
-                     fmt::format("started jobs, line {}: unknown word '{}' after job {} "
-                                 "(expected 'cancelable' or 'timeout')",
-                                 number, word, id)};
+      } else if (word.rfind("shape=", 0) == 0) {
+        planned_shape = shape_named(word.substr(6));
+        if (!planned_shape)
+          return bad(fmt::format("unknown shape '{}'", word.substr(6)));
+      } else if (word.rfind("items=", 0) == 0) {
+        const auto digits = word.substr(6);
+        if (digits.empty() || digits.size() > 2 ||
+            digits.find_first_not_of("0123456789") != std::string::npos)
+          return bad(fmt::format("'{}' is not a count of items (0 to 99)", word));
+        items = std::stoul(digits);
+      } else {
+        return bad(fmt::format("unknown word '{}'", word));
+      }
+    }
+    if (planned_shape) {
+      planned_job plan;
+      plan.id = id;
+      plan.shape = *planned_shape;
+      plan.items = items;
+      out.plans.emplace(id, std::move(plan));
     }
   }
-  return count;
+  return out;
 }
 
 /// Sub-jobs are started by the nodes, not by the workload: the ones whose ancestry leads to a
@@ -63,11 +102,11 @@ std::size_t expect_sub_jobs(safety_ledger& ledger) {
 expected<recorded_run_report> check_recorded_run(std::istream& started, std::istream& archive,
                                                  const recorded_run_options& options) {
   safety_ledger ledger;
-  auto started_count = read_started(started, ledger);
-  if (!started_count)
-    return started_count.error();
+  auto listed = read_started(started, ledger);
+  if (!listed)
+    return listed.error();
   recorded_run_report r;
-  r.started = *started_count;
+  r.started = listed->count;
   std::string line;
   while (std::getline(archive, line)) {
     if (line.find_first_not_of(" \t\r") == std::string::npos)
@@ -89,7 +128,10 @@ expected<recorded_run_report> check_recorded_run(std::istream& started, std::ist
   for (const auto& [id, job] : ledger.archived()) {
     for (auto& v : check_history(job, options.skew_ms))
       r.violations.push_back(std::move(v));
-    for (auto& v : check_steps_succeeded_once(job))
+    auto plan = listed->plans.find(id);
+    auto data = plan == listed->plans.end() ? check_steps_succeeded_once(job)
+                                            : check_final_data(plan->second, job);
+    for (auto& v : data)
       r.violations.push_back(std::move(v));
   }
   return r;

@@ -38,9 +38,12 @@ struct recorded_run_report {
 
 /// The simulator's checkers on a run of real nodes, offline: the safety ledger (every started job
 /// ended exactly one way, none was lost, none ended that was not started) and, on the first
-/// archived copy of each job, `check_history` and `check_steps_succeeded_once`.
-/// `started`: one started job a line, its id, then the words `cancelable` (a cancel was sent)
-/// and `timeout` (its workflow has one) when they apply; blank lines and `#` comments are skipped.
+/// archived copy of each job, `check_history` and `check_final_data` (for a job whose shape is
+/// given; `check_steps_succeeded_once` for the others).
+/// `started`: one started job a line, its id, then the words `cancelable` (a cancel was sent),
+/// `timeout` (its workflow has one), `shape=NAME` (one of the simulator's workload shapes, whose
+/// step ids and properties the job's workflow has) and `items=N` (a map-reduce's item count) when
+/// they apply; blank lines and `#` comments are skipped.
 /// `archive`: one archived message body (a job's JSON) a line, every copy the archive queue
 /// delivered, in the order received. A sub-job (its `parent_id` names a started job, or a sub-job
 /// of one) must end like any job.

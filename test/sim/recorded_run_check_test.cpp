@@ -142,7 +142,33 @@ BOOST_AUTO_TEST_CASE(an_unknown_word_in_the_started_list_names_its_line) {
   BOOST_REQUIRE(!r.has_value());
   BOOST_TEST(r.error().message ==
              "started jobs, line 3: unknown word 'cancelled' after job j-2 (expected "
-             "'cancelable' or 'timeout')");
+             "'cancelable', 'timeout', 'shape=NAME' or 'items=N')");
+  std::istringstream bad_shape{"j-1 shape=spiral\n"};
+  auto s = sim::check_recorded_run(bad_shape, archive);
+  BOOST_REQUIRE(!s.has_value());
+  BOOST_TEST(s.error().message.find("line 1: unknown shape 'spiral'") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_map_reduce_that_counted_an_item_twice_is_caught_by_its_total) {
+  auto j = ended("j-1");
+  j.history = {entry("split", 1, 110, 120), entry("total", 1, 130, 140)};
+  j.props["total"] = 7; // items 1 + 2 + 4
+  BOOST_TEST(check("j-1 shape=map-reduce items=3\n", lines({j})).violations.empty());
+  j.props["total"] = 9; // 1 + 2 + 4 + 2: the second item folded twice
+  BOOST_TEST(mentions(check("j-1 shape=map-reduce items=3\n", lines({j})).violations,
+                      "reduce total 9 is not 7"));
+}
+
+BOOST_AUTO_TEST_CASE(a_finished_fork_join_that_skipped_a_branch_step_is_caught) {
+  auto j = ended("j-1");
+  j.history = {entry("split", 1, 101, 102),   entry("left-1", 1, 103, 104),
+               entry("left-2", 1, 105, 106),  entry("right-1", 1, 103, 104),
+               entry("right-2", 1, 105, 106), entry("gather", 1, 107, 108),
+               entry("report", 1, 109, 110)};
+  BOOST_TEST(check("j-1 shape=fork-join\n", lines({j})).violations.empty());
+  j.history.erase(j.history.begin() + 4); // right-2 never ran
+  BOOST_TEST(mentions(check("j-1 shape=fork-join\n", lines({j})).violations,
+                      "finished with step right-2 done 0 times, not once"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -53,7 +53,7 @@ except ImportError:
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "cluster"))
 from cluster_processes import Cluster  # noqa: E402
-from workload import plan_jobs, workflow_of  # noqa: E402
+from workload import checked_as, plan_jobs, workflow_of  # noqa: E402
 from faults import plan_faults  # noqa: E402
 
 # The embedded broker drops a session silent this long (a SIGSTOPped node's): its unsettled
@@ -148,8 +148,10 @@ class Starter:
         self.pending = []  # (job id, start body) not yet accepted by the broker
         self.sent = 0
 
-    def add(self, job_id, body, cancelable):
-        self.started.write(job_id + (" cancelable" if cancelable else "") + "\n")
+    def add(self, job_id, body, words):
+        """`words`: what `boasim check` should know of the job (its shape, if it may be
+        canceled)."""
+        self.started.write(" ".join([job_id, *words]) + "\n")
         self.started.flush()
         self.pending.append((job_id, body))
 
@@ -264,7 +266,7 @@ class Soak:
                 j = jobs[next_job]
                 self.starter.add(j.id, {"v": 1, "type": "start-job", "job_id": j.id,
                                         "definition": workflow_of(j), "properties": j.properties},
-                                 j.cancel_at is not None)
+                                 checked_as(j))
                 if j.cancel_at is not None:
                     self.cancels.append((j.cancel_at, j.id))
                 next_job += 1

@@ -1,6 +1,8 @@
-"""The soak's workload, drawn from its seed: jobs of three shapes started at a modest rate, as
-the simulator's workload mixes them (linear chains, fork/join, map/reduce), and with
-`--with-cancels` a cancel for some of them a little after they start."""
+"""The soak's workload, drawn from its seed: jobs of three of the simulator's shapes started at
+a modest rate (linear chains, fork/join, map/reduce), and with `--with-cancels` a cancel for
+some of them a little after they start. Fork/join and map/reduce have the step ids and
+properties of the simulator's (sim/workload.cpp), so that `boasim check` applies its final-data
+checks to them (every branch step once; the reduce's total is the sum of each item once)."""
 
 from dataclasses import dataclass, field
 from typing import Optional
@@ -45,7 +47,8 @@ def fork_join():
          "next": [["*", "left-1"], ["*", "right-1"]]},
         {"id": "left-1", "run": exec_sleep("left_1", 0.1), "next": [["*", "left-2"]]},
         {"id": "left-2", "run": sleep(60), "next": [["*", "gather"]]},
-        {"id": "right-1", "run": sleep(120), "next": [["*", "gather"]]},
+        {"id": "right-1", "run": sleep(120), "next": [["*", "right-2"]]},
+        {"id": "right-2", "run": exec_sleep("right_2", 0.05), "next": [["*", "gather"]]},
         {"id": "gather", "join": {"merge": "last-writer-wins"}, "next": [["*", "report"]]},
         {"id": "report", "run": exec_sleep("report", 0.05)}]}
 
@@ -54,18 +57,28 @@ def map_reduce():
     """One sub-job per item; each item weighs a distinct power of two, so the total tells an
     item counted twice or not at all."""
     return {"name": "soak-map-reduce", "steps": [
-        {"id": "fan-out", "map": {"items": "items", "workflow": {
+        {"id": "split", "map": {"items": "items", "workflow": {
             "name": "soak-item", "steps": [{"id": "weigh", "run": exec_sleep("weighed", 0.05)}]}},
          "next": [["*", "total"]]},
         {"id": "total", "reduce": {"fold": "sum", "field": "weight", "into": "total"},
-         "next": [["*", "last"]]},
-        {"id": "last", "run": sleep(30)}]}
+         "next": [["*", "publish"]]},
+        {"id": "publish", "run": sleep(30)}]}
 
 
 def workflow_of(job):
     if job.shape == "linear":
         return linear(job.length)
     return fork_join() if job.shape == "fork-join" else map_reduce()
+
+
+def checked_as(job):
+    """The words of the job's line in the started list (`boasim check --started`)."""
+    words = [f"shape={job.shape}"]
+    if job.shape == "map-reduce":
+        words.append(f"items={job.length}")
+    if job.cancel_at is not None:
+        words.append("cancelable")
+    return words
 
 
 def plan_jobs(rng, seconds, prefix, with_cancels):
