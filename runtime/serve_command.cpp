@@ -332,7 +332,7 @@ int serve(const config::node_config& cfg) {
   opts.data_dir = cfg.data_dir;
   opts.repository = repository;
   opts.serve_requests = true;
-  opts.archive = true;
+  opts.archive = cfg.archive.consume;
   opts.archive_postgres = cfg.archive.postgres;
   opts.job_folders = cfg.job_folders;
   opts.heartbeat_interval = cfg.heartbeat_interval;
@@ -357,6 +357,9 @@ int serve(const config::node_config& cfg) {
   }
   spdlog::info("node {} running with {} workers; data in {}, repository in {}", cfg.node_id,
                opts.workers, cfg.data_dir.string(), cfg.repository.string());
+  if (!cfg.archive.consume)
+    spdlog::info("archive.consume is off: ended jobs in {} are left to another consumer",
+                 cfg.queues.archive);
   std::unique_ptr<http::http_api> api;
   if (cfg.http) {
     auto started = start_http_api(cfg, system, **n, broker_connected);

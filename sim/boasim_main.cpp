@@ -1,4 +1,5 @@
 // boasim: runs the real actors of several nodes under one seed and checks that no job is lost.
+#include "sim/recorded_run_check.hpp"
 #include "sim/shrink.hpp"
 #include "sim/simulation.hpp"
 
@@ -46,6 +47,36 @@ void report(const boa::sim::simulation_options& o, const boa::sim::simulation_re
   for (const auto& v : r.violations)
     fmt::print("violation: {}\n", v);
   fmt::print("{}\n", r.passed() ? "PASS" : "FAIL");
+}
+
+/// `boasim check`: the simulator's checkers on what a soak of real nodes recorded.
+int check_record(const std::string& started_file, const std::string& archive_file,
+                 const boa::sim::recorded_run_options& options) {
+  std::ifstream started{started_file};
+  if (!started) {
+    fmt::print(stderr, "boasim check: --started: cannot read {}\n", started_file);
+    return 2;
+  }
+  std::ifstream archive{archive_file};
+  if (!archive) {
+    fmt::print(stderr, "boasim check: --archive: cannot read {}\n", archive_file);
+    return 2;
+  }
+  auto r = boa::sim::check_recorded_run(started, archive, options);
+  if (!r) {
+    fmt::print(stderr, "boasim check: --started {}: {}\n", started_file, r.error().message);
+    return 2;
+  }
+  fmt::print("jobs: {} started, {} sub-jobs; ends: {} finished, {} failed ({} timed out), {} "
+             "canceled, {} not ended; {} archived copies, {} duplicates\n",
+             r->started, r->sub_jobs, r->finished, r->failed, r->timed_out, r->canceled, r->unended,
+             r->copies, r->duplicates);
+  for (const auto& d : r->diverged)
+    fmt::print("diverged copy: {}\n", d);
+  for (const auto& v : r->violations)
+    fmt::print("violation: {}\n", v);
+  fmt::print("{}\n", r->passed() ? "PASS" : "FAIL");
+  return r->passed() ? 0 : 1;
 }
 
 /// "A..B" (inclusive) or "A".
@@ -151,7 +182,30 @@ int main(int argc, char** argv) {
   app.add_flag("--strict-copies", flags.strict_copies,
                "fail runs where copies of a job (made by a redelivery around a fault) contradict "
                "its first end: ended another way, or ran a step after it ended");
+  auto* check = app.add_subcommand(
+      "check", "check a record of real nodes (a soak): every started job ended exactly one way, "
+               "with a sound history; prints one line per violation and exits 1 on any");
+  std::string started_file;
+  std::string archive_file;
+  boa::sim::recorded_run_options check_options;
+  check
+      ->add_option("--started", started_file,
+                   "the started jobs, one a line: its id, then 'cancelable', 'timeout', "
+                   "'shape=linear|fork-join|routing|map-reduce' and 'items=N' when they apply")
+      ->required();
+  check
+      ->add_option("--archive", archive_file,
+                   "every archived message received, one job's JSON a line")
+      ->required();
+  check->add_flag("--strict-copies", check_options.strict_copies,
+                  "count copies of a job that ended different ways as violations");
+  check
+      ->add_option("--skew-ms", check_options.skew_ms,
+                   "how far apart the clocks of the nodes may be (default 0: one host)")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{3600} * 1000));
   CLI11_PARSE(app, argc, argv);
+  if (*check)
+    return check_record(started_file, archive_file, check_options);
   spdlog::set_level(spdlog::level::warn);
   if (!app.get_option("--keep-faults")->empty())
     flags.keep_faults = keep_faults;

@@ -14,20 +14,37 @@ bool succeeded(const protocol::history_entry& e) {
   return e.result != protocol::error_result && e.result != "interrupted";
 }
 
+std::map<std::string, int> successes_by_step(const protocol::job& j) {
+  std::map<std::string, int> successes;
+  for (const auto& e : j.history)
+    if (succeeded(e))
+      ++successes[e.step];
+  return successes;
+}
+
+std::string merged_twice(const std::string& step, int n) {
+  return fmt::format("step {} succeeded {} times in one history (merged twice?)", step, n);
+}
+
 } // namespace
+
+std::vector<std::string> check_steps_succeeded_once(const protocol::job& j) {
+  std::vector<std::string> out;
+  for (const auto& [step, n] : successes_by_step(j))
+    if (n > 1)
+      out.push_back(fmt::format("job {}: {}", j.id, merged_twice(step, n)));
+  return out;
+}
 
 std::vector<std::string> check_final_data(const planned_job& plan, const protocol::job& j) {
   std::vector<std::string> out;
   auto fail = [&](const std::string& what) {
     out.push_back(fmt::format("job {} ({}): {}", j.id, to_string(plan.shape), what));
   };
-  std::map<std::string, int> successes;
-  for (const auto& e : j.history)
-    if (succeeded(e))
-      ++successes[e.step];
+  auto successes = successes_by_step(j);
   for (const auto& [step, n] : successes)
     if (n > 1)
-      fail(fmt::format("step {} succeeded {} times in one history (merged twice?)", step, n));
+      fail(merged_twice(step, n));
 
   const bool finished = j.state == protocol::job_state::finished;
   switch (plan.shape) {

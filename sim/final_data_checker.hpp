@@ -18,4 +18,8 @@ namespace boa::sim {
 /// - a routing job took the branch its `classify` step's result names.
 std::vector<std::string> check_final_data(const planned_job& plan, const protocol::job& j);
 
+/// The part of `check_final_data` that needs no plan, for jobs of any workflow without cycles: no
+/// step succeeded twice in the job's history (a join that took a branch twice).
+std::vector<std::string> check_steps_succeeded_once(const protocol::job& j);
+
 } // namespace boa::sim

@@ -68,6 +68,7 @@ struct flag_values {
   std::optional<std::string> repository;                ///< --repository
   std::optional<std::vector<std::string>> plugins;      ///< --plugin, repeated
   std::optional<std::string> archive_postgres;          ///< --archive-postgres
+  std::optional<std::string> archive_consume;           ///< --archive-consume[=BOOL]
   std::optional<std::string> http;                      ///< --http
   std::optional<std::string> http_token;                ///< --http-token
   std::optional<std::string> max_message_bytes;         ///< --limits-max-message-bytes

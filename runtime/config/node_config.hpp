@@ -147,6 +147,10 @@ struct archive_settings {
   /// A libpq connection string (`host=... port=... dbname=...` or `postgresql://...`): archive
   /// ended jobs in that PostgreSQL database. Empty: in the node's job store.
   std::string postgres;
+  /// Take ended jobs from `queues.archive` into the archive. False leaves that queue to another
+  /// consumer (an external archiver, or a soak test that records every archived copy); the node
+  /// then archives nothing itself.
+  bool consume = true;
 
   friend bool operator==(const archive_settings&, const archive_settings&) = default;
 };

@@ -258,6 +258,11 @@ std::vector<setting> make_table() {
           "holds a password."},
          postgres_conninfo_value{}, [](node_config& c) -> auto& { return c.archive.postgres; },
          &flag_values::archive_postgres),
+    bind({"archive.consume", "BOA_ARCHIVE_CONSUME", "--archive-consume", "BOOL", "true",
+          "Take ended jobs from queues.archive into this node's archive; false leaves the queue "
+          "to another consumer."},
+         bool_value{}, [](node_config& c) -> auto& { return c.archive.consume; },
+         &flag_values::archive_consume),
     bind({"http", "BOA_HTTP", "--http", "HOST:PORT", "(no HTTP API)",
           "Serve the HTTP API (docs/api.md) here; port 0 picks a free one, which the node logs."},
          optional_listen_value{}, [](node_config& c) -> auto& { return c.http; },

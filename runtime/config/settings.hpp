@@ -64,6 +64,7 @@ struct setting_info {
 /// | repository                               | BOA_REPOSITORY                               |
 /// | plugins                                  | BOA_PLUGINS                                  |
 /// | archive.postgres                         | BOA_ARCHIVE_POSTGRES                         |
+/// | archive.consume                          | BOA_ARCHIVE_CONSUME                          |
 /// | http                                     | BOA_HTTP                                     |
 /// | http-token                               | BOA_HTTP_TOKEN                               |
 /// | limits.max-message-bytes                 | BOA_LIMITS_MAX_MESSAGE_BYTES                 |

@@ -22,27 +22,20 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
 
 try:
-    from proton import Message
     from proton.utils import BlockingConnection
 except ImportError:
     print("skipped: the proton module (python3-qpid-proton) is not installed", file=sys.stderr)
     sys.exit(77)
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                                "node"))
-from node_system_test import free_port, sleeping_chain, wait_until  # noqa: E402
+from cluster_processes import RABBITMQ, SOURCE_DIR, WAIT, Cluster, EventLog  # noqa: E402
+from node_system_test import sleeping_chain, wait_until  # noqa: E402
 
 FLAVOUR = BOAD = BOACTL = None  # set from the arguments
-SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-RABBITMQ = os.path.join(SOURCE_DIR, "tools", "rabbitmq")
-WAIT = 90  # seconds; a safety net against hanging, not a measurement
-BEAT = "200ms"  # heartbeat interval of every node in these tests
-BEAT_S = 0.2
+BEAT_S = 0.2  # heartbeat interval of every node in these tests (the cluster's default)
 
 
 def started_count(marker):
@@ -53,198 +46,10 @@ def started_count(marker):
         return len(f.read().split())
 
 
-class Process:
-    """One `boad` node: its own data directory and log, the cluster's broker and repository."""
-
-    def __init__(self, cluster, node_id, *extra):
-        self.cluster, self.node_id, self.extra = cluster, node_id, list(extra)
-        self.dir = os.path.join(cluster.dir, node_id)
-        os.makedirs(self.dir, exist_ok=True)
-        self.port = free_port()  # the embedded broker's, for a hub
-        self.proc = None
-        self.logs = []
-
-    def command(self):
-        data = ["--node-id", self.node_id, "--data", os.path.join(self.dir, "data")]
-        if self.is_hub():
-            return [BOAD, "broker", "--listen", f"127.0.0.1:{self.port}", *data]
-        return [BOAD, "--broker", self.cluster.url, *data,
-                "--repository", os.path.join(self.cluster.dir, "repository"),
-                "--heartbeat-interval", BEAT, *self.extra]
-
-    def is_hub(self):
-        return self.cluster.hub is self
-
-    def start(self, wait=True):
-        log = os.path.join(self.dir, f"boad-{len(self.logs)}.log")
-        self.logs.append(log)
-        with open(log, "wb") as err:
-            self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.DEVNULL, stderr=err)
-        if wait:
-            self.wait_running()
-        return self
-
-    def wait_running(self):
-        ready = "broker running" if self.is_hub() else "running with"
-        wait_until(lambda: ready in self.log() or self.proc.poll() is not None,
-                   f"{self.node_id} to start")
-        if self.proc.poll() is not None:
-            raise AssertionError(f"{self.node_id} exited with {self.proc.returncode}:\n"
-                                 f"{self.log()}")
-
-    def log(self, which=-1):
-        with open(self.logs[which], encoding="utf-8", errors="replace") as f:
-            return f.read()
-
-    def all_logs(self):
-        return "".join(self.log(i) for i in range(len(self.logs)))
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def signal(self, sig):
-        self.proc.send_signal(sig)
-
-    def kill9(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(WAIT)
-
-    def stop(self):
-        if not self.alive():
-            return self.proc.returncode if self.proc else None
-        self.proc.send_signal(signal.SIGCONT)  # a stopped process cannot take SIGTERM
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(WAIT)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            raise AssertionError(f"{self.node_id} did not stop on SIGTERM")
-
-
-class EventLog:
-    """Every event on `topic:boa.events`, read by a third-party client on its own thread."""
-
-    def __init__(self, url):
-        self.events, self.lock = [], threading.Lock()
-        self.stopping = False
-        self.conn = BlockingConnection(url, timeout=WAIT)
-        self.receiver = self.conn.create_receiver("/topic/boa.events", credit=1000)
-        self.thread = threading.Thread(target=self.run, daemon=True)
-        self.thread.start()
-
-    def run(self):
-        while not self.stopping:
-            try:
-                message = self.receiver.receive(timeout=0.2)
-            except Exception:  # the timeout, or the connection closing at the end
-                continue
-            self.receiver.accept()
-            with self.lock:
-                self.events.append(json.loads(message.body))
-
-    def steps(self, job_id=None):
-        with self.lock:
-            return [e for e in self.events
-                    if e["type"] == "step-finished" and job_id in (None, e["job"])]
-
-    def ended(self):
-        with self.lock:
-            return {e["job"] for e in self.events if e["type"] == "job-ended"}
-
-    def close(self):
-        self.stopping = True
-        self.thread.join(WAIT)
-        self.conn.close()
-
-
-class Cluster:
-    def __init__(self, directory):
-        self.dir = directory
-        self.nodes = []
-        self.hub = None
-        self.url = None
-        self.rabbitmq_dir = os.environ.get("BOA_TEST_RABBITMQ_DIR")
-        if FLAVOUR == "rabbitmq":
-            self.url = os.environ["BOA_TEST_RABBITMQ_URL"]
-        else:
-            self.hub = Process(self, "broker")
-            self.nodes.append(self.hub)
-            self.url = f"amqp://127.0.0.1:{self.hub.port}"
-            self.hub.start()
-
-    def node(self, node_id, *extra, wait=True):
-        n = Process(self, node_id, *extra)
-        self.nodes.append(n)
-        return n.start(wait)
-
-    def boactl(self, *args, timeout=WAIT):
-        return subprocess.run([BOACTL, "--broker", self.url, *args], capture_output=True,
-                              text=True, timeout=timeout)
-
-    def start_jobs(self, definition, ids, properties=None):
-        conn = BlockingConnection(self.url, timeout=WAIT)
-        try:
-            sender = conn.create_sender("/queue/boa.jobs.new")
-            for job_id in ids:
-                body = {"v": 1, "type": "start-job", "job_id": job_id, "definition": definition}
-                if properties:
-                    body["properties"] = properties
-                sender.send(Message(body=json.dumps(body), subject="start-job",
-                                    id=f"start-{job_id}", content_type="application/json"))
-        finally:
-            conn.close()
-
-    def ends(self):
-        """(job id, state, message id) of every end the archivers logged, on every node."""
-        logs = "".join(n.all_logs() for n in self.nodes if n.logs)
-        return re.findall(r"job (\S+) ended (\w+) .*?\(message (\S+?)[,)]", logs)
-
-    def wait_all_ended(self, ids, timeout=WAIT):
-        wanted = set(ids)
-
-        def ended():
-            return wanted <= {job_id for job_id, _, _ in self.ends()}
-
-        try:
-            wait_until(ended, f"{len(ids)} jobs to end", timeout)
-        except AssertionError:
-            missing = sorted(wanted - {job_id for job_id, _, _ in self.ends()})
-            tails = "\n".join(f"--- {n.node_id}\n{n.all_logs()[-2000:]}" for n in self.nodes
-                              if n.logs)
-            raise AssertionError(f"{len(missing)} jobs never ended, e.g. {missing[:5]}\n{tails}")
-
-    def assert_each_ended_once(self, test, ids, state="finished"):
-        per_job = {}
-        for job_id, final, message in self.ends():
-            per_job.setdefault(job_id, set()).add((final, message))
-        for job_id in ids:
-            found = per_job.get(job_id, set())
-            test.assertEqual(len(found), 1, f"{job_id} ends exactly once: {found}")
-            test.assertEqual(next(iter(found))[0], state, job_id)
-
-    def view(self, listen="1", from_node=False):
-        """Node id -> status, as boactl hears the heartbeats for `listen` seconds, or as the
-        aggregator of the node that takes the request sees them (`from_node`)."""
-        extra = ["--from-node"] if from_node else ["--listen", listen]
-        r = self.boactl("--json", "cluster", "nodes", *extra)
-        if r.returncode != 0:
-            return {}
-        return {n["node"]: n["status"] for n in json.loads(r.stdout)["nodes"]}
-
-    def stop(self):
-        for n in self.nodes:
-            if n.alive():
-                n.proc.send_signal(signal.SIGCONT)
-                n.proc.kill()
-                n.proc.wait()
-
-
 class ClusterTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory(prefix="boa-cluster-")
-        self.cluster = Cluster(self.tmp.name)
+        self.cluster = Cluster(self.tmp.name, FLAVOUR, BOAD, BOACTL)
         self.events = None
 
     def tearDown(self):
@@ -411,16 +216,7 @@ class Failover(ClusterTest):
         wait_until(lambda: len(events.steps()) >= 10, "the first steps")
         events.close()
         self.events = None
-        if FLAVOUR == "rabbitmq":
-            subprocess.run([RABBITMQ, "ctl", c.rabbitmq_dir, "stop_app"], check=True,
-                           capture_output=True, timeout=WAIT)
-            time.sleep(1)
-            subprocess.run([RABBITMQ, "ctl", c.rabbitmq_dir, "start_app"], check=True,
-                           capture_output=True, timeout=WAIT)
-        else:
-            c.hub.kill9()
-            time.sleep(0.5)
-            c.hub.start()
+        c.restart_broker(pause=1 if FLAVOUR == "rabbitmq" else 0.5)
         for n in c.nodes:
             wait_until(lambda n=n: n.is_hub() or "lost broker" in n.all_logs(),
                        f"{n.node_id} to notice")

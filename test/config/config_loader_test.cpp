@@ -744,6 +744,15 @@ BOOST_AUTO_TEST_CASE(archive_postgres_is_a_libpq_connection_string_never_repeate
   BOOST_TEST(bad.find("hunter2") == std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(archive_consume_is_on_unless_turned_off) {
+  BOOST_TEST(load_env({})->archive.consume);
+  auto off = load_env({{"BOA_ARCHIVE_CONSUME", "false"}});
+  BOOST_REQUIRE_MESSAGE(off, error_of(off));
+  BOOST_TEST(!off->archive.consume);
+  BOOST_TEST(
+      error_of(load_env({{"BOA_ARCHIVE_CONSUME", "sometimes"}})).find("BOA_ARCHIVE_CONSUME") == 0);
+}
+
 BOOST_AUTO_TEST_CASE(listen_addresses_are_host_and_port) {
   auto c = load_env({{"BOA_LISTEN", "127.0.0.1:0"}});
   BOOST_REQUIRE_MESSAGE(c, error_of(c));

@@ -105,7 +105,7 @@ BOOST_AUTO_TEST_CASE(every_key_variable_and_flag_is_unique_and_follows_the_namin
     BOOST_TEST(!s.help.empty());
     BOOST_TEST(!s.default_text.empty());
   }
-  BOOST_TEST(keys.size() == 47u);
+  BOOST_TEST(keys.size() == 48u);
 }
 
 BOOST_AUTO_TEST_CASE(the_table_in_settings_hpp_matches_the_settings) {
