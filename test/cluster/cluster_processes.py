@@ -42,7 +42,8 @@ class Process:
     def command(self):
         data = ["--node-id", self.node_id, "--data", os.path.join(self.dir, "data")]
         if self.is_hub():
-            return [self.cluster.boad, "broker", "--listen", f"127.0.0.1:{self.port}", *data]
+            return [self.cluster.boad, "broker", "--listen", f"127.0.0.1:{self.port}", *data,
+                    *self.extra]
         return [self.cluster.boad, "--broker", self.cluster.url, *data,
                 "--repository", os.path.join(self.cluster.dir, "repository"),
                 "--heartbeat-interval", self.cluster.beat, *self.extra]
@@ -136,9 +137,10 @@ class EventLog:
 
 class Cluster:
     """The broker (`flavour`: "embedded", a `boad broker` process of its own, the hub; or
-    "rabbitmq", the one at BOA_TEST_RABBITMQ_URL) and the nodes a test starts on it."""
+    "rabbitmq", the one at BOA_TEST_RABBITMQ_URL) and the nodes a test starts on it. `hub_extra`
+    are more flags for the hub (its users, its TLS listener)."""
 
-    def __init__(self, directory, flavour, boad, boactl, beat="200ms"):
+    def __init__(self, directory, flavour, boad, boactl, beat="200ms", hub_extra=()):
         self.dir, self.flavour, self.boad, self.boactl_path = directory, flavour, boad, boactl
         self.beat = beat  # heartbeat interval of every node
         self.nodes = []
@@ -148,7 +150,7 @@ class Cluster:
         if flavour == "rabbitmq":
             self.url = os.environ["BOA_TEST_RABBITMQ_URL"]
         else:
-            self.hub = Process(self, "broker")
+            self.hub = Process(self, "broker", *hub_extra)
             self.nodes.append(self.hub)
             self.url = f"amqp://127.0.0.1:{self.hub.port}"
             self.hub.start()

@@ -334,6 +334,105 @@ class Housekeeping(ClusterTest):
         wait_until(lambda: not leftovers(), "unused private queues to expire", timeout=30)
 
 
+class BrokerLogins(unittest.TestCase):
+    """Nodes and boactl logging in to the cluster's broker with a user and a password from a file
+    (SASL PLAIN), over plain amqp:// and over amqps:// with the test CA. `embedded`: two
+    `boad broker` hubs with a users file, one with a TLS listener (certificates by tools/test-pki).
+    `rabbitmq`: the user and the TLS listener tools/rabbitmq gave its broker
+    (BOA_TEST_RABBITMQ_DIR). RabbitMQ does not answer a wrong password: the node must still stop,
+    saying which user it tried."""
+
+    USER = "boa-test"
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="boa-logins-")
+        self.clusters = []
+        if FLAVOUR == "rabbitmq":
+            rabbitmq_dir = os.environ.get("BOA_TEST_RABBITMQ_DIR", "")
+            if not os.path.exists(os.path.join(rabbitmq_dir, "amqps-url")):
+                self.skipTest("this RabbitMQ has no test user and TLS listener (tools/rabbitmq)")
+            with open(os.path.join(rabbitmq_dir, "user")) as f:
+                self.user = f.read().strip()
+            self.password_file = os.path.join(rabbitmq_dir, "password")
+            tls_dir = os.path.join(rabbitmq_dir, "tls")
+            with open(os.path.join(rabbitmq_dir, "amqps-url")) as f:
+                tls_url = f.read().strip()
+            self.plain = self.cluster("plain")
+            self.tls = self.cluster("tls")
+        else:
+            self.user = self.USER
+            self.password_file = os.path.join(self.tmp.name, "password")
+            with open(self.password_file, "w") as f:
+                f.write("s3cret-for-tests")
+            users = os.path.join(self.tmp.name, "users")
+            with open(users, "w") as f:
+                f.write(f"{self.USER}:s3cret-for-tests\n")
+            tls_dir = os.path.join(self.tmp.name, "pki")
+            r = subprocess.run([os.path.join(SOURCE_DIR, "tools", "test-pki"), tls_dir],
+                               capture_output=True, text=True, timeout=WAIT)
+            if r.returncode != 0:
+                self.skipTest(f"openssl could not make the test certificates: {r.stderr}")
+            with_users = ["--embedded-broker-users-file", users]
+            self.plain = self.cluster("plain", *with_users)
+            self.tls = self.cluster(
+                "tls", *with_users,
+                "--embedded-broker-tls-cert-file", os.path.join(tls_dir, "server.pem"),
+                "--embedded-broker-tls-key-file", os.path.join(tls_dir, "server.key"))
+            tls_url = f"amqps://localhost:{self.tls.hub.port}"  # the name the certificate gives
+        self.tls.url = tls_url
+        self.ca = os.path.join(tls_dir, "ca.pem")
+        self.other_ca = os.path.join(tls_dir, "other-ca.pem")
+
+    def tearDown(self):
+        for c in self.clusters:
+            c.stop()
+        self.tmp.cleanup()
+
+    def cluster(self, name, *hub_extra):
+        directory = os.path.join(self.tmp.name, name)
+        os.makedirs(directory)
+        c = Cluster(directory, FLAVOUR, BOAD, BOACTL, hub_extra=hub_extra)
+        self.clusters.append(c)
+        return c
+
+    def login(self, password_file=None):
+        return ["--broker-username", self.user, "--broker-password-file",
+                password_file or self.password_file]
+
+    def run_job(self, cluster, name, *tls):
+        job = os.path.join(self.tmp.name, f"{name}.json")
+        with open(job, "w") as f:
+            json.dump(sleeping_chain(name, 2, 1), f)
+        r = cluster.boactl(*self.login(), *tls, "job", "start", job, "--wait")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("s3cret", r.stdout + r.stderr)
+
+    def wrong_password(self):
+        path = os.path.join(self.tmp.name, "wrong-password")
+        with open(path, "w") as f:
+            f.write("not-the-password")
+        return path
+
+    def test_a_node_that_logs_in_runs_jobs_and_one_with_a_wrong_password_stops(self):
+        self.plain.node("n1", *self.login())
+        self.run_job(self.plain, "logged-in")
+
+        n2 = self.plain.node("n2", *self.login(self.wrong_password()), wait=False)
+        self.assertEqual(n2.proc.wait(WAIT), 2, n2.log())
+        self.assertIn(f"login as user '{self.user}'", n2.log())
+        self.assertNotIn("not-the-password", n2.log())
+
+    def test_a_node_over_amqps_runs_jobs_and_one_trusting_another_ca_stops(self):
+        tls = ["--broker-tls-ca-file", self.ca]
+        self.tls.node("t1", *self.login(), *tls)
+        self.run_job(self.tls, "over-tls", *tls)
+
+        stranger = self.tls.node("t2", *self.login(), "--broker-tls-ca-file", self.other_ca,
+                                 wait=False)
+        self.assertEqual(stranger.proc.wait(WAIT), 2, stranger.log())
+        self.assertIn("the broker's certificate did not verify", stranger.log())
+        self.assertIn(f"broker.tls-ca-file '{self.other_ca}'", stranger.log())
+
 if __name__ == "__main__":
     if len(sys.argv) < 4 or sys.argv[1] not in ("embedded", "rabbitmq"):
         print(__doc__, file=sys.stderr)
