@@ -6,6 +6,30 @@
 
 namespace boa::actors {
 
+namespace {
+
+/// Keeps `jobs` to at most `limit` entries, forgetting the oldest first (the front of `order`)
+/// through `forget`. `order` may name jobs forgotten since; it is kept from growing past twice
+/// `limit`.
+template <class Map, class Forget>
+void bound(const Map& jobs, std::deque<std::string>& order, std::size_t limit, Forget forget) {
+  while (jobs.size() > limit && !order.empty()) {
+    auto oldest = std::move(order.front());
+    order.pop_front();
+    if (jobs.count(oldest))
+      forget(oldest);
+  }
+  if (order.size() > 2 * limit) {
+    std::deque<std::string> live;
+    for (auto& id : order)
+      if (jobs.count(id))
+        live.push_back(std::move(id));
+    order = std::move(live);
+  }
+}
+
+} // namespace
+
 job_controls::job_controls(storage::claim_store* durable, std::size_t remembered)
     : durable_(durable), remembered_(remembered == 0 ? 1 : remembered) {
   if (!durable_)
@@ -90,19 +114,11 @@ void job_controls::resuming(const std::string& job_id, std::int64_t issued_ms) {
   auto [i, fresh] = resumes_.insert_or_assign(job_id, issued_ms);
   if (fresh)
     resume_order_.push_back(job_id);
-  while (resumes_.size() > remembered_ && !resume_order_.empty()) {
-    auto oldest = std::move(resume_order_.front());
-    resume_order_.pop_front();
-    if (resumes_.erase(oldest) != 0 && durable_)
+  bound(resumes_, resume_order_, remembered_, [this](const std::string& oldest) {
+    resumes_.erase(oldest);
+    if (durable_)
       (void)durable_->erase_pending(oldest, true); // forgotten either way
-  }
-  if (resume_order_.size() > 2 * remembered_) {
-    std::deque<std::string> live;
-    for (auto& id : resume_order_)
-      if (resumes_.count(id))
-        live.push_back(std::move(id));
-    resume_order_ = std::move(live);
-  }
+  });
   if (!durable_)
     return;
   auto stored = durable_->put_pending({job_id, "resume", issued_ms});
@@ -129,20 +145,8 @@ void job_controls::remember(const std::string& job_id, pending_control control) 
   auto [i, fresh] = pending_.insert_or_assign(job_id, control);
   if (fresh)
     pending_order_.push_back(job_id);
-  while (pending_.size() > remembered_ && !pending_order_.empty()) {
-    auto oldest = std::move(pending_order_.front());
-    pending_order_.pop_front();
-    if (pending_.count(oldest))
-      forget(oldest);
-  }
-  // The order list names cleared jobs too: keep it from growing past twice what it tracks.
-  if (pending_order_.size() > 2 * remembered_) {
-    std::deque<std::string> live;
-    for (auto& id : pending_order_)
-      if (pending_.count(id))
-        live.push_back(std::move(id));
-    pending_order_ = std::move(live);
-  }
+  bound(pending_, pending_order_, remembered_,
+        [this](const std::string& oldest) { forget(oldest); });
   size_.store(pending_.size(), std::memory_order_release);
 }
 
