@@ -192,6 +192,18 @@ void apply_control(node_context& ctx, std::vector<outbound_job>& out, std::int64
 
 void publish(runner* self, std::vector<outbound_job> out) {
   auto& st = self->state;
+  if (!st.ctx->bus->holds(st.tag)) {
+    // The broker took the delivery back while the step ran: this node's connection was lost (a
+    // hang past the broker's idle timeout, a partition) and the message is queued again, for a
+    // node that runs the step again. Publishing this run's outcome as well would set a second
+    // copy of the job going, which could end another way (a cancel only one copy meets).
+    spdlog::warn("job {}: its delivery went back to the broker while the step ran (connection "
+                 "lost); this run's outcome is dropped and the step runs again",
+                 out.empty() ? std::string{"?"} : out.front().state.id);
+    st.claimed_message.clear();
+    next(self);
+    return;
+  }
   apply_control(*st.ctx, out, now_ms(self));
   for (const auto& o : out)
     if (o.address == protocol::addresses::archive) {

@@ -282,6 +282,11 @@ void node_link::cut() {
   s.delivered.clear();
 }
 
+bool node_link::holds(std::uint64_t tag) const {
+  const auto& s = *state_;
+  return !s.cut && s.stale_tags.count(tag) == 0;
+}
+
 bool node_link::cut_off() const {
   return state_->cut;
 }

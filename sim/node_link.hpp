@@ -71,6 +71,8 @@ public:
   void add_credit(std::uint64_t subscription, std::uint32_t n) override;
   void settle(std::uint64_t tag, boa::bus::settlement how, const std::string& reason = {}) override;
   void unsubscribe(std::uint64_t subscription) override;
+  /// False for a tag of a lost session (or of a crashed node), as the bridge says.
+  bool holds(std::uint64_t tag) const override;
 
   // --- Hang ---
   /// The node's process stops while its connection stays open: what the broker delivers, and the

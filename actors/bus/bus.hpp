@@ -25,6 +25,16 @@ public:
   virtual void add_credit(std::uint64_t subscription, std::uint32_t n) = 0;
   virtual void settle(std::uint64_t tag, settlement how, const std::string& reason = {}) = 0;
   virtual void unsubscribe(std::uint64_t subscription) = 0;
+
+  /// Whether the delivery `tag` is still the consumer's to settle. False once the broker has
+  /// taken it back unsettled (the connection or link it came on was lost): the broker delivers
+  /// it again, to this node or another, and whatever the consumer made of it must not be
+  /// published, or the job would go on twice. Also false once settled. A bus that never loses
+  /// a delivery it handed out says true.
+  virtual bool holds(std::uint64_t tag) const {
+    (void)tag;
+    return true;
+  }
 };
 
 } // namespace boa::bus

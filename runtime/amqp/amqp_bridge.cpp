@@ -47,6 +47,10 @@ void bridge::unsubscribe(std::uint64_t subscription) {
   state_->unsubscribe(subscription);
 }
 
+bool bridge::holds(std::uint64_t tag) const {
+  return state_->holds(tag);
+}
+
 bool bridge::connected() const {
   return state_->connected();
 }

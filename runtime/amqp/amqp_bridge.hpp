@@ -136,6 +136,9 @@ public:
   void settle(std::uint64_t tag, ::boa::bus::settlement how,
               const std::string& reason = {}) override;
   void unsubscribe(std::uint64_t subscription) override;
+  /// False once the delivery's connection or link is lost (its message is back in its queue) or
+  /// it is settled.
+  bool holds(std::uint64_t tag) const override;
 
   /// Whether the connection is open right now.
   bool connected() const;

