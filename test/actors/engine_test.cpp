@@ -446,9 +446,12 @@ BOOST_AUTO_TEST_CASE(a_job_suspended_across_a_fork_goes_on_with_every_branch_aft
 }
 
 BOOST_AUTO_TEST_CASE(a_stopped_node_hands_back_what_it_held_and_another_node_finishes_the_job) {
-  engine e;
+  // Declared before the engine, so that they outlive it: the replaced node's worker may still be
+  // in its last sleep of the loop below when the test ends, and only the engine's destructor
+  // waits for it (ASan caught the read of `release` after its scope).
   std::atomic<bool> release{false};
   std::atomic<int> calls{0};
+  engine e;
   e.functions().add("block-once", [&](const boa::protocol::properties&) -> json::value {
     if (calls++ == 0)
       while (!release)
