@@ -181,47 +181,44 @@ class Failover(ClusterTest):
                                    ("slow", 2, slow[0]["node"], "")], history)
         self.assertGreaterEqual(started_count(marker), 2, "the step ran again")
 
-    def test_hung_node_loses_its_step_to_another_within_the_bound(self):
+    def hang_mid_step(self, prefix, seconds):
+        """Two nodes; a job whose slow step runs `seconds` on one of them, which is then stopped
+        (SIGSTOP) until the step has started again on the other: the embedded broker's idle
+        timeout (4 s), then its redelivery (the wait is only a safety net). Returns the stopped
+        node, still stopped, and the job; the caller continues the node (SIGCONT)."""
         if FLAVOUR == "rabbitmq":
             self.skipTest("RabbitMQ keeps a hung consumer's deliveries until its own connection "
                           "idle timeout (60 s by default): too long for this suite")
         c = self.cluster
         for i in range(2):
-            c.node(f"h{i}", "--workers", "2")
+            c.node(f"{prefix}{i}", "--workers", "2")
         marker = os.path.join(c.dir, "slow-started")
-        [job] = self.ids("hang", 1)
-        c.start_jobs(self.slow_marked_step("hang", marker, 1), [job])
+        [job] = self.ids(prefix, 1)
+        c.start_jobs(self.slow_marked_step(prefix, marker, seconds), [job])
         victim = self.node_with_pid(self.running_step_pid(marker))
         victim.signal(signal.SIGSTOP)
         try:
-            # The embedded broker's idle timeout (4 s), then its redelivery; the wait is only a
-            # safety net.
             wait_until(lambda: started_count(marker) >= 2,
                        "the step to start again on another node", timeout=30)
-            c.wait_all_ended([job])
+        except BaseException:
+            victim.signal(signal.SIGCONT)
+            raise
+        return victim, job
+
+    def test_hung_node_loses_its_step_to_another_within_the_bound(self):
+        victim, job = self.hang_mid_step("hang", 1)
+        try:
+            self.cluster.wait_all_ended([job])
         finally:
             victim.signal(signal.SIGCONT)
-        c.assert_each_ended_once(self, [job])
+        self.cluster.assert_each_ended_once(self, [job])
 
     def test_a_hung_node_drops_what_its_step_made_once_the_step_went_elsewhere(self):
-        if FLAVOUR == "rabbitmq":
-            self.skipTest("RabbitMQ keeps a hung consumer's deliveries until its own connection "
-                          "idle timeout (60 s by default): too long for this suite")
-        c = self.cluster
-        for i in range(2):
-            c.node(f"f{i}", "--workers", "2")
-        marker = os.path.join(c.dir, "slow-started")
-        [job] = self.ids("fence", 1)
         # Long enough that the hung node is running again, on a new connection, when its step
         # ends: the step's child process runs on while its node is stopped.
-        c.start_jobs(self.slow_marked_step("fence", marker, 8), [job])
-        victim = self.node_with_pid(self.running_step_pid(marker))
-        victim.signal(signal.SIGSTOP)
-        try:
-            wait_until(lambda: started_count(marker) >= 2,
-                       "the step to start again on another node", timeout=30)
-        finally:
-            victim.signal(signal.SIGCONT)
+        victim, job = self.hang_mid_step("fence", 8)
+        victim.signal(signal.SIGCONT)
+        c = self.cluster
         wait_until(lambda: "this run's outcome is dropped" in victim.all_logs(),
                    "the hung node to drop its step's outcome")
         c.wait_all_ended([job])
