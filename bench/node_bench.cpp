@@ -50,6 +50,18 @@
 
 namespace {
 
+/// Stops the bench's own actors and waits for them when it goes, whatever happens: before what
+/// their handlers refer to.
+struct stop_actors {
+  caf::actor_system& system;
+  std::vector<caf::actor> actors;
+  ~stop_actors() {
+    for (auto& a : actors)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    system.await_all_actors_done();
+  }
+};
+
 using clock_type = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
@@ -487,15 +499,7 @@ flood_figures flood_once(const options& opt, int jobs, bool separate_broker) {
       changed.notify_all();
     }};
   });
-  struct stop_actors {
-    caf::actor_system& system;
-    std::vector<caf::actor> actors;
-    ~stop_actors() {
-      for (auto& a : actors)
-        caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-      system.await_all_actors_done();
-    }
-  } stopper{system, {events, confirmer}};
+  stop_actors stopper{system, {events, confirmer}};
   if (auto sub = bus->subscribe(boa::protocol::addresses::events, events, 256); !sub)
     throw std::runtime_error(sub.error().message);
 
@@ -641,15 +645,7 @@ int main(int argc, char** argv) {
     };
     auto events = system.spawn(consumer([&](const auto& m) { jobs.on_event(m); }));
     auto raw_consumer = system.spawn(consumer([&](const auto&) { raw.on_delivery(); }));
-    struct stop_actors { // before `jobs` and `raw` go, whatever happens
-      caf::actor_system& system;
-      std::vector<caf::actor> actors;
-      ~stop_actors() {
-        for (auto& a : actors)
-          caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-        system.await_all_actors_done();
-      }
-    } stopper{system, {events, raw_consumer, confirmer}};
+    stop_actors stopper{system, {events, raw_consumer, confirmer}}; // before `jobs` and `raw` go
     const auto credit = static_cast<std::uint32_t>(std::max(opt.concurrency, 256));
     for (auto sub : {bus->subscribe(boa::protocol::addresses::events, events, credit),
                      bus->subscribe(raw.message.address, raw_consumer, credit)})
