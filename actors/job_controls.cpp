@@ -96,6 +96,7 @@ bool job_controls::admit(const std::string& job_id, std::int64_t issued_ms) {
     return true;
   }
   newest_order_.push_back(job_id);
+  any_newest_.store(true, std::memory_order_release);
   if (newest_order_.size() > remembered_) { // bounded: the oldest jobs are forgotten
     newest_.erase(newest_order_.front());
     newest_order_.pop_front();
@@ -104,6 +105,8 @@ bool job_controls::admit(const std::string& job_id, std::int64_t issued_ms) {
 }
 
 std::int64_t job_controls::newest(const std::string& job_id) const {
+  if (!any_newest_.load(std::memory_order_acquire)) // every step asks: no lock until a command
+    return 0;
   std::lock_guard guard{mutex_};
   auto i = newest_.find(job_id);
   return i == newest_.end() ? 0 : i->second;

@@ -93,6 +93,7 @@ private:
   std::unordered_map<std::string, std::int64_t> resumes_;
   std::deque<std::string> resume_order_;
   std::atomic<std::size_t> size_{0};
+  std::atomic<bool> any_newest_{false}; ///< newest_ has held an entry
 };
 
 } // namespace boa::actors

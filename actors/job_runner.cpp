@@ -109,16 +109,22 @@ void next(runner* self) {
     }
 }
 
+/// The delivery in hand goes back for another try: a copy of it must not be refused here on the
+/// strength of a run whose successor was never published.
+void withdraw_claim(runner_state& st) {
+  if (st.ctx->claims && !st.claimed_message.empty())
+    st.ctx->claims->withdraw(st.claimed_line, st.claimed_version, st.claimed_message);
+  st.claimed_message.clear();
+}
+
 /// Settles the delivery in hand once everything it led to is published.
 void finish(runner* self) {
   auto& st = self->state;
   auto how = !st.out->failed()     ? bus::settlement::accept
              : st.out->too_large() ? bus::settlement::reject
                                    : bus::settlement::release;
-  // The delivery goes back for another try: a copy of it must not be refused here on the
-  // strength of a run whose successor was never published.
-  if (how == bus::settlement::release && st.ctx->claims && !st.claimed_message.empty())
-    st.ctx->claims->withdraw(st.claimed_line, st.claimed_version, st.claimed_message);
+  if (how == bus::settlement::release)
+    withdraw_claim(st);
   st.claimed_message.clear();
   if (how == bus::settlement::reject)
     spdlog::warn("dead-lettering a job state: {}", st.out->failure());
@@ -200,7 +206,7 @@ void publish(runner* self, std::vector<outbound_job> out) {
     spdlog::warn("job {}: its delivery went back to the broker while the step ran (connection "
                  "lost); this run's outcome is dropped and the step runs again",
                  out.empty() ? std::string{"?"} : out.front().state.id);
-    st.claimed_message.clear();
+    withdraw_claim(st);
     next(self);
     return;
   }
